@@ -1,0 +1,111 @@
+/**
+ * The application's request handlers: what the account window can ask for, implemented over the
+ * engine and a few ports. Main's IPC layer (with sender checks and payload validation) and the UI
+ * test bridge both serve exactly these, so the renderer is tested against the real thing.
+ */
+import type { AppInfo, ErrorInfo, RequestHandlers, Settings } from '../../preload/contract.js';
+import { toErrorInfo, ValidationError } from '../engine/errors.js';
+import { apiBaseFor, formatToken } from '../engine/formats.js';
+import type { Engine } from '../engine/types.js';
+
+/** Puts a secret on the clipboard (concealed from history) and clears it later if unchanged. */
+export interface ClipboardPort {
+  copySecret(text: string, clearAfterSeconds: number): void;
+}
+
+export interface SettingsPort {
+  get(): Settings;
+  set(patch: Partial<Settings>): Settings;
+}
+
+export interface AppPorts {
+  engine: Engine;
+  clipboard: ClipboardPort;
+  settings: SettingsPort;
+  /** Asks where to save an export (a dialog in the app); resolves to the path written, or null if cancelled. */
+  saveExport(contents: string, suggestedName: string): Promise<string | null>;
+  appInfo(): AppInfo;
+}
+
+function failure(error: unknown): { ok: false; error: ErrorInfo } {
+  return { ok: false, error: toErrorInfo(error) };
+}
+
+/** Builds the handler for every request in the contract. */
+export function createRequestHandlers(ports: AppPorts): RequestHandlers {
+  const { engine } = ports;
+  return {
+    listAccounts: async () => engine.list(),
+    validateAccount: async (input, originalName) => engine.validate(input, { originalName: originalName ?? undefined }),
+    saveAccount: async (input, originalName) => {
+      try {
+        return { ok: true, account: await engine.saveAccount(input, { originalName: originalName ?? undefined }) };
+      } catch (error) {
+        if (error instanceof ValidationError) return { ok: false, issues: error.issues };
+        throw error;
+      }
+    },
+    removeAccount: async (name) => engine.removeAccount(name),
+    testConnection: async (input, originalName) =>
+      engine.testConnection(input, { originalName: originalName ?? undefined }),
+    renewAccount: async (name) => {
+      try {
+        return { ok: true, account: await engine.refresh(name) };
+      } catch (error) {
+        return failure(error);
+      }
+    },
+    copyToken: async (name, format) => {
+      try {
+        const view = engine.view(name);
+        const token = await engine.token(name, { purpose: 'copy' });
+        const apiUrl = apiBaseFor(view?.preset ?? 'oauth2', view?.settings ?? {});
+        const clearsInSeconds = ports.settings.get().clipboardClearSeconds;
+        ports.clipboard.copySecret(formatToken(token.accessToken, format, apiUrl), clearsInSeconds);
+        return { ok: true, clearsInSeconds };
+      } catch (error) {
+        return failure(error);
+      }
+    },
+    revealToken: async (name) => {
+      try {
+        const token = await engine.token(name, { purpose: 'reveal' });
+        return { ok: true, ...token };
+      } catch (error) {
+        return failure(error);
+      }
+    },
+    accountActivity: async (name) => engine.activity(name),
+    setCliAccess: async (name, enabled) => {
+      try {
+        return { ok: true, account: await engine.setCliAccess(name, enabled) };
+      } catch (error) {
+        return failure(error);
+      }
+    },
+    importAccounts: async (json) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(json);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return { ok: false, issues: [{ account: '(file)', field: '(json)', message: `not valid JSON: ${message}` }] };
+      }
+      try {
+        const imported = await engine.importAccounts(parsed);
+        return { ok: true, imported: imported.map((a) => a.name) };
+      } catch (error) {
+        if (error instanceof ValidationError) return { ok: false, issues: error.issues };
+        throw error;
+      }
+    },
+    exportAccounts: async (includeSecrets) => {
+      const file = await engine.exportAccounts({ includeSecrets });
+      const path = await ports.saveExport(`${JSON.stringify(file, null, 2)}\n`, 'tokentray-accounts.json');
+      return path === null ? { saved: false } : { saved: true, path };
+    },
+    getSettings: async () => ports.settings.get(),
+    setSettings: async (patch) => ports.settings.set(patch),
+    appInfo: async () => ports.appInfo(),
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * The engine's public types: what the desktop shell, the agent, the IPC contract and the tests
+ * see. No secret ever appears in a view type; only `IssuedToken` carries one, on request.
+ */
+
+export const PRESETS = ['msp360', 'backup-net', 'mps-monitor', 'acronis', 'oauth2', 'static'] as const;
+export type Preset = (typeof PRESETS)[number];
+
+/** CONTRACT §2: the states `list --json` reports. */
+export const ACCOUNT_STATES = ['valid', 'expiring', 'refreshing', 'expired', 'error', 'unknown-expiry'] as const;
+export type AccountState = (typeof ACCOUNT_STATES)[number];
+
+/** Wall clock plus one way to be called back: the engine never calls Date.now() or setTimeout. */
+export interface Clock {
+  now(): number;
+  /** Calls `run` at wall time `ms` (or soon after); returns a cancel function. */
+  at(ms: number, run: () => void): () => void;
+}
+
+/** Encrypts secrets at rest. `id` is recorded beside every ciphertext it writes. */
+export interface Cipher {
+  readonly id: string;
+  encrypt(plain: string): Promise<Uint8Array>;
+  decrypt(data: Uint8Array): Promise<string>;
+}
+
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** Plain JSON value of a non-secret account field as saved. */
+export type FieldValue = string | number | boolean | Record<string, string>;
+
+/** An account definition as typed by a person or an import file, before validation. */
+export type AccountInput = Record<string, unknown>;
+
+/** One validation problem: which account (name or index), which field, what is wrong. */
+export interface ValidationIssue {
+  account: string;
+  field: string;
+  message: string;
+}
+
+/** Everything a view may know about an account: metadata only, never a secret. */
+export interface AccountView {
+  name: string;
+  preset: Preset;
+  label: string | null;
+  state: AccountState;
+  expiresAt: string | null;
+  lastRefreshAt: string | null;
+  nextRefreshAt: string | null;
+  /** The last attempt's failure, as a person should read it (the server's own words included). */
+  error: string | null;
+  errorCode: string | null;
+  /** True when only the user can fix it: bad credentials, a secret that no longer decrypts. */
+  needsUser: boolean;
+  /** False for `static` accounts and accounts waiting on the user. */
+  renewable: boolean;
+  cliAccess: boolean;
+  notifyBeforeSeconds: number;
+  /** Non-secret fields as saved (defaults not filled in). */
+  settings: Record<string, FieldValue>;
+  /** Names of secret fields holding a stored value. */
+  storedSecrets: string[];
+  /** Secret fields whose stored value cannot be decrypted here and must be entered again. */
+  lockedSecrets: string[];
+  tokenType: string | null;
+  scope: string | null;
+}
+
+/** CONTRACT §2 `list --json` entry. */
+export interface AccountListEntry {
+  name: string;
+  preset: Preset;
+  state: AccountState;
+  expiresAt: string | null;
+  lastRefreshAt: string | null;
+  nextRefreshAt: string | null;
+  error: string | null;
+}
+
+/** A token handed to a caller who asked for it (copy, reveal, CLI). */
+export interface IssuedToken {
+  accessToken: string;
+  tokenType: string;
+  expiresAt: string | null;
+}
+
+export type TokenPurpose = 'cli' | 'copy' | 'reveal' | 'scheduler' | 'manual';
+
+export type ActivityKind = 'renewed' | 'failed' | 'copied' | 'revealed' | 'served' | 'saved' | 'imported';
+export interface ActivityEntry {
+  at: string;
+  kind: ActivityKind;
+  detail: string;
+}
+
+/** What "Test connection" shows; the token itself stays in main. */
+export type TestResult =
+  | {
+      ok: true;
+      tokenType: string;
+      expiresAt: string | null;
+      lifetimeSeconds: number | null;
+      scope: string | null;
+      hasRefreshToken: boolean;
+      /** Decoded, never verified. */
+      jwt: { header: Record<string, unknown>; claims: Record<string, unknown> } | null;
+    }
+  | { ok: false; error: ErrorInfo };
+
+/** A failure as every view renders it. */
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  /** The token server's own words, when it gave any. */
+  serverMessage: string | null;
+  status: number | null;
+}
+
+export type EngineEvent =
+  | { type: 'state'; account: AccountView }
+  | { type: 'renewed'; name: string }
+  | { type: 'added'; name: string }
+  | { type: 'removed'; name: string };
+
+/** The token engine as its hosts (tray app, headless agent, UI test bridge) use it. */
+export interface Engine {
+  /** Loads the store and starts the scheduler. */
+  start(): Promise<void>;
+  /** Stops the scheduler and waits for in-flight renewals and writes. */
+  stop(): Promise<void>;
+  list(): AccountView[];
+  view(name: string): AccountView | undefined;
+  /** Checks an input the way save and import do; an empty list means valid. */
+  validate(input: AccountInput, opts?: { originalName?: string }): ValidationIssue[];
+  /** Adds or edits one account. Secret fields left out keep their stored value. Throws ValidationError. */
+  saveAccount(input: AccountInput, opts?: { originalName?: string }): Promise<AccountView>;
+  /** CONTRACT §1 import: validated whole first, then every account added or replaced. Throws ValidationError. */
+  importAccounts(file: unknown): Promise<AccountView[]>;
+  /** CONTRACT §1 format; secrets only when asked. */
+  exportAccounts(opts: { includeSecrets: boolean }): Promise<{ accounts: Record<string, unknown>[] }>;
+  removeAccount(name: string): Promise<boolean>;
+  setCliAccess(name: string, enabled: boolean): Promise<AccountView>;
+  /** A token valid for at least `minValidSeconds` (default 60), renewed first if needed. Throws NoSuchAccountError, CliAccessDeniedError, TokenError. */
+  token(name: string, opts?: { minValidSeconds?: number; purpose?: TokenPurpose }): Promise<IssuedToken>;
+  /** Renews now whatever the expiry. Throws TokenError (code `not_renewable` for static). */
+  refresh(name: string): Promise<AccountView>;
+  /** Gets a token with these values without saving anything. `originalName` lends stored secrets. */
+  testConnection(input: AccountInput, opts?: { originalName?: string }): Promise<TestResult>;
+  activity(name: string): ActivityEntry[];
+  /** Re-checks every deadline now (after resume, unlock, network regained, a clock jump). */
+  reconcile(): void;
+  setPaused(paused: boolean): void;
+  readonly paused: boolean;
+  on(listener: (event: EngineEvent) => void): () => void;
+}

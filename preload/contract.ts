@@ -1,0 +1,120 @@
+/**
+ * The one IPC contract between main, preload and renderer. Every request channel is declared here
+ * once with its arguments and result; main's handler map, the preload's allow-list and the
+ * renderer's `window.tokentray` type are all derived from it. Results carry metadata only: the
+ * single exception is `revealToken`, which the user asks for explicitly.
+ */
+import type {
+  AccountInput,
+  AccountView,
+  ActivityEntry,
+  ErrorInfo,
+  TestResult,
+  ValidationIssue,
+} from '../main/engine/types.js';
+
+export type { AccountInput, AccountView, ActivityEntry, ErrorInfo, TestResult, ValidationIssue };
+
+export type CopyFormat = 'token' | 'header' | 'curl' | 'powershell';
+
+/** How well secrets are protected at rest on this machine. */
+export type StorageProtection = 'os' | 'passphrase' | 'weak';
+
+export interface Settings {
+  /** Seconds before a copied token is cleared from the clipboard; 0 = never. */
+  clipboardClearSeconds: number;
+  /** Default `notifyBeforeSeconds` for accounts that do not set one. */
+  defaultNotifyBeforeSeconds: number;
+  startAtLogin: boolean;
+  /** The user accepted storing secrets under weak (obfuscation-only) protection. */
+  persistWeakSecrets: boolean;
+}
+
+export interface AppInfo {
+  version: string;
+  platform: string;
+  storageProtection: StorageProtection;
+  /** Why protection is weak, and what accepting means (null when not weak). */
+  storageWarning: string | null;
+  /** How scripts call the CLI here, e.g. `tokentray`. */
+  cliCommand: string;
+}
+
+export type SaveResult = { ok: true; account: AccountView } | { ok: false; issues: ValidationIssue[] };
+export type ImportResult = { ok: true; imported: string[] } | { ok: false; issues: ValidationIssue[] };
+export type ActionResult = { ok: true; account: AccountView } | { ok: false; error: ErrorInfo };
+export type CopyResult = { ok: true; clearsInSeconds: number } | { ok: false; error: ErrorInfo };
+export type RevealResult =
+  | { ok: true; accessToken: string; tokenType: string; expiresAt: string | null }
+  | { ok: false; error: ErrorInfo };
+export type ExportResult = { saved: true; path: string } | { saved: false };
+
+/** Request channels: name → [arguments, result]. */
+export interface Requests {
+  listAccounts: { args: []; result: AccountView[] };
+  validateAccount: { args: [input: AccountInput, originalName: string | null]; result: ValidationIssue[] };
+  saveAccount: { args: [input: AccountInput, originalName: string | null]; result: SaveResult };
+  removeAccount: { args: [name: string]; result: boolean };
+  testConnection: { args: [input: AccountInput, originalName: string | null]; result: TestResult };
+  renewAccount: { args: [name: string]; result: ActionResult };
+  copyToken: { args: [name: string, format: CopyFormat]; result: CopyResult };
+  revealToken: { args: [name: string]; result: RevealResult };
+  accountActivity: { args: [name: string]; result: ActivityEntry[] };
+  setCliAccess: { args: [name: string, enabled: boolean]; result: ActionResult };
+  importAccounts: { args: [json: string]; result: ImportResult };
+  exportAccounts: { args: [includeSecrets: boolean]; result: ExportResult };
+  getSettings: { args: []; result: Settings };
+  setSettings: { args: [patch: Partial<Settings>]; result: Settings };
+  appInfo: { args: []; result: AppInfo };
+}
+
+/** Push channels: main → renderer. */
+export interface Pushes {
+  accountsChanged: AccountView[];
+  focusAccount: string;
+}
+
+export type RequestName = keyof Requests;
+export type PushName = keyof Pushes;
+
+/** IPC channel names, derived one-to-one from the contract. */
+export const requestChannels = {
+  listAccounts: 'tokentray:listAccounts',
+  validateAccount: 'tokentray:validateAccount',
+  saveAccount: 'tokentray:saveAccount',
+  removeAccount: 'tokentray:removeAccount',
+  testConnection: 'tokentray:testConnection',
+  renewAccount: 'tokentray:renewAccount',
+  copyToken: 'tokentray:copyToken',
+  revealToken: 'tokentray:revealToken',
+  accountActivity: 'tokentray:accountActivity',
+  setCliAccess: 'tokentray:setCliAccess',
+  importAccounts: 'tokentray:importAccounts',
+  exportAccounts: 'tokentray:exportAccounts',
+  getSettings: 'tokentray:getSettings',
+  setSettings: 'tokentray:setSettings',
+  appInfo: 'tokentray:appInfo',
+} as const satisfies Record<RequestName, string>;
+
+export const pushChannels = {
+  accountsChanged: 'tokentray:accountsChanged',
+  focusAccount: 'tokentray:focusAccount',
+} as const satisfies Record<PushName, string>;
+
+/** A handler for every request: main's IPC layer and the UI test bridge both implement this. */
+export type RequestHandlers = {
+  [K in RequestName]: (...args: Requests[K]['args']) => Promise<Requests[K]['result']>;
+};
+
+type PushSubscribers = {
+  [K in PushName as `on${Capitalize<K>}`]: (listener: (payload: Pushes[K]) => void) => () => void;
+};
+
+/** `window.tokentray` as the renderer sees it. */
+export type TokentrayApi = RequestHandlers & PushSubscribers;
+
+/** The push subscriber method for each push channel. */
+export const pushSubscriberNames = {
+  accountsChanged: 'onAccountsChanged',
+  focusAccount: 'onFocusAccount',
+} as const satisfies { [K in PushName]: `on${Capitalize<K>}` };
