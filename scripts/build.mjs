@@ -1,0 +1,51 @@
+// Builds every bundle into dist/: Electron main and preload (esbuild), the CLI and the headless
+// agent (esbuild, plain Node), and the account window (Vite). An entry that does not exist yet is
+// skipped with a note, so each part builds on its own.
+import { existsSync, rmSync } from 'node:fs';
+import { build as esbuild } from 'esbuild';
+
+const only = process.argv.slice(2);
+const want = (name) => only.length === 0 || only.includes(name);
+
+const targets = [
+  // Electron main: CommonJS, electron and node_modules left to Electron's loader at run time.
+  { name: 'main', entry: 'main/index.ts', outfile: 'dist/main/index.cjs', platform: 'node', format: 'cjs', external: ['electron'], packages: 'external' },
+  // The sandboxed preload cannot require anything but electron: bundle it whole into one file.
+  { name: 'preload', entry: 'preload/index.ts', outfile: 'dist/preload/index.cjs', platform: 'node', format: 'cjs', external: ['electron'] },
+  // The CLI must start fast: only node builtins, no engine code (the agent is imported lazily).
+  { name: 'cli', entry: 'main/cli/index.ts', outfile: 'dist/cli/tokentray.mjs', platform: 'node', format: 'esm', external: ['./agent.mjs'] },
+  { name: 'agent', entry: 'main/agent/host.ts', outfile: 'dist/cli/agent.mjs', platform: 'node', format: 'esm', packages: 'external' },
+];
+
+for (const t of targets) {
+  if (!want(t.name)) continue;
+  if (!existsSync(t.entry)) {
+    console.log(`build: ${t.name}: ${t.entry} does not exist yet, skipped`);
+    continue;
+  }
+  await esbuild({
+    entryPoints: [t.entry],
+    outfile: t.outfile,
+    bundle: true,
+    platform: t.platform,
+    format: t.format,
+    target: 'node20',
+    external: t.external ?? [],
+    packages: t.packages,
+    sourcemap: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  console.log(`build: ${t.name} -> ${t.outfile}`);
+}
+
+if (want('renderer')) {
+  if (existsSync('renderer/index.html')) {
+    rmSync('dist/renderer', { recursive: true, force: true });
+    const { build } = await import('vite');
+    await build({ configFile: 'renderer/vite.config.ts', logLevel: 'warn' });
+    console.log('build: renderer -> dist/renderer');
+  } else {
+    console.log('build: renderer: renderer/index.html does not exist yet, skipped');
+  }
+}
