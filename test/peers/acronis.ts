@@ -61,7 +61,13 @@ export async function startAcronisPeer(opts: AcronisPeerOptions = {}): Promise<A
       );
       issued.push(accessToken);
       // The id_token is deliberately unrelated to this peer: clients must not validate or use it.
-      const idToken = makeJwt({ iss: 'https://unrelated-idp.invalid', aud: 'someone-else', sub: 'x', iat, exp });
+      const idToken = makeJwt({
+        iss: 'https://unrelated-idp.invalid',
+        aud: 'someone-else',
+        sub: 'x',
+        iat,
+        exp,
+      });
       sendJson(res, 200, {
         access_token: accessToken,
         ...(config.omitExpiresOn ? {} : { expires_on: exp }),

@@ -11,7 +11,12 @@ export {
   type OidcPeerHandle,
   type OidcClientAuth,
 } from './oidc.js';
-export { startOAuth2ServerPeer, OAUTH2_DEFAULTS, type OAuth2PeerOptions, type OAuth2PeerHandle } from './oauth2.js';
+export {
+  startOAuth2ServerPeer,
+  OAUTH2_DEFAULTS,
+  type OAuth2PeerOptions,
+  type OAuth2PeerHandle,
+} from './oauth2.js';
 export {
   startMpsMonitorPeer,
   MPS_MONITOR_DEFAULTS,
@@ -25,5 +30,10 @@ export {
   type Msp360PeerOptions,
   type Msp360PeerHandle,
 } from './msp360.js';
-export { startAcronisPeer, ACRONIS_DEFAULTS, type AcronisPeerOptions, type AcronisPeerHandle } from './acronis.js';
+export {
+  startAcronisPeer,
+  ACRONIS_DEFAULTS,
+  type AcronisPeerOptions,
+  type AcronisPeerHandle,
+} from './acronis.js';
 export { makeJwt, decodeJwtPayload, nowSeconds, TEST_JWT_SECRET } from './static-jwt.js';

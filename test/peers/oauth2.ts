@@ -44,7 +44,6 @@ export const OAUTH2_DEFAULTS: Required<OAuth2PeerOptions> = {
 };
 
 type Client = OAuth2Server.Client;
-type User = OAuth2Server.User;
 type Token = OAuth2Server.Token;
 
 const formDecode = (s: string): string => decodeURIComponent(s.replace(/\+/g, '%20'));
@@ -62,33 +61,34 @@ export async function startOAuth2ServerPeer(opts: OAuth2PeerOptions = {}): Promi
     accessTokenLifetime: config.accessTokenLifetime,
     refreshTokenLifetime: config.refreshTokenLifetime,
   });
-  const model: OAuth2Server.PasswordModel & OAuth2Server.RefreshTokenModel & OAuth2Server.ClientCredentialsModel =
-    {
-      getClient: async (id, secret) =>
-        id === config.clientId &&
-        (secret === config.clientSecret || (config.publicClient && secret === undefined))
-          ? client()
-          : false,
-      getUser: async (username, password) =>
-        username === config.username && password === config.password ? { id: username } : false,
-      getUserFromClient: async (c) => ({ id: `service:${c.id}` }),
-      saveToken: async (token, c, user) => {
-        const saved: Token = { ...token, client: c, user };
-        accessTokens.set(token.accessToken, saved);
-        issued.accessTokens.push(token.accessToken);
-        if (token.refreshToken !== undefined) {
-          refreshTokens.set(token.refreshToken, saved);
-          issued.refreshTokens.push(token.refreshToken);
-        }
-        return saved;
-      },
-      getAccessToken: async (t) => accessTokens.get(t) ?? false,
-      getRefreshToken: async (t) => {
-        const token = refreshTokens.get(t);
-        return token?.refreshToken === undefined ? false : { ...token, refreshToken: token.refreshToken };
-      },
-      revokeToken: async (token) => refreshTokens.delete(token.refreshToken),
-    };
+  const model: OAuth2Server.PasswordModel &
+    OAuth2Server.RefreshTokenModel &
+    OAuth2Server.ClientCredentialsModel = {
+    getClient: async (id, secret) =>
+      id === config.clientId &&
+      (secret === config.clientSecret || (config.publicClient && secret === undefined))
+        ? client()
+        : false,
+    getUser: async (username, password) =>
+      username === config.username && password === config.password ? { id: username } : false,
+    getUserFromClient: async (c) => ({ id: `service:${c.id}` }),
+    saveToken: async (token, c, user) => {
+      const saved: Token = { ...token, client: c, user };
+      accessTokens.set(token.accessToken, saved);
+      issued.accessTokens.push(token.accessToken);
+      if (token.refreshToken !== undefined) {
+        refreshTokens.set(token.refreshToken, saved);
+        issued.refreshTokens.push(token.refreshToken);
+      }
+      return saved;
+    },
+    getAccessToken: async (t) => accessTokens.get(t) ?? false,
+    getRefreshToken: async (t) => {
+      const token = refreshTokens.get(t);
+      return token?.refreshToken === undefined ? false : { ...token, refreshToken: token.refreshToken };
+    },
+    revokeToken: async (token) => refreshTokens.delete(token.refreshToken),
+  };
   const server = new OAuth2Server({
     model,
     accessTokenLifetime: config.accessTokenLifetime,

@@ -64,7 +64,7 @@ export async function startOidcPeer(opts: OidcPeerOptions = {}): Promise<OidcPee
   const clients = opts.clients ?? [OIDC_DEFAULT_CLIENT];
   const discoveryRequests: PeerRequest[] = [];
   const discoveryFaults = new FaultQueue();
-  let provider: Provider | undefined;
+  const ready: { serve?: ReturnType<Provider['callback']> } = {}; // set once the port, hence the issuer, is known
 
   const base = await startHttpPeer({
     isTokenRequest: (method, path) => method === 'POST' && path === tokenPath,
@@ -74,13 +74,13 @@ export async function startOidcPeer(opts: OidcPeerOptions = {}): Promise<OidcPee
         const fault = discoveryFaults.take();
         if (fault && (await applyFault(fault, req, res))) return;
       }
-      if (!provider) return sendJson(res, 503, { error: 'temporarily_unavailable' });
+      if (!ready.serve) return sendJson(res, 503, { error: 'temporarily_unavailable' });
       replayBody(req, logged.body);
-      await provider.callback()(req, res);
+      await ready.serve(req, res);
     },
   });
 
-  provider = new Provider(base.url, {
+  const provider = new Provider(base.url, {
     clients: clients.map((c) => ({
       client_id: c.client_id,
       ...(c.client_secret === undefined ? {} : { client_secret: c.client_secret }),
@@ -98,7 +98,7 @@ export async function startOidcPeer(opts: OidcPeerOptions = {}): Promise<OidcPee
       ClientCredentials: opts.accessTokenTtlSeconds ?? 3600,
     },
     routes: { token: tokenPath },
-    jwks: { keys: [generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' })] },
+    jwks: { keys: [signingKey()] },
     cookies: { keys: ['fake-cookie-signing-key'] },
     adapter: createMemoryAdapter(), // a store per peer, and no "development-only adapter" warning
   });
@@ -110,6 +110,7 @@ export async function startOidcPeer(opts: OidcPeerOptions = {}): Promise<OidcPee
     }
   });
   registerPasswordGrant(provider, config);
+  ready.serve = provider.callback();
 
   return {
     ...base,
@@ -125,9 +126,22 @@ export async function startOidcPeer(opts: OidcPeerOptions = {}): Promise<OidcPee
 export async function startBackupNetPeer(opts: OidcPeerOptions = {}): Promise<OidcPeerHandle> {
   return startOidcPeer({
     tokenPath: '/connect/token',
-    clients: [{ ...OIDC_DEFAULT_CLIENT, client_id: 'fake-backupnet-client', token_endpoint_auth_method: 'client_secret_post' }],
+    clients: [
+      {
+        ...OIDC_DEFAULT_CLIENT,
+        client_id: 'fake-backupnet-client',
+        token_endpoint_auth_method: 'client_secret_post',
+      },
+    ],
     ...opts,
   });
+}
+
+let cachedKey: JsonWebKey | undefined;
+/** One RSA signing key per process (generating one per peer costs ~100 ms). */
+function signingKey(): JsonWebKey {
+  cachedKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+  return cachedKey;
 }
 
 /** Password grant (not built into oidc-provider): issues an opaque access token for `config.user`. */

@@ -1,0 +1,56 @@
+/**
+ * When a token expires, per CONTRACT §1: first found of `expires_in` (seconds, number or numeric
+ * string), `expires_on` (epoch seconds), `.expires` (HTTP date), the access token's JWT `exp`.
+ * Absolute times come from the server's clock, so they are corrected by the skew its `Date`
+ * header shows.
+ */
+import { jwtExpiry } from './jwt.js';
+
+export type ExpirySource = 'expires_in' | 'expires_on' | '.expires' | 'jwt' | 'default';
+
+export interface Expiry {
+  expiresAt: number | null;
+  source: ExpirySource | null;
+}
+
+/** A non-negative finite number from a number or a numeric string, else null (negative, NaN, junk). */
+export function parseSeconds(value: unknown): number | null {
+  const number =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+  return Number.isFinite(number) && number >= 0 ? number : null;
+}
+
+/** Our clock minus the server's, from its `Date` header (null when absent or unparsable). */
+export function clockSkewMs(dateHeader: string | null, receivedAt: number): number {
+  if (!dateHeader) return 0;
+  const serverNow = Date.parse(dateHeader);
+  if (!Number.isFinite(serverNow)) return 0;
+  const skew = receivedAt - serverNow;
+  // HTTP dates have one-second resolution: ignore anything below a couple of seconds.
+  return Math.abs(skew) < 2000 ? 0 : skew;
+}
+
+/** Works out a token's expiry from a token endpoint's JSON answer. */
+export function expiryFromResponse(
+  body: Record<string, unknown>,
+  receivedAt: number,
+  opts: { dateHeader?: string | null; defaultLifetimeSeconds?: number } = {},
+): Expiry {
+  const skew = clockSkewMs(opts.dateHeader ?? null, receivedAt);
+  const expiresIn = parseSeconds(body.expires_in);
+  if (expiresIn !== null) return { expiresAt: receivedAt + expiresIn * 1000, source: 'expires_in' };
+  const expiresOn = parseSeconds(body.expires_on);
+  if (expiresOn !== null && expiresOn > 0) return { expiresAt: expiresOn * 1000 + skew, source: 'expires_on' };
+  if (typeof body['.expires'] === 'string') {
+    const at = Date.parse(body['.expires']);
+    if (Number.isFinite(at)) return { expiresAt: at + skew, source: '.expires' };
+  }
+  if (typeof body.access_token === 'string') {
+    const exp = jwtExpiry(body.access_token);
+    if (exp !== null) return { expiresAt: exp + skew, source: 'jwt' };
+  }
+  if (opts.defaultLifetimeSeconds !== undefined) {
+    return { expiresAt: receivedAt + opts.defaultLifetimeSeconds * 1000, source: 'default' };
+  }
+  return { expiresAt: null, source: null };
+}

@@ -1,0 +1,210 @@
+/**
+ * The one way the engine talks to token servers. It refuses insecure URLs before sending, bounds
+ * every request in time and size, and turns every failure into a TokenError carrying the server's
+ * own words. Providers (and oauth4webapi, through its customFetch hook) only ever see clean
+ * 2xx JSON answers.
+ */
+import { TokenError } from './errors.js';
+import { parseSeconds } from './expiry.js';
+import type { FetchLike } from './types.js';
+import { insecureUrlReason } from './url-policy.js';
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface HttpOptions {
+  fetch: FetchLike;
+  timeoutMs: number;
+  /** Wall clock, for Retry-After in HTTP-date form. */
+  now: () => number;
+}
+
+/** RFC 9110 §10.2.3: delay-seconds or an HTTP-date; anything else is ignored. */
+export function parseRetryAfter(value: string | null, now: number): number | null {
+  if (!value) return null;
+  const seconds = parseSeconds(value.trim());
+  if (seconds !== null) return Math.round(seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(0, at - now) : null;
+}
+
+const NETWORK_CODES: Record<string, [code: string, what: string]> = {
+  ENOTFOUND: ['dns', 'the token server\'s host name could not be resolved'],
+  EAI_AGAIN: ['dns', 'the token server\'s host name could not be resolved (temporary DNS failure)'],
+  ECONNREFUSED: ['network', 'the token server refused the connection'],
+  ECONNRESET: ['network', 'the connection to the token server was reset'],
+  EHOSTUNREACH: ['network', 'the token server is unreachable'],
+  ENETUNREACH: ['network', 'the network is unreachable'],
+  UND_ERR_SOCKET: ['network', 'the connection to the token server was closed'],
+};
+
+function causeCode(error: unknown): string | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+/** A fetch failure (no HTTP answer) as a transient TokenError. */
+export function networkError(error: unknown, host: string, timeoutMs: number): TokenError {
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return new TokenError('timeout', `no answer from ${host} within ${Math.round(timeoutMs / 1000)} s`, 'transient');
+  }
+  const code = causeCode(error);
+  if (code && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
+    return new TokenError('tls', `the TLS certificate of ${host} was not accepted (${code})`, 'transient');
+  }
+  const known = code ? NETWORK_CODES[code] : undefined;
+  if (known) return new TokenError(known[0], `${known[1]} (${host}, ${code})`, 'transient');
+  return new TokenError('network', `could not reach ${host}${code ? ` (${code})` : ''}`, 'transient');
+}
+
+const NEEDS_USER = new Set([
+  'invalid_client',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'invalid_request',
+  'access_denied',
+  'unauthorized',
+]);
+
+function excerpt(text: string): string {
+  const plain = text
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return plain.length > 200 ? `${plain.slice(0, 200)}…` : plain;
+}
+
+function serverWords(body: Record<string, unknown>): string | null {
+  const parts = [body.error_description, body.Message, body.message, body.error].filter(
+    (part): part is string => typeof part === 'string' && part.length > 0,
+  );
+  return parts[0] ?? null;
+}
+
+/** Classifies an HTTP answer that carries no usable token. */
+export function responseError(
+  status: number,
+  contentType: string,
+  text: string,
+  retryAfterMs: number | null,
+  host: string,
+): TokenError {
+  let body: Record<string, unknown> | null = null;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+  } catch {
+    body = null;
+  }
+  const oauthError = typeof body?.error === 'string' ? body.error : null;
+  const serverMessage = body ? serverWords(body) : text.trim() ? excerpt(text) : null;
+  const said = serverMessage ? `: ${serverMessage}` : '';
+  const extra = { serverMessage, status, retryAfterMs };
+  if (status === 429 || status >= 500 || oauthError === 'server_error' || oauthError === 'temporarily_unavailable') {
+    const code = oauthError ?? (status === 429 ? 'rate_limited' : 'server_error');
+    const wait = retryAfterMs !== null ? `; it asked to retry in ${Math.ceil(retryAfterMs / 1000)} s` : '';
+    return new TokenError(code, `${host} answered HTTP ${status}${said}${wait}`, 'transient', extra);
+  }
+  if (oauthError === 'invalid_grant') {
+    return new TokenError('invalid_grant', `${host} rejected the grant (invalid_grant)${said}`, 'grant', extra);
+  }
+  if (oauthError) {
+    const kind = NEEDS_USER.has(oauthError) ? 'auth' : 'config';
+    return new TokenError(oauthError, `${host} answered ${oauthError} (HTTP ${status})${said}`, kind, extra);
+  }
+  if (status === 401 || status === 403) {
+    return new TokenError('unauthorized', `${host} refused the credentials (HTTP ${status})${said}`, 'auth', extra);
+  }
+  if (status >= 300 && status < 400) {
+    return new TokenError('redirect', `${host} redirected the token request (HTTP ${status}); check the URL`, 'config', extra);
+  }
+  if (status >= 200 && status < 300) {
+    const type = contentType || 'no content type';
+    return new TokenError(
+      'not_json',
+      `${host} answered HTTP ${status} with ${type} instead of JSON${said ? ` (${excerpt(text)})` : ''}; a proxy or captive portal may be in the way`,
+      'transient',
+      extra,
+    );
+  }
+  return new TokenError('http_status', `${host} answered HTTP ${status}${said}`, 'config', extra);
+}
+
+async function readCapped(response: Response): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES) throw new TokenError('too_large', 'the token server\'s answer is larger than 1 MiB', 'transient');
+  const text = await response.text();
+  if (text.length > MAX_BODY_BYTES) throw new TokenError('too_large', 'the token server\'s answer is larger than 1 MiB', 'transient');
+  return text;
+}
+
+/** Refuses a URL that may not receive credentials (before anything is sent). */
+export function assertSecureUrl(url: string, field = 'token endpoint'): void {
+  const reason = insecureUrlReason(url);
+  if (reason) throw new TokenError('insecure_url', `${field} ${url} ${reason}`, 'config');
+}
+
+/**
+ * A fetch for token and discovery requests: secure URL check, timeout, no redirects, bounded body,
+ * and errors classified. Successful JSON answers are normalised (numeric-string `expires_in`,
+ * missing `token_type`) and lose any `id_token`, which Tokentray never uses and so never validates.
+ */
+export function createGuardedFetch(options: HttpOptions) {
+  return async function guardedFetch(url: string, init: RequestInit & { method?: string }): Promise<Response> {
+    assertSecureUrl(url);
+    const host = new URL(url).host;
+    let response: Response;
+    try {
+      response = await options.fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs) });
+    } catch (error) {
+      throw error instanceof TokenError ? error : networkError(error, host, options.timeoutMs);
+    }
+    let text: string;
+    try {
+      text = await readCapped(response);
+    } catch (error) {
+      throw error instanceof TokenError ? error : networkError(error, host, options.timeoutMs);
+    }
+    const contentType = response.headers.get('content-type') ?? '';
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), options.now());
+    if (response.status < 200 || response.status >= 300) {
+      throw responseError(response.status, contentType, text, retryAfterMs, host);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw responseError(response.status, contentType, text, retryAfterMs, host);
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new TokenError('invalid_response', `${host} answered JSON that is not an object`, 'config');
+    }
+    const record = body as Record<string, unknown>;
+    if (typeof record.error === 'string') throw responseError(response.status, contentType, text, retryAfterMs, host);
+    const isDiscovery = url.includes('/.well-known/');
+    if (!isDiscovery) {
+      delete record.id_token;
+      if (record.expires_in !== undefined) {
+        const seconds = parseSeconds(record.expires_in);
+        if (seconds === null) delete record.expires_in;
+        else record.expires_in = Math.floor(seconds);
+      }
+      if (typeof record.access_token === 'string' && record.token_type === undefined) record.token_type = 'bearer';
+    }
+    const headers = new Headers(response.headers);
+    headers.set('content-type', 'application/json');
+    headers.delete('content-length');
+    headers.delete('content-encoding');
+    return new Response(JSON.stringify(record), { status: response.status, headers });
+  };
+}
+
+export type GuardedFetch = ReturnType<typeof createGuardedFetch>;

@@ -1,0 +1,36 @@
+/** Expiry math for the scheduler: when to renew, and how long to wait after a failure. */
+
+export const MIN_MARGIN_MS = 60_000;
+export const BACKOFF_BASE_MS = 5_000;
+export const BACKOFF_CAP_MS = 15 * 60_000;
+/** The longest the single engine timer ever sleeps: Node's timers stop counting while suspended. */
+export const MAX_TICK_MS = 60_000;
+
+/**
+ * When to renew a token obtained at `obtainedAt` that expires at `expiresAt`: at 80 % of its
+ * lifetime but at least 60 s before expiry, or `refreshBeforeSeconds` before expiry when set,
+ * minus a random spread of up to 5 % of the lifetime (at most 5 min) so that equal lifetimes do
+ * not all renew in the same second. Never earlier than half the lifetime (capped at 30 s) after it
+ * was obtained, so a lifetime shorter than the margin cannot cause a renewal loop.
+ */
+export function renewAt(
+  obtainedAt: number,
+  expiresAt: number,
+  opts: { refreshBeforeSeconds?: number; random: () => number },
+): number {
+  const lifetime = Math.max(0, expiresAt - obtainedAt);
+  const spread = opts.random() * Math.min(lifetime * 0.05, 5 * 60_000);
+  const ideal =
+    opts.refreshBeforeSeconds !== undefined
+      ? expiresAt - opts.refreshBeforeSeconds * 1000
+      : Math.min(obtainedAt + lifetime * 0.8, expiresAt - MIN_MARGIN_MS);
+  const earliest = obtainedAt + Math.min(Math.max(lifetime * 0.5, 1000), 30_000);
+  return Math.round(Math.max(ideal - spread, earliest));
+}
+
+/** Exponential backoff with full jitter (5 s doubling up to 15 min), at least what Retry-After asked. */
+export function retryDelay(failures: number, random: () => number, retryAfterMs: number | null): number {
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, Math.min(failures - 1, 20)));
+  const jittered = Math.max(1000, Math.round(random() * ceiling));
+  return retryAfterMs !== null ? Math.max(jittered, Math.min(retryAfterMs, BACKOFF_CAP_MS * 4)) : jittered;
+}

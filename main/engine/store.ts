@@ -1,0 +1,163 @@
+/**
+ * The account store on `conf` (atomic, fsynced writes; mode 0600; a schema version with
+ * migrations). Secrets and tokens are kept as envelopes `{c: cipher id, d: base64}`; the store
+ * never decrypts anything itself. A file that does not parse is moved aside, never overwritten.
+ */
+import { existsSync, renameSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Conf from 'conf';
+import { StoreError } from './errors.js';
+import type { ActivityEntry, FieldValue } from './types.js';
+
+export const STORE_FILE = 'accounts.json';
+export const STORE_FORMAT_VERSION = '1.0.0';
+
+/** An encrypted value and the cipher that wrote it. */
+export interface Envelope {
+  c: string;
+  d: string;
+}
+
+export interface StoredToken {
+  access: Envelope;
+  refresh: Envelope | null;
+  tokenType: string;
+  scope: string | null;
+  obtainedAt: string;
+  expiresAt: string | null;
+  expirySource: string | null;
+  grant: string;
+}
+
+export interface StoredError {
+  code: string;
+  message: string;
+  serverMessage: string | null;
+  status: number | null;
+  kind: string;
+  at: string;
+}
+
+export interface AccountRecord {
+  settings: Record<string, FieldValue>;
+  secrets: Record<string, Envelope>;
+  token: StoredToken | null;
+  lastRefreshAt: string | null;
+  error: StoredError | null;
+  activity: ActivityEntry[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface StoreShape {
+  accounts: Record<string, AccountRecord>;
+  [key: string]: unknown;
+}
+
+export interface OpenedStore {
+  store: AccountStore;
+  /** Problems found while opening (a file moved aside), for the host to show. */
+  warnings: string[];
+}
+
+/** Secrets and tokens stay in memory only: used when the OS offers no real protection. */
+export interface StoreOptions {
+  persistSecrets?: boolean;
+  /** Names the moved-aside file (the engine's clock). */
+  now?: () => number;
+}
+
+export class AccountStore {
+  readonly path: string;
+  private readonly conf: Conf<StoreShape>;
+  private readonly records: Map<string, AccountRecord>;
+  private readonly internal: unknown;
+
+  private constructor(
+    conf: Conf<StoreShape>,
+    private readonly persistSecrets: boolean,
+  ) {
+    this.conf = conf;
+    this.path = conf.path;
+    // conf re-reads the file on every access: read it once and keep the records in memory.
+    const data = conf.store;
+    this.internal = data.__internal__;
+    this.records = new Map(Object.entries(data.accounts ?? {}));
+  }
+
+  /** Opens (or creates) the store in `dataDir`; an unparsable file is moved aside and reported. */
+  static open(dataDir: string, options: StoreOptions = {}): OpenedStore {
+    const warnings: string[] = [];
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const make = () =>
+      new Conf<StoreShape>({
+        cwd: dataDir,
+        configName: 'accounts',
+        projectName: 'tokentray',
+        projectVersion: STORE_FORMAT_VERSION,
+        configFileMode: 0o600,
+        clearInvalidConfig: false,
+        watch: false,
+        accessPropertiesByDotNotation: false,
+        defaults: { accounts: {} },
+        migrations: {
+          // Format 1: accounts keyed by name. Later formats add steps here.
+          '1.0.0': (store) => {
+            if (!store.has('accounts')) store.set('accounts', {});
+          },
+        },
+      });
+    let conf: Conf<StoreShape>;
+    try {
+      conf = make();
+    } catch (error) {
+      const path = join(dataDir, STORE_FILE);
+      if (!existsSync(path)) throw new StoreError('io', `cannot open the store in ${dataDir}: ${(error as Error).message}`);
+      const aside = `${path}.unreadable-${new Date(options.now?.() ?? Date.now()).toISOString().replace(/[:.]/g, '-')}`;
+      renameSync(path, aside);
+      warnings.push(`${path} could not be read (${(error as Error).message}); it was moved to ${aside} and a new store was started`);
+      conf = make();
+    }
+    return { store: new AccountStore(conf, options.persistSecrets ?? true), warnings };
+  }
+
+  names(): string[] {
+    return [...this.records.keys()];
+  }
+
+  get(name: string): AccountRecord | undefined {
+    return this.records.get(name);
+  }
+
+  /** The stored name matching `name` ignoring case, if any. */
+  findName(name: string): string | undefined {
+    const lower = name.toLowerCase();
+    for (const key of this.records.keys()) if (key.toLowerCase() === lower) return key;
+    return undefined;
+  }
+
+  /** Replaces records and writes them to disk before returning. */
+  write(changes: { put?: [string, AccountRecord][]; remove?: string[] }): void {
+    const next = new Map(this.records);
+    for (const name of changes.remove ?? []) next.delete(name);
+    for (const [name, record] of changes.put ?? []) next.set(name, record);
+    this.persist(next);
+    this.records.clear();
+    for (const [name, record] of next) this.records.set(name, record);
+  }
+
+  private persist(records: Map<string, AccountRecord>): void {
+    const accounts: Record<string, AccountRecord> = {};
+    for (const [name, record] of records) {
+      accounts[name] = this.persistSecrets ? record : { ...record, secrets: {}, token: null };
+    }
+    const data: StoreShape = { accounts };
+    if (this.internal !== undefined) data.__internal__ = this.internal;
+    try {
+      this.conf.store = data;
+    } catch (error) {
+      throw new StoreError('io', `could not write ${this.path}: ${(error as Error).message}`);
+    }
+  }
+}
