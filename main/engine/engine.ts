@@ -299,7 +299,7 @@ export function createEngine(options: EngineOptions): Engine {
       addActivity(rt, 'failed', failure.message);
       log.warn('renewal failed', { account: rt.name, code: failure.code, message: failure.message });
       try {
-        requireStore().write({ put: [[rt.name, rt.record]] });
+        await requireStore().commit({ put: [[rt.name, rt.record]] });
       } catch (writeError) {
         log.error('could not save the failure', { account: rt.name, error: (writeError as Error).message });
       }
@@ -333,7 +333,7 @@ export function createEngine(options: EngineOptions): Engine {
     };
     const expiry = obtained.expiresAt === null ? 'expiry unknown' : `expires ${new Date(obtained.expiresAt).toISOString()}`;
     appendActivity(record, 'renewed', `${obtained.grant}: ${expiry}`);
-    requireStore().write({ put: [[rt.name, record]] });
+    await requireStore().commit({ put: [[rt.name, record]] });
     rt.record = record;
     rt.accessToken = obtained.accessToken;
     rt.failures = 0;

@@ -55,6 +55,11 @@ interface StoreShape {
   [key: string]: unknown;
 }
 
+export interface StoreChanges {
+  put?: [string, AccountRecord][];
+  remove?: string[];
+}
+
 export interface OpenedStore {
   store: AccountStore;
   /** Problems found while opening (a file moved aside), for the host to show. */
@@ -137,8 +142,39 @@ export class AccountStore {
     return undefined;
   }
 
+  private queued: { changes: StoreChanges; resolve: () => void; reject: (error: unknown) => void }[] = [];
+
+  /**
+   * Like `write`, but changes made in the same turn of the event loop share one write: many
+   * renewals finishing together cost one fsync, and each caller still resumes only once its
+   * change is on disk.
+   */
+  commit(changes: StoreChanges): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ changes, resolve, reject });
+      if (this.queued.length === 1) setImmediate(() => this.flushQueued());
+    });
+  }
+
+  private flushQueued(): void {
+    const batch = this.queued;
+    this.queued = [];
+    const merged: Required<StoreChanges> = { put: [], remove: [] };
+    for (const { changes } of batch) {
+      merged.remove.push(...(changes.remove ?? []));
+      merged.put.push(...(changes.put ?? []));
+    }
+    try {
+      this.write(merged);
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    for (const item of batch) item.resolve();
+  }
+
   /** Replaces records and writes them to disk before returning. */
-  write(changes: { put?: [string, AccountRecord][]; remove?: string[] }): void {
+  write(changes: StoreChanges): void {
     const next = new Map(this.records);
     for (const name of changes.remove ?? []) next.delete(name);
     for (const [name, record] of changes.put ?? []) next.set(name, record);
