@@ -6,7 +6,9 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' },
+    },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -17,7 +19,10 @@ export default tseslint.config(
     // The engine runs under plain Node: it must never import Electron.
     files: ['main/engine/**', 'main/agent/**', 'main/cli/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'The engine, agent and CLI run under plain Node.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'The engine, agent and CLI run under plain Node.' }] },
+      ],
     },
   },
   {
@@ -25,7 +30,13 @@ export default tseslint.config(
     files: ['main/**'],
     ignores: ['main/desktop/window.ts'],
     rules: {
-      'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='BrowserWindow']", message: 'Create windows through main/desktop/window.ts.' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='BrowserWindow']",
+          message: 'Create windows through main/desktop/window.ts.',
+        },
+      ],
     },
   },
 );

@@ -9,7 +9,12 @@ import { createEngine } from '../main/engine/index.js';
 import { STORE_FILE, STORE_FORMAT_VERSION, type AccountRecord } from '../main/engine/store.js';
 import type { Cipher, Engine } from '../main/engine/types.js';
 import { ManualClock, testCipher } from '../test/helpers/engine.js';
-import { ACRONIS_DEFAULTS, OIDC_DEFAULT_CLIENT, startAcronisPeer, startOidcPeer } from '../test/peers/index.js';
+import {
+  ACRONIS_DEFAULTS,
+  OIDC_DEFAULT_CLIENT,
+  startAcronisPeer,
+  startOidcPeer,
+} from '../test/peers/index.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const heap = () => {
@@ -17,16 +22,26 @@ const heap = () => {
   return process.memoryUsage().heapUsed;
 };
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 /** Writes a store of `count` accounts, each with an encrypted secret and a valid encrypted token. */
 async function writeStore(dir: string, count: number, cipher: Cipher, now: number): Promise<void> {
-  const envelope = async (plain: string) => ({ c: cipher.id, d: Buffer.from(await cipher.encrypt(plain)).toString('base64') });
+  const envelope = async (plain: string) => ({
+    c: cipher.id,
+    d: Buffer.from(await cipher.encrypt(plain)).toString('base64'),
+  });
   const accounts: Record<string, AccountRecord> = {};
   for (let i = 0; i < count; i++) {
     const obtainedAt = now - ((i * 7919) % 1_800_000);
     accounts[`tenant-${i}`] = {
-      settings: { name: `tenant-${i}`, preset: 'acronis', baseUrl: 'https://eu8-cloud.acronis.com', clientId: `client-${i}`, label: `Customer ${i}` },
+      settings: {
+        name: `tenant-${i}`,
+        preset: 'acronis',
+        baseUrl: 'https://eu8-cloud.acronis.com',
+        clientId: `client-${i}`,
+        label: `Customer ${i}`,
+      },
       secrets: { clientSecret: await envelope(`secret-${i}-xxxxxxxxxxxxxxxx`) },
       token: {
         access: await envelope(`access-token-${i}-${'x'.repeat(600)}`),
@@ -57,7 +72,12 @@ async function benchLoad(count: number): Promise<void> {
   await writeStore(dir, count, cipher, clock.now());
   const before = heap();
   let start = process.hrtime.bigint();
-  const engine = createEngine({ dataDir: dir, cipher, clock, fetch: () => Promise.reject(new Error('no network in this benchmark')) });
+  const engine = createEngine({
+    dataDir: dir,
+    cipher,
+    clock,
+    fetch: () => Promise.reject(new Error('no network in this benchmark')),
+  });
   await engine.start();
   const loadMs = ms(start);
   const loadedHeap = heap() - before;
@@ -90,7 +110,12 @@ async function benchRenewals(count: number, cap: number): Promise<void> {
       if (String(input).endsWith('/token')) durations.push(ms(start));
     }
   };
-  const engine: Engine = createEngine({ dataDir: dir, cipher: testCipher(), fetch: timedFetch, maxConcurrentRenewals: cap });
+  const engine: Engine = createEngine({
+    dataDir: dir,
+    cipher: testCipher(),
+    fetch: timedFetch,
+    maxConcurrentRenewals: cap,
+  });
   await engine.start();
   engine.setPaused(true);
   const accounts = Array.from({ length: count }, (_, i) => ({
@@ -132,13 +157,15 @@ async function benchDay(count: number): Promise<void> {
   });
   engine.setPaused(false);
   // Let the first round of renewals finish on real loopback I/O before time starts moving.
-  for (let i = 0; i < 2000 && engine.list().some((a) => a.state !== 'valid'); i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 2000 && engine.list().some((a) => a.state !== 'valid'); i++)
+    await new Promise((r) => setTimeout(r, 5));
   const requestsBefore = peer.requests.length;
   clock.wakeups = 0;
   for (let minute = 0; minute < 24 * 60; minute++) {
     await clock.advance(60_000);
     // Renewals are real HTTP calls: give them a moment to complete.
-    for (let i = 0; i < 200 && engine.list().some((a) => a.state === 'refreshing'); i++) await new Promise((r) => setTimeout(r, 1));
+    for (let i = 0; i < 200 && engine.list().some((a) => a.state === 'refreshing'); i++)
+      await new Promise((r) => setTimeout(r, 1));
   }
   const renewals = peer.requests.length - requestsBefore;
   console.log(

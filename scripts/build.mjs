@@ -9,12 +9,41 @@ const want = (name) => only.length === 0 || only.includes(name);
 
 const targets = [
   // Electron main: CommonJS, electron and node_modules left to Electron's loader at run time.
-  { name: 'main', entry: 'main/index.ts', outfile: 'dist/main/index.cjs', platform: 'node', format: 'cjs', external: ['electron'], packages: 'external' },
+  {
+    name: 'main',
+    entry: 'main/index.ts',
+    outfile: 'dist/main/index.cjs',
+    platform: 'node',
+    format: 'cjs',
+    external: ['electron'],
+    packages: 'external',
+  },
   // The sandboxed preload cannot require anything but electron: bundle it whole into one file.
-  { name: 'preload', entry: 'preload/index.ts', outfile: 'dist/preload/index.cjs', platform: 'node', format: 'cjs', external: ['electron'] },
+  {
+    name: 'preload',
+    entry: 'preload/index.ts',
+    outfile: 'dist/preload/index.cjs',
+    platform: 'node',
+    format: 'cjs',
+    external: ['electron'],
+  },
   // The CLI must start fast: only node builtins, no engine code (the agent is imported lazily).
-  { name: 'cli', entry: 'main/cli/index.ts', outfile: 'dist/cli/tokentray.mjs', platform: 'node', format: 'esm', external: ['./agent.mjs'] },
-  { name: 'agent', entry: 'main/agent/host.ts', outfile: 'dist/cli/agent.mjs', platform: 'node', format: 'esm', packages: 'external' },
+  {
+    name: 'cli',
+    entry: 'main/cli/index.ts',
+    outfile: 'dist/cli/tokentray.mjs',
+    platform: 'node',
+    format: 'esm',
+    external: ['./agent.mjs'],
+  },
+  {
+    name: 'agent',
+    entry: 'main/agent/host.ts',
+    outfile: 'dist/cli/agent.mjs',
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+  },
 ];
 
 for (const t of targets) {

@@ -36,10 +36,14 @@ export function createRequestHandlers(ports: AppPorts): RequestHandlers {
   const { engine } = ports;
   return {
     listAccounts: async () => engine.list(),
-    validateAccount: async (input, originalName) => engine.validate(input, { originalName: originalName ?? undefined }),
+    validateAccount: async (input, originalName) =>
+      engine.validate(input, { originalName: originalName ?? undefined }),
     saveAccount: async (input, originalName) => {
       try {
-        return { ok: true, account: await engine.saveAccount(input, { originalName: originalName ?? undefined }) };
+        return {
+          ok: true,
+          account: await engine.saveAccount(input, { originalName: originalName ?? undefined }),
+        };
       } catch (error) {
         if (error instanceof ValidationError) return { ok: false, issues: error.issues };
         throw error;
@@ -89,7 +93,10 @@ export function createRequestHandlers(ports: AppPorts): RequestHandlers {
         parsed = JSON.parse(json);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        return { ok: false, issues: [{ account: '(file)', field: '(json)', message: `not valid JSON: ${message}` }] };
+        return {
+          ok: false,
+          issues: [{ account: '(file)', field: '(json)', message: `not valid JSON: ${message}` }],
+        };
       }
       try {
         const imported = await engine.importAccounts(parsed);

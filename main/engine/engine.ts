@@ -6,9 +6,21 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { secretFieldsOf, DEFAULTS } from './accounts/fields.js';
-import { splitSecrets, validateAccountInput, validateImportFile, type AccountDefinition } from './accounts/schema.js';
+import {
+  splitSecrets,
+  validateAccountInput,
+  validateImportFile,
+  type AccountDefinition,
+} from './accounts/schema.js';
 import { systemClock } from './clock.js';
-import { CliAccessDeniedError, NoSuchAccountError, StoreError, TokenError, toErrorInfo, ValidationError } from './errors.js';
+import {
+  CliAccessDeniedError,
+  NoSuchAccountError,
+  StoreError,
+  TokenError,
+  toErrorInfo,
+  ValidationError,
+} from './errors.js';
 import { createGuardedFetch, DEFAULT_TIMEOUT_MS } from './http.js';
 import { decodeJwt } from './jwt.js';
 import { redact, silentLogger, type Logger } from './log.js';
@@ -16,7 +28,6 @@ import { flowFor, type FlowContext, type FlowInput, type ObtainedToken } from '.
 import { MAX_TICK_MS, renewAt, retryDelay } from './schedule.js';
 import { AccountStore, type AccountRecord, type Envelope, type StoredError } from './store.js';
 import type {
-  AccountInput,
   AccountState,
   AccountView,
   ActivityEntry,
@@ -161,7 +172,7 @@ export function createEngine(options: EngineOptions): Engine {
       expiresAt: record.token?.expiresAt ?? null,
       lastRefreshAt: record.lastRefreshAt,
       nextRefreshAt: renewable(rt) && !paused ? iso(rt.renewDueAt) : null,
-      error: record.error ? (record.error.message) : null,
+      error: record.error ? record.error.message : null,
       errorCode: record.error?.code ?? null,
       needsUser: needsUser(rt),
       renewable: renewable(rt),
@@ -186,7 +197,8 @@ export function createEngine(options: EngineOptions): Engine {
     const entry = { at: new Date(clock.now()).toISOString(), kind, detail: redact(detail) };
     record.activity = [...record.activity, entry].slice(-ACTIVITY_LIMIT);
   }
-  const addActivity = (rt: Runtime, kind: ActivityKind, detail: string) => appendActivity(rt.record, kind, detail);
+  const addActivity = (rt: Runtime, kind: ActivityKind, detail: string) =>
+    appendActivity(rt.record, kind, detail);
 
   /** Activity that needs no write of its own is flushed with the next write or within 2 s. */
   function scheduleFlush() {
@@ -224,7 +236,11 @@ export function createEngine(options: EngineOptions): Engine {
       return await cipher.decrypt(Buffer.from(envelope.d, 'base64'));
     } catch {
       rt.lockedSecrets.add(field);
-      throw new TokenError('locked_secret', `the stored ${field} could not be decrypted; enter it again`, 'auth');
+      throw new TokenError(
+        'locked_secret',
+        `the stored ${field} could not be decrypted; enter it again`,
+        'auth',
+      );
     }
   }
 
@@ -280,22 +296,35 @@ export function createEngine(options: EngineOptions): Engine {
       }
       if (refreshToken) known.push(refreshToken);
       const obtained = await limit(() =>
-        flowFor(preset(rt)).obtain(flowContext, { settings: rt.record.settings, secret: secretReader(rt, {}), refreshToken }),
+        flowFor(preset(rt)).obtain(flowContext, {
+          settings: rt.record.settings,
+          secret: secretReader(rt, {}),
+          refreshToken,
+        }),
       );
       known.push(obtained.accessToken);
       if (obtained.refreshToken) known.push(obtained.refreshToken);
       await commitToken(rt, obtained, refresh ?? null);
-      log.info('renewed', { account: rt.name, grant: obtained.grant, reason, expiresAt: iso(obtained.expiresAt) ?? 'unknown' });
+      log.info('renewed', {
+        account: rt.name,
+        grant: obtained.grant,
+        reason,
+        expiresAt: iso(obtained.expiresAt) ?? 'unknown',
+      });
     } catch (error) {
       if (error instanceof StoreError) {
-        log.error('could not save the renewed token; it was not handed out', { account: rt.name, error: error.message });
+        log.error('could not save the renewed token; it was not handed out', {
+          account: rt.name,
+          error: error.message,
+        });
         throw error;
       }
       const failure = storedError(error, known);
       rt.record.error = failure;
       rt.failures = failure.kind === 'transient' ? rt.failures + 1 : 0;
       const retryAfter = error instanceof TokenError ? error.retryAfterMs : null;
-      rt.renewDueAt = failure.kind === 'transient' ? clock.now() + retryDelay(rt.failures, random, retryAfter) : null;
+      rt.renewDueAt =
+        failure.kind === 'transient' ? clock.now() + retryDelay(rt.failures, random, retryAfter) : null;
       addActivity(rt, 'failed', failure.message);
       log.warn('renewal failed', { account: rt.name, code: failure.code, message: failure.message });
       try {
@@ -303,7 +332,12 @@ export function createEngine(options: EngineOptions): Engine {
       } catch (writeError) {
         log.error('could not save the failure', { account: rt.name, error: (writeError as Error).message });
       }
-      throw error instanceof TokenError ? new TokenError(error.code, failure.message, error.kind, { ...error.extra, serverMessage: failure.serverMessage }) : error;
+      throw error instanceof TokenError
+        ? new TokenError(error.code, failure.message, error.kind, {
+            ...error.extra,
+            serverMessage: failure.serverMessage,
+          })
+        : error;
     }
   }
 
@@ -331,7 +365,10 @@ export function createEngine(options: EngineOptions): Engine {
       error: null,
       updatedAt: new Date(clock.now()).toISOString(),
     };
-    const expiry = obtained.expiresAt === null ? 'expiry unknown' : `expires ${new Date(obtained.expiresAt).toISOString()}`;
+    const expiry =
+      obtained.expiresAt === null
+        ? 'expiry unknown'
+        : `expires ${new Date(obtained.expiresAt).toISOString()}`;
     appendActivity(record, 'renewed', `${obtained.grant}: ${expiry}`);
     await requireStore().commit({ put: [[rt.name, record]] });
     rt.record = record;
@@ -375,7 +412,11 @@ export function createEngine(options: EngineOptions): Engine {
     if (stopped) return;
     const now = clock.now();
     for (const rt of runtimes.values()) {
-      const due = !paused && renewable(rt) && !rt.inFlight && (rt.renewDueAt === null ? !rt.record.token && rt.record.error === null : rt.renewDueAt <= now);
+      const due =
+        !paused &&
+        renewable(rt) &&
+        !rt.inFlight &&
+        (rt.renewDueAt === null ? !rt.record.token && rt.record.error === null : rt.renewDueAt <= now);
       if (due) {
         renew(rt, 'scheduler').catch(() => {});
         continue;
@@ -392,7 +433,8 @@ export function createEngine(options: EngineOptions): Engine {
     let next = now + MAX_TICK_MS;
     if (!paused) {
       for (const rt of runtimes.values()) {
-        if (rt.renewDueAt !== null && !rt.inFlight && renewable(rt) && rt.renewDueAt < next) next = rt.renewDueAt;
+        if (rt.renewDueAt !== null && !rt.inFlight && renewable(rt) && rt.renewDueAt < next)
+          next = rt.renewDueAt;
       }
     }
     cancelTimer?.();
@@ -425,22 +467,38 @@ export function createEngine(options: EngineOptions): Engine {
 
   function emptyRecord(): AccountRecord {
     const now = new Date(clock.now()).toISOString();
-    return { settings: {}, secrets: {}, token: null, lastRefreshAt: null, error: null, activity: [], createdAt: now, updatedAt: now };
+    return {
+      settings: {},
+      secrets: {},
+      token: null,
+      lastRefreshAt: null,
+      error: null,
+      activity: [],
+      createdAt: now,
+      updatedAt: now,
+    };
   }
 
   /** Builds the record for a validated definition, keeping what the change does not touch. */
-  async function recordFor(definition: AccountDefinition, existing: Runtime | undefined): Promise<{ record: AccountRecord; resetToken: boolean }> {
+  async function recordFor(
+    definition: AccountDefinition,
+    existing: Runtime | undefined,
+  ): Promise<{ record: AccountRecord; resetToken: boolean }> {
     const { settings, secrets } = splitSecrets(definition);
     const allowed = new Set<string>(secretFieldsOf(definition.preset));
     if (definition.preset === 'oauth2' && settings.clientAuth === 'none') allowed.delete('clientSecret');
     const base = existing?.record ?? emptyRecord();
     const kept: Record<string, Envelope> = {};
-    for (const [field, envelope] of Object.entries(base.secrets)) if (allowed.has(field) && secrets[field] === undefined) kept[field] = envelope;
+    for (const [field, envelope] of Object.entries(base.secrets))
+      if (allowed.has(field) && secrets[field] === undefined) kept[field] = envelope;
     let secretsChanged = Object.keys(kept).length !== Object.keys(base.secrets).length;
     for (const [field, value] of Object.entries(secrets)) {
       const old = base.secrets[field];
       if (old && existing && !existing.lockedSecrets.has(field)) {
-        const same = await open(existing, field, old).then((plain) => plain === value, () => false);
+        const same = await open(existing, field, old).then(
+          (plain) => plain === value,
+          () => false,
+        );
         if (same) {
           kept[field] = old;
           continue;
@@ -450,10 +508,18 @@ export function createEngine(options: EngineOptions): Engine {
       secretsChanged = true;
     }
     const connection = (s: Record<string, unknown>) => {
-      const { label: _l, notifyBeforeSeconds: _n, cliAccess: _c, refreshBeforeSeconds: _r, name: _name, ...rest } = s;
+      const {
+        label: _l,
+        notifyBeforeSeconds: _n,
+        cliAccess: _c,
+        refreshBeforeSeconds: _r,
+        name: _name,
+        ...rest
+      } = s;
       return rest;
     };
-    const resetToken = !existing || secretsChanged || !isDeepStrictEqual(connection(base.settings), connection(settings));
+    const resetToken =
+      !existing || secretsChanged || !isDeepStrictEqual(connection(base.settings), connection(settings));
     const record: AccountRecord = {
       ...base,
       settings,
@@ -468,7 +534,11 @@ export function createEngine(options: EngineOptions): Engine {
   function install(name: string, record: AccountRecord, resetToken: boolean, previous: Runtime | undefined) {
     const rt = previous && !resetToken ? { ...previous, name, record } : newRuntime(name, record);
     if (!resetToken && previous) {
-      rt.lockedSecrets = new Set([...previous.lockedSecrets].filter((field) => field in record.secrets && record.secrets[field] === previous.record.secrets[field]));
+      rt.lockedSecrets = new Set(
+        [...previous.lockedSecrets].filter(
+          (field) => field in record.secrets && record.secrets[field] === previous.record.secrets[field],
+        ),
+      );
       scheduleAfterSuccess(rt);
     }
     runtimes.set(name, rt);
@@ -479,7 +549,10 @@ export function createEngine(options: EngineOptions): Engine {
 
   const engine: Engine = {
     async start() {
-      const opened = AccountStore.open(options.dataDir, { persistSecrets: options.persistSecrets, now: () => clock.now() });
+      const opened = AccountStore.open(options.dataDir, {
+        persistSecrets: options.persistSecrets,
+        now: () => clock.now(),
+      });
       store = opened.store;
       for (const warning of opened.warnings) log.warn(warning);
       for (const name of store.names()) {
@@ -513,11 +586,19 @@ export function createEngine(options: EngineOptions): Engine {
 
     validate(input, opts = {}) {
       const existing = opts.originalName ? runtimes.get(opts.originalName) : undefined;
-      const outcome = validateAccountInput(input, { storedSecrets: existing ? Object.keys(existing.record.secrets) : [] });
+      const outcome = validateAccountInput(input, {
+        storedSecrets: existing ? Object.keys(existing.record.secrets) : [],
+      });
       if (!outcome.ok) return outcome.issues;
       const clash = store?.findName(outcome.definition.name);
       if (clash && clash !== opts.originalName) {
-        return [{ account: outcome.definition.name, field: 'name', message: `is already used by the account "${clash}"` }];
+        return [
+          {
+            account: outcome.definition.name,
+            field: 'name',
+            message: `is already used by the account "${clash}"`,
+          },
+        ];
       }
       return [];
     },
@@ -526,7 +607,9 @@ export function createEngine(options: EngineOptions): Engine {
       const existing = opts.originalName ? find(opts.originalName) : undefined;
       const issues = engine.validate(input, { originalName: existing?.name });
       if (issues.length > 0) throw new ValidationError(issues);
-      const outcome = validateAccountInput(input, { storedSecrets: existing ? Object.keys(existing.record.secrets) : [] });
+      const outcome = validateAccountInput(input, {
+        storedSecrets: existing ? Object.keys(existing.record.secrets) : [],
+      });
       if (!outcome.ok) throw new ValidationError(outcome.issues);
       const definition = outcome.definition;
       const { record, resetToken } = await recordFor(definition, existing);
@@ -546,13 +629,25 @@ export function createEngine(options: EngineOptions): Engine {
     async importAccounts(file) {
       const checked = validateImportFile(file);
       if (!checked.ok) throw new ValidationError(checked.issues);
-      const prepared: { name: string; previous: Runtime | undefined; record: AccountRecord; resetToken: boolean; remove: string | null }[] = [];
+      const prepared: {
+        name: string;
+        previous: Runtime | undefined;
+        record: AccountRecord;
+        resetToken: boolean;
+        remove: string | null;
+      }[] = [];
       for (const definition of checked.definitions) {
         const existingName = requireStore().findName(definition.name);
         const previous = existingName ? runtimes.get(existingName) : undefined;
         const { record, resetToken } = await recordFor(definition, previous);
         appendActivity(record, 'imported', previous ? 'replaced by import' : 'added by import');
-        prepared.push({ name: definition.name, previous, record, resetToken, remove: existingName && existingName !== definition.name ? existingName : null });
+        prepared.push({
+          name: definition.name,
+          previous,
+          record,
+          resetToken,
+          remove: existingName && existingName !== definition.name ? existingName : null,
+        });
       }
       requireStore().write({
         put: prepared.map((p) => [p.name, p.record]),
@@ -613,7 +708,11 @@ export function createEngine(options: EngineOptions): Engine {
 
     async setCliAccess(name, enabled) {
       const rt = find(name);
-      rt.record = { ...rt.record, settings: { ...rt.record.settings, cliAccess: enabled }, updatedAt: new Date(clock.now()).toISOString() };
+      rt.record = {
+        ...rt.record,
+        settings: { ...rt.record.settings, cliAccess: enabled },
+        updatedAt: new Date(clock.now()).toISOString(),
+      };
       requireStore().write({ put: [[rt.name, rt.record]] });
       changed(rt);
       return viewOf(rt);
@@ -642,26 +741,49 @@ export function createEngine(options: EngineOptions): Engine {
           } else if (current && expiresAt !== null && expiresAt > clock.now()) {
             token = current;
           } else {
-            throw new TokenError('expired', `the pasted token of "${rt.name}" expired at ${rt.record.token?.expiresAt ?? 'an unknown time'}; paste a new one`, 'auth');
+            throw new TokenError(
+              'expired',
+              `the pasted token of "${rt.name}" expired at ${rt.record.token?.expiresAt ?? 'an unknown time'}; paste a new one`,
+              'auth',
+            );
           }
         } else {
-          const recentFailure = rt.record.error && rt.lastAttemptAt !== null && clock.now() - rt.lastAttemptAt < ON_DEMAND_RETRY_MS;
+          const recentFailure =
+            rt.record.error &&
+            rt.lastAttemptAt !== null &&
+            clock.now() - rt.lastAttemptAt < ON_DEMAND_RETRY_MS;
           const blocked = rt.record.error && rt.record.error.kind !== 'transient' && !rt.inFlight;
           if ((recentFailure || blocked) && rt.record.error) {
-            throw new TokenError(rt.record.error.code, rt.record.error.message, rt.record.error.kind as TokenError['kind'], {
-              serverMessage: rt.record.error.serverMessage,
-              status: rt.record.error.status,
-            });
+            throw new TokenError(
+              rt.record.error.code,
+              rt.record.error.message,
+              rt.record.error.kind as TokenError['kind'],
+              {
+                serverMessage: rt.record.error.serverMessage,
+                status: rt.record.error.status,
+              },
+            );
           }
           await renew(rt, purpose);
         }
         token = token ?? (await currentAccessToken(rt));
       }
       if (token === null) throw new TokenError('no_token', `no token for "${rt.name}"`, 'transient');
-      const kind: ActivityKind = purpose === 'cli' ? 'served' : purpose === 'copy' ? 'copied' : purpose === 'reveal' ? 'revealed' : 'served';
+      const kind: ActivityKind =
+        purpose === 'cli'
+          ? 'served'
+          : purpose === 'copy'
+            ? 'copied'
+            : purpose === 'reveal'
+              ? 'revealed'
+              : 'served';
       addActivity(rt, kind, purpose === 'cli' ? 'token handed to a script' : `token ${kind}`);
       scheduleFlush();
-      return { accessToken: token, tokenType: rt.record.token?.tokenType ?? 'bearer', expiresAt: rt.record.token?.expiresAt ?? null } satisfies IssuedToken;
+      return {
+        accessToken: token,
+        tokenType: rt.record.token?.tokenType ?? 'bearer',
+        expiresAt: rt.record.token?.expiresAt ?? null,
+      } satisfies IssuedToken;
     },
 
     async refresh(name) {
@@ -677,9 +799,19 @@ export function createEngine(options: EngineOptions): Engine {
 
     async testConnection(input, opts = {}): Promise<TestResult> {
       const existing = opts.originalName ? runtimes.get(opts.originalName) : undefined;
-      const outcome = validateAccountInput(input, { storedSecrets: existing ? Object.keys(existing.record.secrets) : [] });
+      const outcome = validateAccountInput(input, {
+        storedSecrets: existing ? Object.keys(existing.record.secrets) : [],
+      });
       if (!outcome.ok) {
-        return { ok: false, error: { code: 'validation', message: outcome.issues.map((i) => `${i.field}: ${i.message}`).join('; '), serverMessage: null, status: null } };
+        return {
+          ok: false,
+          error: {
+            code: 'validation',
+            message: outcome.issues.map((i) => `${i.field}: ${i.message}`).join('; '),
+            serverMessage: null,
+            status: null,
+          },
+        };
       }
       const { settings, secrets } = splitSecrets(outcome.definition);
       try {
@@ -688,7 +820,8 @@ export function createEngine(options: EngineOptions): Engine {
           secret: secretReader(existing ?? null, secrets),
           refreshToken: null,
         });
-        const lifetime = obtained.expiresAt === null ? null : Math.round((obtained.expiresAt - obtained.obtainedAt) / 1000);
+        const lifetime =
+          obtained.expiresAt === null ? null : Math.round((obtained.expiresAt - obtained.obtainedAt) / 1000);
         return {
           ok: true,
           tokenType: obtained.tokenType,
@@ -703,7 +836,11 @@ export function createEngine(options: EngineOptions): Engine {
         const info = toErrorInfo(error);
         return {
           ok: false,
-          error: { ...info, message: redact(info.message, known), serverMessage: info.serverMessage === null ? null : redact(info.serverMessage, known) },
+          error: {
+            ...info,
+            message: redact(info.message, known),
+            serverMessage: info.serverMessage === null ? null : redact(info.serverMessage, known),
+          },
         };
       }
     },

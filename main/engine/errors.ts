@@ -21,7 +21,11 @@ export class TokenError extends Error {
     readonly code: string,
     message: string,
     readonly kind: FailureKind,
-    readonly extra: { serverMessage?: string | null; status?: number | null; retryAfterMs?: number | null } = {},
+    readonly extra: {
+      serverMessage?: string | null;
+      status?: number | null;
+      retryAfterMs?: number | null;
+    } = {},
   ) {
     super(message);
   }
@@ -58,7 +62,9 @@ export class CliAccessDeniedError extends Error {
   override readonly name = 'CliAccessDeniedError';
   readonly code = 'cli_access_denied';
   constructor(readonly account: string) {
-    super(`CLI access is off for "${account}": turn on "CLI access" for it in the account window (or set "cliAccess": true)`);
+    super(
+      `CLI access is off for "${account}": turn on "CLI access" for it in the account window (or set "cliAccess": true)`,
+    );
   }
 }
 
@@ -76,7 +82,12 @@ export class StoreError extends Error {
 /** Any thrown value as the views render it. */
 export function toErrorInfo(error: unknown): ErrorInfo {
   if (error instanceof TokenError) {
-    return { code: error.code, message: error.message, serverMessage: error.serverMessage, status: error.status };
+    return {
+      code: error.code,
+      message: error.message,
+      serverMessage: error.serverMessage,
+      status: error.status,
+    };
   }
   if (error instanceof NoSuchAccountError || error instanceof CliAccessDeniedError) {
     return { code: error.code, message: error.message, serverMessage: null, status: null };

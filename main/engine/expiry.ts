@@ -16,9 +16,16 @@ export interface Expiry {
 /** A non-negative finite number from a number or a numeric string, else null (negative, NaN, junk). */
 export function parseSeconds(value: unknown): number | null {
   const number =
-    typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value)
+        ? Number(value)
+        : NaN;
   return Number.isFinite(number) && number >= 0 ? number : null;
 }
+
+/** True when `ms` is a time a Date can hold (a value such as `expires_in: 1e20` is not: toISOString would throw). */
+const isDate = (ms: number) => Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
 
 /** Our clock minus the server's, from its `Date` header (null when absent or unparsable). */
 export function clockSkewMs(dateHeader: string | null, receivedAt: number): number {
@@ -38,16 +45,20 @@ export function expiryFromResponse(
 ): Expiry {
   const skew = clockSkewMs(opts.dateHeader ?? null, receivedAt);
   const expiresIn = parseSeconds(body.expires_in);
-  if (expiresIn !== null) return { expiresAt: receivedAt + expiresIn * 1000, source: 'expires_in' };
+  if (expiresIn !== null && isDate(receivedAt + expiresIn * 1000)) {
+    return { expiresAt: receivedAt + expiresIn * 1000, source: 'expires_in' };
+  }
   const expiresOn = parseSeconds(body.expires_on);
-  if (expiresOn !== null && expiresOn > 0) return { expiresAt: expiresOn * 1000 + skew, source: 'expires_on' };
+  if (expiresOn !== null && expiresOn > 0 && isDate(expiresOn * 1000 + skew)) {
+    return { expiresAt: expiresOn * 1000 + skew, source: 'expires_on' };
+  }
   if (typeof body['.expires'] === 'string') {
     const at = Date.parse(body['.expires']);
-    if (Number.isFinite(at)) return { expiresAt: at + skew, source: '.expires' };
+    if (Number.isFinite(at) && isDate(at + skew)) return { expiresAt: at + skew, source: '.expires' };
   }
   if (typeof body.access_token === 'string') {
     const exp = jwtExpiry(body.access_token);
-    if (exp !== null) return { expiresAt: exp + skew, source: 'jwt' };
+    if (exp !== null && isDate(exp + skew)) return { expiresAt: exp + skew, source: 'jwt' };
   }
   if (opts.defaultLifetimeSeconds !== undefined) {
     return { expiresAt: receivedAt + opts.defaultLifetimeSeconds * 1000, source: 'default' };

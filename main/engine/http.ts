@@ -22,15 +22,20 @@ export interface HttpOptions {
 /** RFC 9110 §10.2.3: delay-seconds or an HTTP-date; anything else is ignored. */
 export function parseRetryAfter(value: string | null, now: number): number | null {
   if (!value) return null;
-  const seconds = parseSeconds(value.trim());
-  if (seconds !== null) return Math.round(seconds * 1000);
-  const at = Date.parse(value);
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // Every HTTP-date form (IMF-fixdate, RFC 850, asctime) starts with a day name; Date.parse alone
+  // would also take "-5" or "2027" as dates.
+  if (!HTTP_DATE_START.test(trimmed)) return null;
+  const at = Date.parse(trimmed);
   return Number.isFinite(at) ? Math.max(0, at - now) : null;
 }
 
+const HTTP_DATE_START = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s/;
+
 const NETWORK_CODES: Record<string, [code: string, what: string]> = {
-  ENOTFOUND: ['dns', 'the token server\'s host name could not be resolved'],
-  EAI_AGAIN: ['dns', 'the token server\'s host name could not be resolved (temporary DNS failure)'],
+  ENOTFOUND: ['dns', "the token server's host name could not be resolved"],
+  EAI_AGAIN: ['dns', "the token server's host name could not be resolved (temporary DNS failure)"],
   ECONNREFUSED: ['network', 'the token server refused the connection'],
   ECONNRESET: ['network', 'the connection to the token server was reset'],
   EHOSTUNREACH: ['network', 'the token server is unreachable'],
@@ -52,7 +57,11 @@ function causeCode(error: unknown): string | null {
 export function networkError(error: unknown, host: string, timeoutMs: number): TokenError {
   const name = error instanceof Error ? error.name : '';
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return new TokenError('timeout', `no answer from ${host} within ${Math.round(timeoutMs / 1000)} s`, 'transient');
+    return new TokenError(
+      'timeout',
+      `no answer from ${host} within ${Math.round(timeoutMs / 1000)} s`,
+      'transient',
+    );
   }
   const code = causeCode(error);
   if (code && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
@@ -100,7 +109,8 @@ export function responseError(
   let body: Record<string, unknown> | null = null;
   try {
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      body = parsed as Record<string, unknown>;
   } catch {
     body = null;
   }
@@ -108,23 +118,43 @@ export function responseError(
   const serverMessage = body ? serverWords(body) : text.trim() ? excerpt(text) : null;
   const said = serverMessage ? `: ${serverMessage}` : '';
   const extra = { serverMessage, status, retryAfterMs };
-  if (status === 429 || status >= 500 || oauthError === 'server_error' || oauthError === 'temporarily_unavailable') {
+  if (
+    status === 429 ||
+    status >= 500 ||
+    oauthError === 'server_error' ||
+    oauthError === 'temporarily_unavailable'
+  ) {
     const code = oauthError ?? (status === 429 ? 'rate_limited' : 'server_error');
     const wait = retryAfterMs !== null ? `; it asked to retry in ${Math.ceil(retryAfterMs / 1000)} s` : '';
     return new TokenError(code, `${host} answered HTTP ${status}${said}${wait}`, 'transient', extra);
   }
   if (oauthError === 'invalid_grant') {
-    return new TokenError('invalid_grant', `${host} rejected the grant (invalid_grant)${said}`, 'grant', extra);
+    return new TokenError(
+      'invalid_grant',
+      `${host} rejected the grant (invalid_grant)${said}`,
+      'grant',
+      extra,
+    );
   }
   if (oauthError) {
     const kind = NEEDS_USER.has(oauthError) ? 'auth' : 'config';
     return new TokenError(oauthError, `${host} answered ${oauthError} (HTTP ${status})${said}`, kind, extra);
   }
   if (status === 401 || status === 403) {
-    return new TokenError('unauthorized', `${host} refused the credentials (HTTP ${status})${said}`, 'auth', extra);
+    return new TokenError(
+      'unauthorized',
+      `${host} refused the credentials (HTTP ${status})${said}`,
+      'auth',
+      extra,
+    );
   }
   if (status >= 300 && status < 400) {
-    return new TokenError('redirect', `${host} redirected the token request (HTTP ${status}); check the URL`, 'config', extra);
+    return new TokenError(
+      'redirect',
+      `${host} redirected the token request (HTTP ${status}); check the URL`,
+      'config',
+      extra,
+    );
   }
   if (status >= 200 && status < 300) {
     const type = contentType || 'no content type';
@@ -140,9 +170,11 @@ export function responseError(
 
 async function readCapped(response: Response): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > MAX_BODY_BYTES) throw new TokenError('too_large', 'the token server\'s answer is larger than 1 MiB', 'transient');
+  if (declared > MAX_BODY_BYTES)
+    throw new TokenError('too_large', "the token server's answer is larger than 1 MiB", 'transient');
   const text = await response.text();
-  if (text.length > MAX_BODY_BYTES) throw new TokenError('too_large', 'the token server\'s answer is larger than 1 MiB', 'transient');
+  if (text.length > MAX_BODY_BYTES)
+    throw new TokenError('too_large', "the token server's answer is larger than 1 MiB", 'transient');
   return text;
 }
 
@@ -158,12 +190,19 @@ export function assertSecureUrl(url: string, field = 'token endpoint'): void {
  * missing `token_type`) and lose any `id_token`, which Tokentray never uses and so never validates.
  */
 export function createGuardedFetch(options: HttpOptions) {
-  return async function guardedFetch(url: string, init: RequestInit & { method?: string }): Promise<Response> {
+  return async function guardedFetch(
+    url: string,
+    init: RequestInit & { method?: string },
+  ): Promise<Response> {
     assertSecureUrl(url);
     const host = new URL(url).host;
     let response: Response;
     try {
-      response = await options.fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs) });
+      response = await options.fetch(url, {
+        ...init,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
     } catch (error) {
       throw error instanceof TokenError ? error : networkError(error, host, options.timeoutMs);
     }
@@ -188,7 +227,8 @@ export function createGuardedFetch(options: HttpOptions) {
       throw new TokenError('invalid_response', `${host} answered JSON that is not an object`, 'config');
     }
     const record = body as Record<string, unknown>;
-    if (typeof record.error === 'string') throw responseError(response.status, contentType, text, retryAfterMs, host);
+    if (typeof record.error === 'string')
+      throw responseError(response.status, contentType, text, retryAfterMs, host);
     const isDiscovery = url.includes('/.well-known/');
     if (!isDiscovery) {
       delete record.id_token;
@@ -197,7 +237,8 @@ export function createGuardedFetch(options: HttpOptions) {
         if (seconds === null) delete record.expires_in;
         else record.expires_in = Math.floor(seconds);
       }
-      if (typeof record.access_token === 'string' && record.token_type === undefined) record.token_type = 'bearer';
+      if (typeof record.access_token === 'string' && record.token_type === undefined)
+        record.token_type = 'bearer';
     }
     const headers = new Headers(response.headers);
     headers.set('content-type', 'application/json');

@@ -4,14 +4,18 @@ function decodePart(part: string): Record<string, unknown> | null {
   try {
     const json = Buffer.from(part.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
     const value: unknown = JSON.parse(json);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }
 }
 
 /** Header and claims of a compact JWS, or null when the string is not one. Never verified. */
-export function decodeJwt(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } | null {
+export function decodeJwt(
+  token: string,
+): { header: Record<string, unknown>; claims: Record<string, unknown> } | null {
   const parts = token.split('.');
   if (parts.length !== 3 || !parts[0] || !parts[1]) return null;
   const header = decodePart(parts[0]);

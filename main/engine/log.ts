@@ -24,13 +24,22 @@ export function redact(text: string, known: Iterable<string> = []): string {
   }
   for (const pattern of PATTERNS) {
     out = out.replace(pattern, (match, a: string, b: string) =>
-      pattern === PATTERNS[0] ? `${a} [redacted]` : pattern === PATTERNS[2] ? `${a}${b}[redacted]` : '[redacted]',
+      pattern === PATTERNS[0]
+        ? `${a} [redacted]`
+        : pattern === PATTERNS[2]
+          ? `${a}${b}[redacted]`
+          : '[redacted]',
     );
   }
   return out;
 }
 
-function format(level: string, message: string, fields: Record<string, unknown> | undefined, now: number): string {
+function format(
+  level: string,
+  message: string,
+  fields: Record<string, unknown> | undefined,
+  now: number,
+): string {
   const parts = [new Date(now).toISOString(), level, message];
   for (const [key, value] of Object.entries(fields ?? {})) {
     parts.push(`${key}=${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
@@ -39,10 +48,23 @@ function format(level: string, message: string, fields: Record<string, unknown> 
 }
 
 /** A logger writing one redacted line per call. */
-export function createLogger(write: (line: string) => void, now: () => number = Date.now): Logger & { forget(secret: string): void } {
+export function createLogger(
+  write: (line: string) => void,
+  now: () => number = Date.now,
+): Logger & { forget(secret: string): void } {
   const known = new Set<string>();
+  // Fields are redacted before formatting: JSON-quoting a value (`\"password\": ...`) would hide
+  // its key=value shape from the patterns.
+  const clean = (fields: Record<string, unknown> | undefined) =>
+    fields &&
+    Object.fromEntries(
+      Object.entries(fields).map(([key, value]) => [
+        key,
+        typeof value === 'string' ? redact(value, known) : value,
+      ]),
+    );
   const emit = (level: string) => (message: string, fields?: Record<string, unknown>) =>
-    write(redact(format(level, message, fields, now()), known));
+    write(redact(format(level, redact(message, known), clean(fields), now()), known));
   return {
     info: emit('INFO'),
     warn: emit('WARN'),

@@ -24,7 +24,11 @@ interface KeyFile {
   verifier: string;
 }
 
-function deriveKey(passphrase: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
+function deriveKey(
+  passphrase: string,
+  salt: Buffer,
+  params: { N: number; r: number; p: number },
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(passphrase, salt, KDF.keyLength, { ...params, maxmem: 256 * params.N * params.r }, (error, key) =>
       error ? reject(error) : resolve(key),
@@ -46,7 +50,9 @@ export function openWithKey(key: Buffer, data: Uint8Array): string {
   if (buffer.length < 28) throw new Error('ciphertext too short');
   const decipher = createDecipheriv('aes-256-gcm', key, buffer.subarray(0, 12));
   decipher.setAuthTag(buffer.subarray(buffer.length - 16));
-  return Buffer.concat([decipher.update(buffer.subarray(12, buffer.length - 16)), decipher.final()]).toString('utf8');
+  return Buffer.concat([decipher.update(buffer.subarray(12, buffer.length - 16)), decipher.final()]).toString(
+    'utf8',
+  );
 }
 
 function cipherFor(key: Buffer, keyId: string): Cipher {
@@ -69,7 +75,10 @@ export async function openPassphraseCipher(dataDir: string, passphrase: string):
     try {
       file = JSON.parse(readFileSync(path, 'utf8')) as KeyFile;
     } catch (error) {
-      throw new StoreError('unreadable', `${path} is not valid JSON (${(error as Error).message}); it was left as it is`);
+      throw new StoreError(
+        'unreadable',
+        `${path} is not valid JSON (${(error as Error).message}); it was left as it is`,
+      );
     }
     const key = await deriveKey(passphrase, Buffer.from(file.salt, 'base64'), file);
     let verified = false;
@@ -81,7 +90,10 @@ export async function openPassphraseCipher(dataDir: string, passphrase: string):
       verified = false;
     }
     if (!verified) {
-      throw new StoreError('wrong_passphrase', `wrong passphrase for ${dataDir} (nothing was read or changed)`);
+      throw new StoreError(
+        'wrong_passphrase',
+        `wrong passphrase for ${dataDir} (nothing was read or changed)`,
+      );
     }
     return cipherFor(key, file.keyId);
   }

@@ -118,10 +118,13 @@ export class AccountStore {
       conf = make();
     } catch (error) {
       const path = join(dataDir, STORE_FILE);
-      if (!existsSync(path)) throw new StoreError('io', `cannot open the store in ${dataDir}: ${(error as Error).message}`);
+      if (!existsSync(path))
+        throw new StoreError('io', `cannot open the store in ${dataDir}: ${(error as Error).message}`);
       const aside = `${path}.unreadable-${new Date(options.now?.() ?? Date.now()).toISOString().replace(/[:.]/g, '-')}`;
       renameSync(path, aside);
-      warnings.push(`${path} could not be read (${(error as Error).message}); it was moved to ${aside} and a new store was started`);
+      warnings.push(
+        `${path} could not be read (${(error as Error).message}); it was moved to ${aside} and a new store was started`,
+      );
       conf = make();
     }
     return { store: new AccountStore(conf, options.persistSecrets ?? true), warnings };

@@ -7,7 +7,14 @@ export const PRESETS = ['msp360', 'backup-net', 'mps-monitor', 'acronis', 'oauth
 export type Preset = (typeof PRESETS)[number];
 
 /** CONTRACT §2: the states `list --json` reports. */
-export const ACCOUNT_STATES = ['valid', 'expiring', 'refreshing', 'expired', 'error', 'unknown-expiry'] as const;
+export const ACCOUNT_STATES = [
+  'valid',
+  'expiring',
+  'refreshing',
+  'expired',
+  'error',
+  'unknown-expiry',
+] as const;
 export type AccountState = (typeof ACCOUNT_STATES)[number];
 
 /** Wall clock plus one way to be called back: the engine never calls Date.now() or setTimeout. */

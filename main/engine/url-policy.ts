@@ -19,7 +19,9 @@ export function insecureUrlReason(value: string): string | null {
   }
   if (url.protocol === 'https:') return null;
   if (url.protocol === 'http:') {
-    return isLoopbackHost(url.hostname) ? null : 'must use https: (plain http: is allowed only for loopback hosts)';
+    return isLoopbackHost(url.hostname)
+      ? null
+      : 'must use https: (plain http: is allowed only for loopback hosts)';
   }
   return `must be an https: URL, not ${url.protocol}`;
 }

@@ -31,10 +31,19 @@ describe('every preset gets a token from its peer', () => {
     const peer = await startMsp360Peer();
     cleanups.push(() => peer.close());
     const { engine } = await engineFixture();
-    await engine.saveAccount({ name: 'msp', preset: 'msp360', baseUrl: peer.url, username: MSP360_DEFAULTS.username, password: MSP360_DEFAULTS.password });
+    await engine.saveAccount({
+      name: 'msp',
+      preset: 'msp360',
+      baseUrl: peer.url,
+      username: MSP360_DEFAULTS.username,
+      password: MSP360_DEFAULTS.password,
+    });
     const token = await engine.token('msp');
     expect(token.accessToken).toBe(peer.issued.at(-1));
-    expect(peer.requests.at(-1)?.json).toEqual({ UserName: MSP360_DEFAULTS.username, Password: MSP360_DEFAULTS.password });
+    expect(peer.requests.at(-1)?.json).toEqual({
+      UserName: MSP360_DEFAULTS.username,
+      Password: MSP360_DEFAULTS.password,
+    });
     const lifetime = (Date.parse(token.expiresAt ?? '') - Date.now()) / 1000;
     expect(lifetime).toBeGreaterThan(1209599 - 30);
     expect(lifetime).toBeLessThanOrEqual(1209599);
@@ -44,7 +53,13 @@ describe('every preset gets a token from its peer', () => {
     const peer = await startMsp360Peer({ omitExpiry: true });
     cleanups.push(() => peer.close());
     const { engine } = await engineFixture();
-    await engine.saveAccount({ name: 'msp', preset: 'msp360', baseUrl: peer.url, username: MSP360_DEFAULTS.username, password: MSP360_DEFAULTS.password });
+    await engine.saveAccount({
+      name: 'msp',
+      preset: 'msp360',
+      baseUrl: peer.url,
+      username: MSP360_DEFAULTS.username,
+      password: MSP360_DEFAULTS.password,
+    });
     const token = await engine.token('msp');
     const lifetime = (Date.parse(token.expiresAt ?? '') - Date.now()) / 1000;
     expect(Math.abs(lifetime - 14 * 24 * 3600)).toBeLessThan(30);
@@ -55,7 +70,13 @@ describe('every preset gets a token from its peer', () => {
     const peer = await startBackupNetPeer();
     cleanups.push(() => peer.close());
     const { engine } = await engineFixture();
-    await engine.saveAccount({ name: 'bnet', preset: 'backup-net', issuer: peer.issuer, clientId: 'fake-backupnet-client', clientSecret: OIDC_DEFAULT_CLIENT.client_secret });
+    await engine.saveAccount({
+      name: 'bnet',
+      preset: 'backup-net',
+      issuer: peer.issuer,
+      clientId: 'fake-backupnet-client',
+      clientSecret: OIDC_DEFAULT_CLIENT.client_secret,
+    });
     const token = await engine.token('bnet');
     expect(token.accessToken.length).toBeGreaterThan(10);
     const request = peer.requests.at(-1);
@@ -69,25 +90,52 @@ describe('every preset gets a token from its peer', () => {
     cleanups.push(() => peer.close());
     const { engine } = await engineFixture();
     const d = MPS_MONITOR_DEFAULTS;
-    await engine.saveAccount({ name: 'mps', preset: 'mps-monitor', baseUrl: peer.baseUrl, clientId: d.clientId, clientSecret: d.clientSecret, username: d.username, password: d.password });
+    await engine.saveAccount({
+      name: 'mps',
+      preset: 'mps-monitor',
+      baseUrl: peer.baseUrl,
+      clientId: d.clientId,
+      clientSecret: d.clientSecret,
+      username: d.username,
+      password: d.password,
+    });
     const first = await engine.token('mps');
-    expect(peer.requests.at(-1)?.form).toMatchObject({ grant_type: 'password', scope: 'account', client_id: d.clientId, client_secret: d.clientSecret, username: d.username });
+    expect(peer.requests.at(-1)?.form).toMatchObject({
+      grant_type: 'password',
+      scope: 'account',
+      client_id: d.clientId,
+      client_secret: d.clientSecret,
+      username: d.username,
+    });
     await engine.refresh('mps');
     const second = await engine.token('mps');
     expect(second.accessToken).not.toBe(first.accessToken);
-    expect(peer.requests.at(-1)?.form).toMatchObject({ grant_type: 'refresh_token', refresh_token: peer.issued.refreshTokens[0] });
+    expect(peer.requests.at(-1)?.form).toMatchObject({
+      grant_type: 'refresh_token',
+      refresh_token: peer.issued.refreshTokens[0],
+    });
     await engine.refresh('mps');
     expect(peer.requests.at(-1)?.form?.refresh_token).toBe(peer.issued.refreshTokens[1]);
-    expect(peer.requests.every((r) => r.form?.grant_type !== 'password' || r === peer.requests[0])).toBe(true);
+    expect(peer.requests.every((r) => r.form?.grant_type !== 'password' || r === peer.requests[0])).toBe(
+      true,
+    );
   });
 
   it('gets an Acronis token with raw Basic auth, expires_on and an ignored id_token', async () => {
     const peer = await startAcronisPeer();
     cleanups.push(() => peer.close());
     const { engine } = await engineFixture();
-    await engine.saveAccount({ name: 'acr', preset: 'acronis', baseUrl: peer.url, clientId: ACRONIS_DEFAULTS.clientId, clientSecret: ACRONIS_DEFAULTS.clientSecret });
+    await engine.saveAccount({
+      name: 'acr',
+      preset: 'acronis',
+      baseUrl: peer.url,
+      clientId: ACRONIS_DEFAULTS.clientId,
+      clientSecret: ACRONIS_DEFAULTS.clientSecret,
+    });
     const token = await engine.token('acr');
-    const raw = Buffer.from(`${ACRONIS_DEFAULTS.clientId}:${ACRONIS_DEFAULTS.clientSecret}`).toString('base64');
+    const raw = Buffer.from(`${ACRONIS_DEFAULTS.clientId}:${ACRONIS_DEFAULTS.clientSecret}`).toString(
+      'base64',
+    );
     expect(peer.requests.at(-1)?.headers.authorization).toBe(`Basic ${raw}`);
     expect(peer.requests.at(-1)?.path).toBe('/bc/idp/token');
     const lifetime = (Date.parse(token.expiresAt ?? '') - Date.now()) / 1000;
@@ -98,7 +146,14 @@ describe('every preset gets a token from its peer', () => {
     const peer = await startAcronisPeer();
     cleanups.push(() => peer.close());
     const { engine } = await engineFixture();
-    await engine.saveAccount({ name: 'acr', preset: 'acronis', baseUrl: peer.url, tokenPath: '/api/2/idp/token', clientId: ACRONIS_DEFAULTS.clientId, clientSecret: ACRONIS_DEFAULTS.clientSecret });
+    await engine.saveAccount({
+      name: 'acr',
+      preset: 'acronis',
+      baseUrl: peer.url,
+      tokenPath: '/api/2/idp/token',
+      clientId: ACRONIS_DEFAULTS.clientId,
+      clientSecret: ACRONIS_DEFAULTS.clientSecret,
+    });
     await engine.token('acr');
     expect(peer.requests.at(-1)?.path).toBe('/api/2/idp/token');
   });
@@ -107,7 +162,13 @@ describe('every preset gets a token from its peer', () => {
     const peer = await startOidcPeer();
     cleanups.push(() => peer.close());
     const { engine } = await engineFixture();
-    await engine.saveAccount({ name: 'gen', preset: 'oauth2', issuer: peer.issuer, clientId: OIDC_DEFAULT_CLIENT.client_id, clientSecret: OIDC_DEFAULT_CLIENT.client_secret });
+    await engine.saveAccount({
+      name: 'gen',
+      preset: 'oauth2',
+      issuer: peer.issuer,
+      clientId: OIDC_DEFAULT_CLIENT.client_id,
+      clientSecret: OIDC_DEFAULT_CLIENT.client_secret,
+    });
     const token = await engine.token('gen');
     expect(token.tokenType.toLowerCase()).toBe('bearer');
     // RFC 6749 §2.3.1: each part form-encoded before base64, so the raw secret never appears decoded.
@@ -123,9 +184,23 @@ describe('every preset gets a token from its peer', () => {
     cleanups.push(() => peer.close());
     const { engine } = await engineFixture();
     const d = OAUTH2_DEFAULTS;
-    await engine.saveAccount({ name: 'pw', preset: 'oauth2', tokenUrl: peer.tokenUrl, grantType: 'password', clientAuth: 'client_secret_post', clientId: d.clientId, clientSecret: d.clientSecret, username: d.username, password: d.password });
+    await engine.saveAccount({
+      name: 'pw',
+      preset: 'oauth2',
+      tokenUrl: peer.tokenUrl,
+      grantType: 'password',
+      clientAuth: 'client_secret_post',
+      clientId: d.clientId,
+      clientSecret: d.clientSecret,
+      username: d.username,
+      password: d.password,
+    });
     await engine.token('pw');
-    expect(peer.requests.at(-1)?.form).toMatchObject({ grant_type: 'password', username: d.username, client_secret: d.clientSecret });
+    expect(peer.requests.at(-1)?.form).toMatchObject({
+      grant_type: 'password',
+      username: d.username,
+      client_secret: d.clientSecret,
+    });
   });
 
   it('tracks a pasted static token with its JWT exp and does not renew it', async () => {

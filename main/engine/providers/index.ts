@@ -20,13 +20,21 @@ export interface Flow {
   obtain(ctx: FlowContext, input: FlowInput): Promise<ObtainedToken>;
 }
 
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined);
+const str = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length > 0 ? value : undefined;
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
-async function required(input: FlowInput, field: 'password' | 'clientSecret' | 'refreshToken' | 'token'): Promise<string> {
+async function required(
+  input: FlowInput,
+  field: 'password' | 'clientSecret' | 'refreshToken' | 'token',
+): Promise<string> {
   const value = await input.secret(field);
   if (value === undefined) {
-    throw new TokenError('missing_secret', `the ${field} is not stored: enter it again in the account`, 'auth');
+    throw new TokenError(
+      'missing_secret',
+      `the ${field} is not stored: enter it again in the account`,
+      'auth',
+    );
   }
   return value;
 }
@@ -43,23 +51,37 @@ async function refreshOrPrimary(
       const refused = error instanceof TokenError && error.kind === 'grant';
       if (!refused || !primary) {
         if (refused) {
-          throw new TokenError('invalid_grant', `${error.message}; no password is stored to sign in again`, 'auth', error.extra);
+          throw new TokenError(
+            'invalid_grant',
+            `${error.message}; no password is stored to sign in again`,
+            'auth',
+            error.extra,
+          );
         }
         throw error;
       }
     }
   }
-  if (!primary) throw new TokenError('missing_secret', 'no refresh token and no password: nothing to sign in with', 'auth');
+  if (!primary)
+    throw new TokenError(
+      'missing_secret',
+      'no refresh token and no password: nothing to sign in with',
+      'auth',
+    );
   try {
     return await primary();
   } catch (error) {
     // invalid_grant on a password grant means the user name or password is wrong: only the user can fix it.
-    if (error instanceof TokenError && error.kind === 'grant') throw new TokenError(error.code, error.message, 'auth', error.extra);
+    if (error instanceof TokenError && error.kind === 'grant')
+      throw new TokenError(error.code, error.message, 'auth', error.extra);
     throw error;
   }
 }
 
-const clientCredentials = (serverFor: (ctx: FlowContext, s: Record<string, unknown>) => Promise<oauth.AuthorizationServer>, method: (server: oauth.AuthorizationServer, s: Record<string, unknown>) => ClientAuthMethod): Flow => ({
+const clientCredentials = (
+  serverFor: (ctx: FlowContext, s: Record<string, unknown>) => Promise<oauth.AuthorizationServer>,
+  method: (server: oauth.AuthorizationServer, s: Record<string, unknown>) => ClientAuthMethod,
+): Flow => ({
   renewable: true,
   async obtain(ctx, input) {
     const { settings } = input;
@@ -79,15 +101,22 @@ const clientCredentials = (serverFor: (ctx: FlowContext, s: Record<string, unkno
 });
 
 const backupNet = clientCredentials(
-  (ctx, s) => (str(s.tokenUrl) ? Promise.resolve(staticServer(String(s.tokenUrl))) : discover(ctx, str(s.issuer) ?? DEFAULTS.backupNetIssuer)),
+  (ctx, s) =>
+    str(s.tokenUrl)
+      ? Promise.resolve(staticServer(String(s.tokenUrl)))
+      : discover(ctx, str(s.issuer) ?? DEFAULTS.backupNetIssuer),
   (server, s) =>
     (str(s.clientAuth) as ClientAuthMethod | undefined) ??
-    (server.token_endpoint_auth_methods_supported?.includes('client_secret_post') ? 'client_secret_post' : 'client_secret_basic'),
+    (server.token_endpoint_auth_methods_supported?.includes('client_secret_post')
+      ? 'client_secret_post'
+      : 'client_secret_basic'),
 );
 
 const acronis = clientCredentials(
   async (_ctx, s) =>
-    staticServer(str(s.tokenUrl) ?? `${trimSlash(String(s.baseUrl))}${str(s.tokenPath) ?? DEFAULTS.acronisTokenPath}`),
+    staticServer(
+      str(s.tokenUrl) ?? `${trimSlash(String(s.baseUrl))}${str(s.tokenPath) ?? DEFAULTS.acronisTokenPath}`,
+    ),
   () => 'raw_basic',
 );
 
@@ -101,7 +130,17 @@ const mpsMonitor: Flow = {
     const auth = clientAuth('client_secret_post', clientId, secret);
     const refreshToken = input.refreshToken;
     return refreshOrPrimary(
-      refreshToken ? () => tokenRequest(ctx, { server, clientId, auth, grant: 'refresh_token', parameters: {}, refreshToken }) : null,
+      refreshToken
+        ? () =>
+            tokenRequest(ctx, {
+              server,
+              clientId,
+              auth,
+              grant: 'refresh_token',
+              parameters: {},
+              refreshToken,
+            })
+        : null,
       async () =>
         tokenRequest(ctx, {
           server,
@@ -122,12 +161,20 @@ const genericOAuth2: Flow = {
   renewable: true,
   async obtain(ctx, input) {
     const { settings } = input;
-    const server = str(settings.tokenUrl) ? staticServer(String(settings.tokenUrl)) : await discover(ctx, String(settings.issuer));
+    const server = str(settings.tokenUrl)
+      ? staticServer(String(settings.tokenUrl))
+      : await discover(ctx, String(settings.issuer));
     const clientId = String(settings.clientId);
     const method = (str(settings.clientAuth) ?? 'client_secret_basic') as ClientAuthMethod;
-    const auth = clientAuth(method, clientId, method === 'none' ? undefined : await required(input, 'clientSecret'));
+    const auth = clientAuth(
+      method,
+      clientId,
+      method === 'none' ? undefined : await required(input, 'clientSecret'),
+    );
     const grant = str(settings.grantType) ?? 'client_credentials';
-    const extra: Record<string, string> = { ...((settings.extraParams as Record<string, string> | undefined) ?? {}) };
+    const extra: Record<string, string> = {
+      ...((settings.extraParams as Record<string, string> | undefined) ?? {}),
+    };
     if (str(settings.scope)) extra.scope = String(settings.scope);
     if (str(settings.audience)) extra.audience = String(settings.audience);
 
@@ -149,7 +196,15 @@ const genericOAuth2: Flow = {
     // The rotated refresh token from the last answer wins over the one typed in.
     const refreshToken = input.refreshToken ?? (await input.secret('refreshToken')) ?? null;
     const refresh = refreshToken
-      ? () => tokenRequest(ctx, { server, clientId, auth, grant: 'refresh_token', parameters: extra, refreshToken })
+      ? () =>
+          tokenRequest(ctx, {
+            server,
+            clientId,
+            auth,
+            grant: 'refresh_token',
+            parameters: extra,
+            refreshToken,
+          })
       : null;
     return refreshOrPrimary(refresh, primaryPassword);
   },

@@ -28,7 +28,10 @@ export function discover(ctx: FlowContext, issuer: string): Promise<oauth.Author
   const pending = (async () => {
     assertSecureUrl(issuer, 'issuer');
     const issuerUrl = new URL(issuer);
-    const response = await oauth.discoveryRequest(issuerUrl, { algorithm: 'oidc', ...requestOptions(ctx, issuer) });
+    const response = await oauth.discoveryRequest(issuerUrl, {
+      algorithm: 'oidc',
+      ...requestOptions(ctx, issuer),
+    });
     try {
       return await oauth.processDiscoveryResponse(issuerUrl, response);
     } catch (error) {
@@ -49,7 +52,11 @@ export function staticServer(tokenUrl: string): oauth.AuthorizationServer {
 }
 
 /** The client authentication a flow asks for. */
-export function clientAuth(method: ClientAuthMethod, clientId: string, clientSecret: string | undefined): oauth.ClientAuth {
+export function clientAuth(
+  method: ClientAuthMethod,
+  clientId: string,
+  clientSecret: string | undefined,
+): oauth.ClientAuth {
   switch (method) {
     case 'none':
       return oauth.None();
@@ -61,7 +68,10 @@ export function clientAuth(method: ClientAuthMethod, clientId: string, clientSec
     case 'raw_basic':
       // Acronis's own sample: base64(clientId:clientSecret) with no form-encoding.
       return (_as, _client, _body, headers) => {
-        headers.set('authorization', `Basic ${Buffer.from(`${clientId}:${clientSecret ?? ''}`, 'utf8').toString('base64')}`);
+        headers.set(
+          'authorization',
+          `Basic ${Buffer.from(`${clientId}:${clientSecret ?? ''}`, 'utf8').toString('base64')}`,
+        );
       };
   }
 }
@@ -76,13 +86,23 @@ export interface GrantRequest {
   refreshToken?: string;
 }
 
-function toObtained(ctx: FlowContext, response: oauth.TokenEndpointResponse, date: string | null, grant: string, defaultLifetimeSeconds?: number): ObtainedToken {
+function toObtained(
+  ctx: FlowContext,
+  response: oauth.TokenEndpointResponse,
+  date: string | null,
+  grant: string,
+  defaultLifetimeSeconds?: number,
+): ObtainedToken {
   const obtainedAt = ctx.now();
-  const expiry = expiryFromResponse(response as Record<string, unknown>, obtainedAt, { dateHeader: date, defaultLifetimeSeconds });
+  const expiry = expiryFromResponse(response as Record<string, unknown>, obtainedAt, {
+    dateHeader: date,
+    defaultLifetimeSeconds,
+  });
   return {
     accessToken: response.access_token,
     tokenType: response.token_type,
-    refreshToken: typeof response.refresh_token === 'string' && response.refresh_token ? response.refresh_token : null,
+    refreshToken:
+      typeof response.refresh_token === 'string' && response.refresh_token ? response.refresh_token : null,
     scope: typeof response.scope === 'string' ? response.scope : null,
     expiresAt: expiry.expiresAt,
     expirySource: expiry.source,
@@ -94,7 +114,8 @@ function toObtained(ctx: FlowContext, response: oauth.TokenEndpointResponse, dat
 /** Sends one token request and returns the token, or throws a TokenError. */
 export async function tokenRequest(ctx: FlowContext, request: GrantRequest): Promise<ObtainedToken> {
   const { server, clientId, auth, grant, parameters } = request;
-  if (!server.token_endpoint) throw new TokenError('discovery', `${server.issuer} lists no token_endpoint`, 'config');
+  if (!server.token_endpoint)
+    throw new TokenError('discovery', `${server.issuer} lists no token_endpoint`, 'config');
   assertSecureUrl(server.token_endpoint);
   const client: oauth.Client = { client_id: clientId };
   const options = requestOptions(ctx, server.token_endpoint);
@@ -121,6 +142,10 @@ export async function tokenRequest(ctx: FlowContext, request: GrantRequest): Pro
   } catch (error) {
     if (error instanceof TokenError) throw error;
     const detail = error instanceof Error ? error.message : String(error);
-    throw new TokenError('invalid_response', `the token server's answer is not a usable token response: ${detail}`, 'config');
+    throw new TokenError(
+      'invalid_response',
+      `the token server's answer is not a usable token response: ${detail}`,
+      'config',
+    );
   }
 }

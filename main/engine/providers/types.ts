@@ -16,7 +16,9 @@ export interface ObtainedToken {
 }
 
 /** Reads one secret field on demand (decrypted at the moment of use). */
-export type SecretReader = (field: 'password' | 'clientSecret' | 'refreshToken' | 'token') => Promise<string | undefined>;
+export type SecretReader = (
+  field: 'password' | 'clientSecret' | 'refreshToken' | 'token',
+) => Promise<string | undefined>;
 
 export interface FlowContext {
   fetch: GuardedFetch;
