@@ -26,7 +26,7 @@ const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 /** Writes a store of `count` accounts, each with an encrypted secret and a valid encrypted token. */
-async function writeStore(dir: string, count: number, cipher: Cipher, now: number): Promise<void> {
+export async function writeStore(dir: string, count: number, cipher: Cipher, now: number): Promise<void> {
   const envelope = async (plain: string) => ({
     c: cipher.id,
     d: Buffer.from(await cipher.encrypt(plain)).toString('base64'),

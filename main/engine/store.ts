@@ -95,8 +95,20 @@ export class AccountStore {
   static open(dataDir: string, options: StoreOptions = {}): OpenedStore {
     const warnings: string[] = [];
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // conf parses the file several times while opening (defaults, migrations, validation): parse
+    // each distinct text once. conf only replaces top-level keys, so sharing the result is safe.
+    let lastText: string | null = null;
+    let lastValue: StoreShape | null = null;
+    const deserialize = (text: string): StoreShape => {
+      if (text !== lastText || lastValue === null) {
+        lastValue = JSON.parse(text) as StoreShape;
+        lastText = text;
+      }
+      return lastValue;
+    };
     const make = () =>
       new Conf<StoreShape>({
+        deserialize,
         cwd: dataDir,
         configName: 'accounts',
         projectName: 'tokentray',
