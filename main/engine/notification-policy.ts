@@ -63,12 +63,21 @@ function reasonOf(view: AccountView): string {
 }
 
 /** The problem an account has now that deserves a notice, or null when it is fine (or still settling). */
-function conditionOf(view: AccountView, now: number, opts: NotificationPolicyOptions): Condition | null | 'settling' {
+function conditionOf(
+  view: AccountView,
+  now: number,
+  opts: NotificationPolicyOptions,
+): Condition | null | 'settling' {
   const expiresAt = view.expiresAt === null ? null : Date.parse(view.expiresAt);
   const left = expiresAt === null || Number.isNaN(expiresAt) ? null : expiresAt - now;
   const lead = leadTimeSeconds(view, opts.defaultNotifyBeforeSeconds) * 1000;
   const atRisk = left === null || left <= lead;
-  const expiryText = left === null ? '' : left > 0 ? ` The token expires in ${formatDuration(left)}.` : ' The token has expired.';
+  const expiryText =
+    left === null
+      ? ''
+      : left > 0
+        ? ` The token expires in ${formatDuration(left)}.`
+        : ' The token has expired.';
 
   if (view.needsUser || view.lockedSecrets.length > 0) {
     const why =
@@ -103,7 +112,8 @@ function conditionOf(view: AccountView, now: number, opts: NotificationPolicyOpt
   }
   const cannotRenew = view.state === 'expiring' || !view.renewable || opts.paused;
   if (left !== null && left > 0 && left <= lead && cannotRenew) {
-    const why = opts.paused && view.renewable ? 'Renewals are paused.' : 'Tokentray cannot renew it automatically.';
+    const why =
+      opts.paused && view.renewable ? 'Renewals are paused.' : 'Tokentray cannot renew it automatically.';
     return {
       key: `expiring:${view.expiresAt}`,
       kind: 'expiring',
@@ -143,7 +153,12 @@ export function planNotifications(
     }
     next.set(view.name, condition.key);
     if (condition.key !== previous) {
-      notices.push({ account: view.name, kind: condition.kind, title: condition.title, body: condition.body });
+      notices.push({
+        account: view.name,
+        kind: condition.kind,
+        title: condition.title,
+        body: condition.body,
+      });
     }
   }
   return { notices, memory: next };

@@ -78,26 +78,37 @@ function msUntil(iso: string | null, now: number): number | null {
 /** The one-line status an account shows in the tray ("valid · 13 d left", "renewing…", …). */
 export function accountStatus(view: AccountView, now: number): AccountStatus {
   if (view.lockedSecrets.length > 0 && (view.needsUser || view.errorCode === null)) {
-    return { text: `secret needed again: ${view.errorCode ?? 'cannot be decrypted here'}`, severity: 'needs-user' };
+    return {
+      text: `secret needed again: ${view.errorCode ?? 'cannot be decrypted here'}`,
+      severity: 'needs-user',
+    };
   }
-  if (view.needsUser) return { text: `sign-in needed: ${view.errorCode ?? 'check the account'}`, severity: 'needs-user' };
+  if (view.needsUser)
+    return { text: `sign-in needed: ${view.errorCode ?? 'check the account'}`, severity: 'needs-user' };
   const left = msUntil(view.expiresAt, now);
   switch (view.state) {
     case 'refreshing':
       return { text: 'renewing…', severity: 'ok' };
     case 'error': {
       const retry = msUntil(view.nextRefreshAt, now);
-      const retryText = retry === null ? '' : retry > 0 ? ` · retry in ${formatDuration(retry)}` : ' · retrying';
+      const retryText =
+        retry === null ? '' : retry > 0 ? ` · retry in ${formatDuration(retry)}` : ' · retrying';
       return { text: `renewal failed: ${view.errorCode ?? 'error'}${retryText}`, severity: 'attention' };
     }
     case 'expired':
       return { text: 'expired', severity: view.renewable ? 'attention' : 'needs-user' };
     case 'expiring':
-      return { text: left === null ? 'expiring' : `expires in ${formatDuration(Math.max(0, left))}`, severity: 'attention' };
+      return {
+        text: left === null ? 'expiring' : `expires in ${formatDuration(Math.max(0, left))}`,
+        severity: 'attention',
+      };
     case 'unknown-expiry':
       return { text: 'valid · expiry unknown', severity: 'ok' };
     case 'valid':
-      return { text: left === null ? 'valid' : `valid · ${formatDuration(Math.max(0, left))} left`, severity: 'ok' };
+      return {
+        text: left === null ? 'valid' : `valid · ${formatDuration(Math.max(0, left))} left`,
+        severity: 'ok',
+      };
   }
 }
 
@@ -122,7 +133,12 @@ function accountEntry(view: AccountView, status: AccountStatus): TrayMenuEntry {
     copy('Copy as curl', 'curl'),
     copy('Copy as PowerShell', 'powershell'),
     { type: 'separator' },
-    { type: 'action', label: 'Renew now', enabled: view.renewable, action: { kind: 'renew', account: view.name } },
+    {
+      type: 'action',
+      label: 'Renew now',
+      enabled: view.renewable,
+      action: { kind: 'renew', account: view.name },
+    },
     { type: 'action', label: 'Open…', enabled: true, action: { kind: 'open-window', account: view.name } },
   );
   return { type: 'submenu', label: `${view.name} — ${status.text}`, entries };
@@ -135,7 +151,8 @@ function storageLine(storage: TrayStorageStatus): { label: string; severity: Sev
   if (storage.protection === 'weak' && !storage.persisting) {
     return { label: '⚠ No keyring: secrets kept in memory only', severity: 'attention' };
   }
-  if (storage.protection === 'weak') return { label: 'Secrets only obfuscated on disk (no keyring)', severity: 'ok' };
+  if (storage.protection === 'weak')
+    return { label: 'Secrets only obfuscated on disk (no keyring)', severity: 'ok' };
   return null;
 }
 
@@ -152,7 +169,8 @@ function summary(statuses: AccountStatus[], paused: boolean): string {
   const parts: string[] = [];
   if (needUser > 0) parts.push(`${needUser} need${needUser === 1 ? 's' : ''} you`);
   if (attention > 0) parts.push(`${attention} expiring or retrying`);
-  if (parts.length === 0) parts.push(statuses.length === 1 ? 'token valid' : `all ${statuses.length} tokens valid`);
+  if (parts.length === 0)
+    parts.push(statuses.length === 1 ? 'token valid' : `all ${statuses.length} tokens valid`);
   if (paused) parts.push('renewals paused');
   return parts.join(' · ');
 }
@@ -171,7 +189,12 @@ export function trayModel(accounts: AccountView[], now: number, opts: TrayOption
   if (sorted.length === 0) {
     menu.push(
       { type: 'label', label: 'No accounts yet' },
-      { type: 'action', label: 'Add an account…', enabled: true, action: { kind: 'open-window', account: null } },
+      {
+        type: 'action',
+        label: 'Add an account…',
+        enabled: true,
+        action: { kind: 'open-window', account: null },
+      },
     );
   } else {
     sorted.forEach((view, i) => menu.push(accountEntry(view, statuses[i] as AccountStatus)));
@@ -186,7 +209,12 @@ export function trayModel(accounts: AccountView[], now: number, opts: TrayOption
       action: { kind: 'renew-all' },
     },
     { type: 'checkbox', label: 'Pause renewals', checked: opts.paused, action: { kind: 'toggle-pause' } },
-    { type: 'action', label: 'Manage accounts…', enabled: true, action: { kind: 'open-window', account: null } },
+    {
+      type: 'action',
+      label: 'Manage accounts…',
+      enabled: true,
+      action: { kind: 'open-window', account: null },
+    },
     {
       type: 'checkbox',
       label: 'Start at login',
@@ -200,7 +228,8 @@ export function trayModel(accounts: AccountView[], now: number, opts: TrayOption
   const severities = statuses.map((s) => s.severity);
   if (storage !== null) severities.push(storage.severity);
   if (opts.paused && sorted.length > 0) severities.push('attention');
-  const icon: TrayIconState = sorted.length === 0 && storage?.severity !== 'needs-user' ? 'empty' : worst(severities);
+  const icon: TrayIconState =
+    sorted.length === 0 && storage?.severity !== 'needs-user' ? 'empty' : worst(severities);
   const tooltipParts = [summary(statuses, opts.paused)];
   if (storage !== null && storage.severity !== 'ok') tooltipParts.push(storage.label.replace(/^⚠ /, ''));
   const tooltip = truncate(`Tokentray: ${tooltipParts.join(' · ')}`, TOOLTIP_MAX);

@@ -1,0 +1,58 @@
+/* global module */
+// electron-builder configuration: `npm run dist` packages Tokentray for the current OS (this needs
+// the Electron binary download). Identity fields (appId, productName) must never change: the OS
+// keyring and Keychain items and userData are named after them (main/desktop/identity.ts).
+
+/** @type {import('electron-builder').Configuration} */
+module.exports = {
+  appId: 'com.tokentray.app',
+  productName: 'Tokentray',
+  directories: { output: 'release', buildResources: 'build' },
+  files: ['package.json', 'dist/main/**', 'dist/preload/**', 'dist/renderer/**', '!**/*.map'],
+  // electron-builder does not pack build/: the tray images and the window icon ship as resources.
+  extraResources: [
+    { from: 'build/tray', to: 'tray', filter: ['*.png', '*.ico'] },
+    { from: 'build/icon.png', to: 'icon.png' },
+    // The CLI client, for `node <resources>/cli/tokentray.mjs` (the app shows the exact command).
+    { from: 'dist/cli', to: 'cli', filter: ['tokentray.mjs'] },
+  ],
+  asar: true,
+  // Release fuses (checklist A6). The end-to-end suite runs the unpackaged app instead, since
+  // Playwright's _electron needs the inspect arguments this build turns off.
+  electronFuses: {
+    runAsNode: false,
+    enableCookieEncryption: true,
+    enableNodeOptionsEnvironmentVariable: false,
+    enableNodeCliInspectArguments: false,
+    enableEmbeddedAsarIntegrityValidation: true,
+    onlyLoadAppFromAsar: true,
+    loadBrowserProcessSpecificV8Snapshot: false,
+    grantFileProtocolExtraPrivileges: false,
+  },
+  linux: {
+    target: ['AppImage', 'deb'],
+    category: 'Utility',
+    icon: 'build/icon.png',
+    executableName: 'tokentray',
+    synopsis: 'Keeps vendor API bearer tokens fresh',
+    // The deb format needs a maintainer; replace with the project's real contact.
+    maintainer: 'Tokentray maintainers',
+  },
+  win: {
+    target: ['nsis'],
+    icon: 'build/icon.ico',
+  },
+  nsis: {
+    oneClick: false,
+    perMachine: false,
+    allowToChangeInstallationDirectory: true,
+  },
+  mac: {
+    target: ['dmg'],
+    category: 'public.app-category.developer-tools',
+    icon: 'build/icon.png',
+    hardenedRuntime: true,
+    // Tray-only: no Dock icon, no app menu bar while the window is closed.
+    extendInfo: { LSUIElement: true },
+  },
+};

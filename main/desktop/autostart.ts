@@ -1,0 +1,106 @@
+/**
+ * Start at login: `setLoginItemSettings` on macOS and Windows; on Linux an XDG autostart
+ * `.desktop` file (Electron has no API there). Flatpak is not supported (it needs a portal).
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { App } from 'electron';
+
+const RESERVED = /[\s"'\\><~|&;$*?#()`]/;
+
+/** Quotes one Exec argument per the Desktop Entry spec (double quotes; `"`, `` ` ``, `$`, `\` escaped inside). */
+export function quoteExecArgument(arg: string): string {
+  if (arg !== '' && !RESERVED.test(arg)) return arg;
+  return `"${arg.replace(/["`$\\]/g, '\\$&')}"`;
+}
+
+/** Escapes a value of type string for a desktop file line (the spec applies this after the quoting). */
+export function escapeDesktopString(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\t/g, '\\t').replace(/\r/g, '\\r');
+}
+
+/** The Exec value for `argv`: quoted arguments, `%` doubled (field codes), string-escaped. */
+export function execValue(argv: readonly string[]): string {
+  return escapeDesktopString(argv.map(quoteExecArgument).join(' ').replace(/%/g, '%%'));
+}
+
+/** The autostart desktop entry that launches `argv`. */
+export function desktopEntry(opts: {
+  name: string;
+  comment: string;
+  argv: readonly string[];
+  icon?: string;
+}): string {
+  const lines = [
+    '[Desktop Entry]',
+    'Type=Application',
+    'Version=1.5',
+    `Name=${escapeDesktopString(opts.name)}`,
+    `Comment=${escapeDesktopString(opts.comment)}`,
+    `Exec=${execValue(opts.argv)}`,
+  ];
+  if (opts.icon !== undefined) lines.push(`Icon=${escapeDesktopString(opts.icon)}`);
+  lines.push('Terminal=false', 'X-GNOME-Autostart-enabled=true', '');
+  return lines.join('\n');
+}
+
+/** `$XDG_CONFIG_HOME/autostart/<id>.desktop` (a relative XDG_CONFIG_HOME is ignored, as the spec says). */
+export function autostartFilePath(env: NodeJS.ProcessEnv, home: string, id: string): string {
+  const configured = env.XDG_CONFIG_HOME;
+  const configHome =
+    configured !== undefined && path.isAbsolute(configured) ? configured : path.join(home, '.config');
+  return path.join(configHome, 'autostart', `${id}.desktop`);
+}
+
+/** What to run at login: the AppImage file itself when there is one, else the executable (plus the app path unpackaged). */
+export function launchCommand(opts: {
+  execPath: string;
+  appImage: string | undefined;
+  isPackaged: boolean;
+  appPath: string;
+}): string[] {
+  if (opts.appImage !== undefined && opts.appImage !== '') return [opts.appImage];
+  return opts.isPackaged ? [opts.execPath] : [opts.execPath, opts.appPath];
+}
+
+export interface AutostartDeps {
+  platform: NodeJS.Platform;
+  app: Pick<App, 'setLoginItemSettings'>;
+  env: NodeJS.ProcessEnv;
+  home: string;
+  argv: readonly string[];
+}
+
+export interface Autostart {
+  /** Turns start-at-login on or off; throws with a reason a person can act on. */
+  set(enabled: boolean): Promise<void>;
+}
+
+/** The start-at-login adapter for this platform. */
+export function createAutostart(deps: AutostartDeps): Autostart {
+  return {
+    async set(enabled) {
+      if (deps.platform === 'darwin' || deps.platform === 'win32') {
+        deps.app.setLoginItemSettings({ openAtLogin: enabled });
+        return;
+      }
+      if (deps.env.FLATPAK_ID !== undefined) {
+        throw new Error(
+          'Start at login is not supported in the Flatpak build; use your desktop’s autostart settings',
+        );
+      }
+      const file = autostartFilePath(deps.env, deps.home, 'tokentray');
+      if (!enabled) {
+        await rm(file, { force: true });
+        return;
+      }
+      await mkdir(path.dirname(file), { recursive: true });
+      const entry = desktopEntry({
+        name: 'Tokentray',
+        comment: 'Keeps API bearer tokens fresh',
+        argv: deps.argv,
+      });
+      await writeFile(file, entry, { mode: 0o644 });
+    },
+  };
+}

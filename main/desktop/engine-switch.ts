@@ -1,0 +1,62 @@
+/**
+ * An Engine that can be swapped for another at run time, for the one case that needs it: the user
+ * accepts weak (obfuscation-only) storage, so the memory-only engine is replaced by one that
+ * persists, and the accounts with their in-memory secrets are carried over.
+ */
+import type { Engine, EngineEvent } from '../engine/types.js';
+
+export interface SwitchableEngine extends Engine {
+  /** Stops the current engine and continues with `next`, importing the accounts and secrets it held. */
+  switchTo(next: Engine): Promise<void>;
+}
+
+/** Wraps `initial`; every caller keeps this one reference across switches. */
+export function createSwitchableEngine(initial: Engine, log: (message: string) => void): SwitchableEngine {
+  let current = initial;
+  const listeners = new Set<(event: EngineEvent) => void>();
+  const forward = (event: EngineEvent): void => listeners.forEach((listener) => listener(event));
+  let unsubscribe = current.on(forward);
+
+  return {
+    start: () => current.start(),
+    stop: () => current.stop(),
+    list: () => current.list(),
+    view: (name) => current.view(name),
+    validate: (input, opts) => current.validate(input, opts),
+    saveAccount: (input, opts) => current.saveAccount(input, opts),
+    importAccounts: (file) => current.importAccounts(file),
+    exportAccounts: (opts) => current.exportAccounts(opts),
+    removeAccount: (name) => current.removeAccount(name),
+    setCliAccess: (name, enabled) => current.setCliAccess(name, enabled),
+    token: (name, opts) => current.token(name, opts),
+    refresh: (name) => current.refresh(name),
+    testConnection: (input, opts) => current.testConnection(input, opts),
+    activity: (name) => current.activity(name),
+    reconcile: () => current.reconcile(),
+    setPaused: (paused) => current.setPaused(paused),
+    get paused() {
+      return current.paused;
+    },
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async switchTo(next) {
+      const carried = await current.exportAccounts({ includeSecrets: true });
+      const paused = current.paused;
+      unsubscribe();
+      await current.stop();
+      current = next;
+      unsubscribe = current.on(forward);
+      await current.start();
+      current.setPaused(paused);
+      if (carried.accounts.length === 0) return;
+      try {
+        await current.importAccounts(carried);
+      } catch (error) {
+        // Accounts whose secret was locked cannot be carried whole; they stay, asking for it again.
+        log(`carrying accounts over failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * The payload schema of every request channel. The map's type makes a missing or mistyped channel
+ * a compile error; account fields themselves are validated by the engine (the same rules as import).
+ */
+import { z } from 'zod';
+import type { RequestName, Requests } from '../../preload/contract.js';
+import { settingsPatchSchema } from './settings.js';
+
+/** CONTRACT §1: 1–64 of `A-Z a-z 0-9 . _ -`, starting with a letter or a digit. */
+const accountName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'not an account name');
+const originalName = accountName.nullable();
+const accountInput = z.record(z.string(), z.unknown());
+const copyFormat = z.enum(['token', 'header', 'curl', 'powershell']);
+/** Import files are accepted up to at least 1 MiB (CONTRACT §1); a little headroom for whitespace. */
+const IMPORT_MAX_CHARS = 4 * 1024 * 1024;
+
+export const requestSchemas: { [K in RequestName]: z.ZodType<Requests[K]['args']> } = {
+  listAccounts: z.tuple([]),
+  validateAccount: z.tuple([accountInput, originalName]),
+  saveAccount: z.tuple([accountInput, originalName]),
+  removeAccount: z.tuple([accountName]),
+  testConnection: z.tuple([accountInput, originalName]),
+  renewAccount: z.tuple([accountName]),
+  copyToken: z.tuple([accountName, copyFormat]),
+  revealToken: z.tuple([accountName]),
+  accountActivity: z.tuple([accountName]),
+  setCliAccess: z.tuple([accountName, z.boolean()]),
+  importAccounts: z.tuple([z.string().max(IMPORT_MAX_CHARS)]),
+  exportAccounts: z.tuple([z.boolean()]),
+  getSettings: z.tuple([]),
+  setSettings: z.tuple([settingsPatchSchema]),
+  appInfo: z.tuple([]),
+};
+
+/** One name per element of an argument tuple (a homomorphic mapped type keeps it a tuple). */
+type ArgumentNames<Args> = { readonly [I in keyof Args]: string };
+
+/** The name of each argument, so a rejection says which field was wrong. */
+export const argumentNames: { [K in RequestName]: ArgumentNames<Requests[K]['args']> } = {
+  listAccounts: [],
+  validateAccount: ['input', 'originalName'],
+  saveAccount: ['input', 'originalName'],
+  removeAccount: ['name'],
+  testConnection: ['input', 'originalName'],
+  renewAccount: ['name'],
+  copyToken: ['name', 'format'],
+  revealToken: ['name'],
+  accountActivity: ['name'],
+  setCliAccess: ['name', 'enabled'],
+  importAccounts: ['json'],
+  exportAccounts: ['includeSecrets'],
+  getSettings: [],
+  setSettings: ['patch'],
+  appInfo: [],
+};
+
+/** A one-line description of why `args` do not fit `name`'s schema, naming the argument and field. */
+export function describeIssues(name: RequestName, issues: z.core.$ZodIssue[]): string {
+  const names = argumentNames[name] as readonly string[];
+  const parts = issues.map((issue) => {
+    const [index, ...rest] = issue.path;
+    if (typeof index !== 'number') return issue.message;
+    const field = [names[index] ?? `argument ${index + 1}`, ...rest.map(String)].join('.');
+    return `${field}: ${issue.message}`;
+  });
+  return `invalid arguments for ${name}: ${parts.join('; ')}`;
+}

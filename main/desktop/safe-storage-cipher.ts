@@ -1,0 +1,183 @@
+/**
+ * The engine's Cipher over Electron's `safeStorage` (async API, every call under a timeout so a
+ * keyring prompt never freezes start-up), and how strongly it protects secrets on this machine.
+ * On Linux without a keyring (`basic_text`, `unknown`) the data is only obfuscated with a fixed
+ * key: that is classified `weak`, and secrets are not persisted unless the user accepted it.
+ */
+import type { SafeStorage } from 'electron';
+import { StoreError } from '../engine/errors.js';
+import type { Cipher } from '../engine/types.js';
+
+export type SafeStorageProtection = 'os' | 'weak' | 'unavailable';
+export type LinuxBackend = ReturnType<SafeStorage['getSelectedStorageBackend']>;
+
+export interface ProtectionClass {
+  protection: SafeStorageProtection;
+  /** What made (or would make) the ciphertexts: `keychain`, `dpapi`, `gnome_libsecret`, `basic_text`, … */
+  backend: string;
+  /** Why protection is not `os`, for the window, the tray and the log; null when it is. */
+  reason: string | null;
+}
+
+const LINUX_KEYRINGS: ReadonlySet<string> = new Set(['gnome_libsecret', 'kwallet', 'kwallet5', 'kwallet6']);
+
+/** Chromium's Linux ciphertexts made with the built-in fixed key start with `v10` (a keyring key gives `v11`). */
+export function isFixedKeyCiphertext(platform: NodeJS.Platform, data: Uint8Array): boolean {
+  return platform === 'linux' && data.length >= 3 && data[0] === 0x76 && data[1] === 0x31 && data[2] === 0x30;
+}
+
+/** Classifies protection from the platform, the Linux backend, availability and a probe ciphertext. */
+export function classifyProtection(input: {
+  platform: NodeJS.Platform;
+  backend: LinuxBackend | null;
+  available: boolean;
+  probe: Uint8Array | null;
+}): ProtectionClass {
+  const backend =
+    input.platform === 'darwin'
+      ? 'keychain'
+      : input.platform === 'win32'
+        ? 'dpapi'
+        : input.platform === 'linux'
+          ? (input.backend ?? 'unknown')
+          : 'unknown';
+  if (!input.available) {
+    return { protection: 'unavailable', backend, reason: 'the system keyring is not available' };
+  }
+  if (input.platform === 'darwin' || input.platform === 'win32')
+    return { protection: 'os', backend, reason: null };
+  if (input.platform !== 'linux') {
+    return { protection: 'weak', backend, reason: `no supported keyring on ${input.platform}` };
+  }
+  if (!LINUX_KEYRINGS.has(backend)) {
+    return {
+      protection: 'weak',
+      backend,
+      reason: `no keyring was found (Linux secret store: ${backend}); data would only be obfuscated with a fixed key`,
+    };
+  }
+  if (input.probe !== null && isFixedKeyCiphertext(input.platform, input.probe)) {
+    return {
+      protection: 'weak',
+      backend,
+      reason: `the keyring (${backend}) did not provide a key; Chromium fell back to its fixed key`,
+    };
+  }
+  return { protection: 'os', backend, reason: null };
+}
+
+/**
+ * The engine's `persistSecrets`: whether the store keeps secrets on disk. Weak protection needs
+ * the user's consent. An unavailable keyring keeps the store as it is (true): its cipher refuses
+ * every call, so stored secrets are marked locked and never rewritten, and nothing new is written.
+ */
+export function persistSecretsFor(protection: SafeStorageProtection, persistWeakSecrets: boolean): boolean {
+  return protection === 'weak' ? persistWeakSecrets : true;
+}
+
+export class KeyringTimeoutError extends StoreError {
+  constructor(what: string, ms: number) {
+    super('locked', `the system keyring did not answer within ${Math.round(ms / 1000)} s (${what})`);
+  }
+}
+
+/** Resolves like `promise`, or rejects with KeyringTimeoutError after `ms`. */
+export function withKeyringTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new KeyringTimeoutError(what, ms)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+type AsyncSafeStorage = Pick<
+  SafeStorage,
+  'isAsyncEncryptionAvailable' | 'encryptStringAsync' | 'decryptStringAsync' | 'getSelectedStorageBackend'
+>;
+
+export interface SecretStorage extends ProtectionClass {
+  cipher: Cipher;
+}
+
+export interface SafeStorageDeps {
+  safeStorage: AsyncSafeStorage;
+  platform: NodeJS.Platform;
+  /** `app.isReady()`: safeStorage gives wrong answers before `ready`. */
+  isReady(): boolean;
+  timeoutMs: number;
+  log?: (message: string) => void;
+}
+
+const PROBE = 'tokentray keyring probe';
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function cipherOver(deps: SafeStorageDeps, cls: ProtectionClass): Cipher {
+  const { safeStorage, timeoutMs } = deps;
+  return {
+    id: `safeStorage:${cls.backend}`,
+    async encrypt(plain) {
+      if (cls.protection === 'unavailable')
+        throw new StoreError('locked', `cannot store secrets: ${cls.reason ?? ''}`);
+      const data = await withKeyringTimeout(safeStorage.encryptStringAsync(plain), timeoutMs, 'encrypt');
+      // A keyring that stops answering mid-session makes Chromium fall back silently: never write that as "os".
+      if (cls.protection === 'os' && isFixedKeyCiphertext(deps.platform, data)) {
+        throw new StoreError('locked', 'the keyring stopped providing a key; the secret was not stored');
+      }
+      return new Uint8Array(data);
+    },
+    async decrypt(data) {
+      if (cls.protection === 'unavailable')
+        throw new StoreError('locked', `cannot read secrets: ${cls.reason ?? ''}`);
+      try {
+        const out = await withKeyringTimeout(
+          safeStorage.decryptStringAsync(Buffer.from(data)),
+          timeoutMs,
+          'decrypt',
+        );
+        if (out.shouldReEncrypt) deps.log?.('safeStorage: a secret should be re-encrypted (key rotated)');
+        return out.result;
+      } catch (error) {
+        if (error instanceof StoreError) throw error;
+        throw new StoreError('locked', `the keyring could not decrypt a stored secret (${message(error)})`);
+      }
+    },
+  };
+}
+
+/** Opens the safeStorage cipher after `ready`; a keyring that hangs or fails yields `unavailable`, never a crash. */
+export async function openSafeStorage(deps: SafeStorageDeps): Promise<SecretStorage> {
+  if (!deps.isReady()) throw new StoreError('locked', 'safeStorage is used only after the app is ready');
+  const backend = deps.platform === 'linux' ? deps.safeStorage.getSelectedStorageBackend() : null;
+  let available = false;
+  let probe: Uint8Array | null = null;
+  let failure: string | null = null;
+  try {
+    available = await withKeyringTimeout(
+      deps.safeStorage.isAsyncEncryptionAvailable(),
+      deps.timeoutMs,
+      'availability',
+    );
+    if (available)
+      probe = await withKeyringTimeout(deps.safeStorage.encryptStringAsync(PROBE), deps.timeoutMs, 'probe');
+  } catch (error) {
+    available = false;
+    failure = message(error);
+  }
+  const cls = classifyProtection({ platform: deps.platform, backend, available, probe });
+  const final = failure === null ? cls : { ...cls, reason: failure };
+  deps.log?.(
+    `safeStorage: protection=${final.protection} backend=${final.backend}${final.reason ? ` (${final.reason})` : ''}`,
+  );
+  return { ...final, cipher: cipherOver(deps, final) };
+}

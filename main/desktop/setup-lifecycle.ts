@@ -1,0 +1,108 @@
+/**
+ * Binds the app's lifecycle to Electron: wake and network events, start at login, the CLI socket,
+ * an orderly quit and the first run.
+ */
+import { homedir } from 'node:os';
+import { app, net, powerMonitor } from 'electron';
+import { startApiServer, type ApiServer } from '../agent/server.js';
+import { defaultSocketPath } from '../agent/socket-path.js';
+import type { Logger } from '../engine/index.js';
+import type { Engine } from '../engine/types.js';
+import { createAutostart, launchCommand } from './autostart.js';
+import type { SecretClipboard } from './clipboard.js';
+import type { Notifier } from './notifications.js';
+import { watchOnline, watchPower } from './power.js';
+import type { SettingsStore } from './settings.js';
+import { releaseDataDirLock } from './setup.js';
+import type { AccountWindowController } from './window.js';
+
+const ONLINE_POLL_MS = 30_000;
+const QUIT_GRACE_MS = 5_000;
+
+/** Wake, unlock and network regained re-check every deadline. */
+export function setupPowerEvents(engine: Engine): void {
+  watchPower(powerMonitor, () => engine.reconcile());
+  watchOnline(
+    () => net.isOnline(),
+    () => engine.reconcile(),
+    ONLINE_POLL_MS,
+  );
+}
+
+/** Start at login follows the setting (off by default). */
+export function setupAutostart(deps: { settings: SettingsStore; notifier: Notifier; log: Logger }): void {
+  const autostart = createAutostart({
+    platform: process.platform,
+    app,
+    env: process.env,
+    home: homedir(),
+    argv: launchCommand({
+      execPath: process.execPath,
+      appImage: process.env.APPIMAGE,
+      isPackaged: app.isPackaged,
+      appPath: app.getAppPath(),
+    }),
+  });
+  deps.settings.onChange((next, previous) => {
+    if (next.startAtLogin === previous.startAtLogin) return;
+    autostart.set(next.startAtLogin).catch((error: unknown) => {
+      deps.log.warn('start at login could not be changed', { error: String(error) });
+      deps.notifier.show({
+        account: null,
+        title: 'Start at login',
+        body: String(error instanceof Error ? error.message : error),
+      });
+    });
+  });
+}
+
+/** The local API for the CLI and scripts (CONTRACT §3), on the tray app's default socket. */
+export async function setupCliSocket(deps: {
+  engine: Engine;
+  log: Logger;
+  notifier: Notifier;
+}): Promise<ApiServer | null> {
+  try {
+    return await startApiServer({
+      engine: deps.engine,
+      socketPath: defaultSocketPath(app.getPath('userData')),
+      log: deps.log,
+    });
+  } catch (error) {
+    // The tray keeps working without the socket; say why the CLI cannot reach it.
+    const message = error instanceof Error ? error.message : String(error);
+    deps.log.error('local API not started', { error: message });
+    deps.notifier.show({ account: null, title: 'Tokentray: the CLI socket is not available', body: message });
+    return null;
+  }
+}
+
+/** On quit: clear our clipboard copy, close the socket, stop the engine (bounded), release the lock. */
+export function setupQuit(deps: {
+  engine: Engine;
+  clipboard: SecretClipboard;
+  server: ApiServer | null;
+}): void {
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    quitting = true;
+    event.preventDefault();
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, QUIT_GRACE_MS));
+    const shutdown = Promise.allSettled([
+      deps.clipboard.clearIfOurs(),
+      deps.server?.close(),
+      deps.engine.stop(),
+    ]);
+    void Promise.race([shutdown, grace]).finally(() => {
+      deps.clipboard.dispose();
+      releaseDataDirLock();
+      app.quit();
+    });
+  });
+}
+
+/** With no accounts yet, open the window so a first-time user sees where to start. */
+export function setupFirstRun(deps: { engine: Engine; window: AccountWindowController }): void {
+  if (deps.engine.list().length === 0) deps.window.open(null);
+}

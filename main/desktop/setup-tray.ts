@@ -1,0 +1,87 @@
+/**
+ * Binds the tray adapter to Electron: the menu's actions mapped to the engine, the window and the
+ * settings, and the refresh cadence (throttled on state changes, once a minute for countdowns).
+ */
+import path from 'node:path';
+import { app, Menu, Tray } from 'electron';
+import type { createRequestHandlers } from '../app/handlers.js';
+import { redactForNotification } from '../engine/notification-policy.js';
+import { trayModel, type TrayAction } from '../engine/tray-model.js';
+import type { Engine } from '../engine/types.js';
+import type { Notifier } from './notifications.js';
+import type { SettingsStore } from './settings.js';
+import { resourceDir, type StorageState } from './setup.js';
+import { throttle } from './throttle.js';
+import { createTrayController, trayIconFile } from './tray.js';
+import type { AccountWindowController } from './window.js';
+
+const MINUTE_MS = 60_000;
+const TRAY_THROTTLE_MS = 500;
+
+/** The tray icon and menu, rebuilt on state changes (throttled) and once a minute for countdowns. */
+export function setupTray(deps: {
+  engine: Engine;
+  settings: SettingsStore;
+  storage: StorageState;
+  window: AccountWindowController;
+  handlers: ReturnType<typeof createRequestHandlers>;
+  notifier: Notifier;
+}): void {
+  const { engine, settings, notifier: notify } = deps;
+  const report = (title: string, error: unknown): void => {
+    const message = error instanceof Error ? error.message : String(error);
+    notify.show({ account: null, title, body: redactForNotification(message) });
+  };
+  const run = (action: TrayAction): void => {
+    switch (action.kind) {
+      case 'copy':
+        // engine.token (behind copyToken) renews a stale token before it is copied.
+        void deps.handlers.copyToken(action.account, action.format).then((result) => {
+          if (!result.ok)
+            report(`${action.account}: could not copy the token`, new Error(result.error.message));
+        });
+        return;
+      case 'renew':
+        engine.refresh(action.account).catch((error: unknown) => {
+          // A sign-in problem is announced by the notification policy already.
+          if (!engine.view(action.account)?.needsUser) report(`${action.account}: renewal failed`, error);
+        });
+        return;
+      case 'renew-all':
+        for (const view of engine.list().filter((v) => v.renewable)) {
+          engine.refresh(view.name).catch(() => undefined);
+        }
+        return;
+      case 'toggle-pause':
+        engine.setPaused(!engine.paused);
+        tray.refresh();
+        return;
+      case 'open-window':
+        deps.window.open(action.account);
+        return;
+      case 'toggle-start-at-login':
+        settings.set({ startAtLogin: !settings.get().startAtLogin });
+        return;
+      case 'quit':
+        app.quit();
+        return;
+    }
+  };
+  const tray = createTrayController({
+    Tray,
+    Menu,
+    iconPath: (state) => path.join(resourceDir(), 'tray', trayIconFile(state, process.platform)),
+    model: () =>
+      trayModel(engine.list(), Date.now(), {
+        paused: engine.paused,
+        startAtLogin: settings.get().startAtLogin,
+        storage: deps.storage.status().tray,
+      }),
+    run,
+    platform: process.platform,
+  });
+  const refresh = throttle(() => tray.refresh(), TRAY_THROTTLE_MS);
+  engine.on(() => refresh());
+  settings.onChange(() => refresh());
+  setInterval(() => tray.refresh(), MINUTE_MS).unref();
+}

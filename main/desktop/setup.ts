@@ -1,0 +1,283 @@
+/**
+ * Binds the desktop adapters to the real Electron modules, one setupX() per part; main/index.ts
+ * calls them in order. The behaviour lives in the adapters (tested with fakes in plain Node): this
+ * file only connects them, so it is covered by the type-check against electron.d.ts and by the
+ * end-to-end suite where an Electron binary exists.
+ */
+import { createWriteStream, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import {
+  app,
+  BrowserWindow,
+  clipboard,
+  ClipboardItem,
+  dialog,
+  ipcMain,
+  Menu,
+  Notification,
+  protocol,
+  safeStorage,
+  screen,
+  session,
+} from 'electron';
+import { acquireDataDirLock, type DataDirLock } from '../agent/lock.js';
+import { createRequestHandlers, type AppPorts } from '../app/handlers.js';
+import { createEngine, createLogger, type Logger } from '../engine/index.js';
+import type { Engine } from '../engine/types.js';
+import { denyAllPermissions } from './permissions.js';
+import { createSecretClipboard, type SecretClipboard } from './clipboard.js';
+import { createSwitchableEngine, type SwitchableEngine } from './engine-switch.js';
+import { saveExportWithDialog } from './export-file.js';
+import { APP_ID } from './identity.js';
+import { registerIpcHandlers } from './ipc.js';
+import { tokenFetch } from './net-fetch.js';
+import { createNotifier, watchForNotices, type Notifier } from './notifications.js';
+import { registerAppScheme, serveAppProtocol } from './protocol.js';
+import { openSafeStorage, persistSecretsFor, type SecretStorage } from './safe-storage-cipher.js';
+import { openSettingsStore, type SettingsStore } from './settings.js';
+import { claimSingleInstance, userDataDirFromArgv } from './single-instance.js';
+import { describeStorage, type StorageStatus } from './storage-status.js';
+import { throttle } from './throttle.js';
+import { createAccountWindowController, type AccountWindowController } from './window.js';
+
+const KEYRING_TIMEOUT_MS = 30_000;
+const TOKEN_REQUEST_TIMEOUT_MS = 30_000;
+const MINUTE_MS = 60_000;
+const PUSH_THROTTLE_MS = 300;
+/** An in-memory partition (no `persist:` prefix) just for token requests: no cookie jar on disk. */
+const TOKEN_PARTITION = 'tokentray-token-requests';
+
+// A second launch may arrive before the window exists; it is opened once it can be.
+let openWindowNow: ((account: string | null) => void) | null = null;
+let openWindowPending = false;
+
+/** Storage protection and whether secrets are persisted, as this session found and chose them. */
+export interface StorageState {
+  secrets: SecretStorage;
+  persisting: boolean;
+  status(): StorageStatus;
+}
+
+/** Runs before `ready`: isolated userData if asked, the single-instance lock, the app scheme. False: quit. */
+export function setupProcess(): boolean {
+  const userData = userDataDirFromArgv(process.argv);
+  if (userData !== null) app.setPath('userData', path.resolve(userData));
+  const primary = claimSingleInstance(app, () => {
+    if (openWindowNow !== null) openWindowNow(null);
+    else openWindowPending = true;
+  });
+  if (!primary) {
+    app.quit();
+    return false;
+  }
+  registerAppScheme(protocol);
+  if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
+  // A tray app stays resident when its window closes.
+  app.on('window-all-closed', () => undefined);
+  return true;
+}
+
+/** Runs `start` once the app is ready; a start-up failure is shown and ends the app. */
+export function whenReady(start: () => Promise<void>): void {
+  app
+    .whenReady()
+    .then(start)
+    .catch((error: unknown) => {
+      dialog.showErrorBox(
+        'Tokentray could not start',
+        error instanceof Error ? error.message : String(error),
+      );
+      app.exit(1);
+    });
+}
+
+/** A redacting logger writing to userData/logs/main.log and stderr. */
+export function setupLog(): Logger {
+  const dir = app.getPath('logs');
+  mkdirSync(dir, { recursive: true });
+  const file = createWriteStream(path.join(dir, 'main.log'), { flags: 'a', mode: 0o600 });
+  return createLogger((line) => {
+    file.write(`${line}\n`);
+    process.stderr.write(`${line}\n`);
+  });
+}
+
+/** Deny-all permissions on every session we use; no application menu outside macOS. */
+export function setupSessions(): void {
+  denyAllPermissions(session.defaultSession);
+  denyAllPermissions(session.fromPartition(TOKEN_PARTITION));
+  if (process.platform === 'darwin') {
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate([{ role: 'appMenu' }, { role: 'editMenu' }, { role: 'windowMenu' }]),
+    );
+  } else {
+    Menu.setApplicationMenu(null);
+  }
+}
+
+/** Serves dist/renderer on app://tokentray. */
+export function setupAppProtocol(): void {
+  serveAppProtocol(protocol, path.join(app.getAppPath(), 'dist', 'renderer'));
+}
+
+/** Settings and window bounds in userData. */
+export function setupSettings(): SettingsStore {
+  return openSettingsStore(app.getPath('userData'));
+}
+
+/** The safeStorage cipher and how well it protects secrets here. */
+export async function setupSecretStorage(log: Logger, settings: SettingsStore): Promise<StorageState> {
+  const secrets = await openSafeStorage({
+    safeStorage,
+    platform: process.platform,
+    isReady: () => app.isReady(),
+    timeoutMs: KEYRING_TIMEOUT_MS,
+    log: (message) => log.info(message),
+  });
+  const state: StorageState = {
+    secrets,
+    persisting: persistSecretsFor(secrets.protection, settings.get().persistWeakSecrets),
+    status: () => describeStorage(state.secrets, state.persisting),
+  };
+  return state;
+}
+
+let dataDirLock: DataDirLock | null = null;
+
+/** Releases the data dir lock taken by setupEngine (on quit). */
+export function releaseDataDirLock(): void {
+  dataDirLock?.release();
+  dataDirLock = null;
+}
+
+/**
+ * The token engine over userData, fetching through Electron's network stack; started. If the user
+ * accepts weak storage while it runs, it continues with an engine that persists secrets.
+ */
+export async function setupEngine(deps: {
+  log: Logger;
+  storage: StorageState;
+  settings: SettingsStore;
+}): Promise<SwitchableEngine> {
+  const dataDir = app.getPath('userData');
+  // One engine per data dir: a headless agent on the same dir would burn rotating refresh tokens.
+  dataDirLock = acquireDataDirLock(dataDir);
+  const tokenSession = session.fromPartition(TOKEN_PARTITION);
+  const fetch = tokenFetch((input, init) => tokenSession.fetch(input, init), {
+    timeoutMs: TOKEN_REQUEST_TIMEOUT_MS,
+  });
+  const make = (persistSecrets: boolean): Engine =>
+    createEngine({
+      dataDir,
+      cipher: deps.storage.secrets.cipher,
+      fetch,
+      log: deps.log,
+      persistSecrets,
+      requestTimeoutMs: TOKEN_REQUEST_TIMEOUT_MS,
+    });
+  const engine = createSwitchableEngine(make(deps.storage.persisting), (message) => deps.log.warn(message));
+  await engine.start();
+  deps.settings.onChange((next) => {
+    if (!next.persistWeakSecrets || deps.storage.persisting || deps.storage.secrets.protection !== 'weak')
+      return;
+    deps.storage.persisting = true;
+    engine.switchTo(make(true)).catch((error: unknown) => {
+      deps.log.error('switching to persisted secrets failed', { error: String(error) });
+    });
+  });
+  return engine;
+}
+
+/** The account window, created on demand; a pending second-launch request opens it now. */
+export function setupAccountWindow(deps: { settings: SettingsStore; log: Logger }): AccountWindowController {
+  const controller = createAccountWindowController({
+    BrowserWindow,
+    preloadPath: path.join(app.getAppPath(), 'dist', 'preload', 'index.cjs'),
+    devTools: !app.isPackaged,
+    iconPath: path.join(resourceDir(), 'icon.png'),
+    loadBounds: () => deps.settings.loadBounds(),
+    saveBounds: (bounds) => deps.settings.saveBounds(bounds),
+    workAreas: () => screen.getAllDisplays().map((display) => display.workArea),
+    log: (message) => deps.log.warn(message),
+  });
+  openWindowNow = (account) => controller.open(account);
+  if (openWindowPending) controller.open(null);
+  openWindowPending = false;
+  app.on('activate', () => controller.open(null));
+  return controller;
+}
+
+/** The concealed, self-clearing clipboard. */
+export function setupClipboard(log: Logger): SecretClipboard {
+  return createSecretClipboard({
+    clipboard,
+    ClipboardItem,
+    platform: process.platform,
+    log: (message) => log.warn(message),
+  });
+}
+
+// Live notifications are referenced from here for the app's life (see notifications.ts).
+let notifier: Notifier | null = null;
+
+/** Desktop notifications from the engine's notification policy; a click opens that account. */
+export function setupNotifications(deps: {
+  engine: Engine;
+  settings: SettingsStore;
+  window: AccountWindowController;
+}): Notifier {
+  notifier = createNotifier({ Notification, onClick: (account) => deps.window.open(account) });
+  const watch = watchForNotices({
+    engine: deps.engine,
+    notifier,
+    now: () => Date.now(),
+    defaultNotifyBeforeSeconds: () => deps.settings.get().defaultNotifyBeforeSeconds,
+  });
+  setInterval(() => watch.check(), MINUTE_MS).unref();
+  return notifier;
+}
+
+/** The application's request handlers behind the checked IPC layer, and the accountsChanged push. */
+export function setupIpc(deps: {
+  engine: Engine;
+  settings: SettingsStore;
+  storage: StorageState;
+  window: AccountWindowController;
+  clipboard: SecretClipboard;
+  log: Logger;
+}): ReturnType<typeof createRequestHandlers> {
+  const ports: AppPorts = {
+    engine: deps.engine,
+    clipboard: deps.clipboard,
+    settings: { get: () => deps.settings.get(), set: (patch) => deps.settings.set(patch) },
+    saveExport: (contents, suggestedName) => saveExportWithDialog(dialog, contents, suggestedName),
+    appInfo: () => {
+      const status = deps.storage.status();
+      return {
+        version: app.getVersion(),
+        platform: process.platform,
+        storageProtection: status.protection,
+        storageWarning: status.warning,
+        cliCommand: cliCommand(),
+      };
+    },
+  };
+  const handlers = createRequestHandlers(ports);
+  registerIpcHandlers(ipcMain, handlers, (message) => deps.log.warn(message));
+  const push = throttle(() => deps.window.push('accountsChanged', deps.engine.list()), PUSH_THROTTLE_MS);
+  deps.engine.on(() => push());
+  return handlers;
+}
+
+/** Where packaged resources live: next to the app in a build, build/ in a checkout. */
+export function resourceDir(): string {
+  return app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'build');
+}
+
+/** How a script calls the CLI on this installation. */
+function cliCommand(): string {
+  const script = app.isPackaged
+    ? path.join(process.resourcesPath, 'cli', 'tokentray.mjs')
+    : path.join(app.getAppPath(), 'bin', 'tokentray.mjs');
+  return `node "${script}"`;
+}

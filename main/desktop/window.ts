@@ -1,0 +1,173 @@
+/**
+ * The window factory: the only `new BrowserWindow` in the app. The account window is created on
+ * demand, one at a time, destroyed on close (the tray stays light) and reopens where it was.
+ */
+import type { BrowserWindow, BrowserWindowConstructorOptions, Rectangle, WebContents } from 'electron';
+import { pushChannels, type PushName, type Pushes } from '../../preload/contract.js';
+import { APP_INDEX_URL, isAppUrl } from './app-origin.js';
+
+export interface WindowBounds {
+  x?: number;
+  y?: number;
+  width: number;
+  height: number;
+}
+
+export const DEFAULT_BOUNDS: WindowBounds = { width: 960, height: 680 };
+const MIN_WIDTH = 640;
+const MIN_HEIGHT = 480;
+
+/** The exact options of the account window: isolated, sandboxed, no Node, nothing experimental. */
+export function accountWindowOptions(opts: {
+  preloadPath: string;
+  bounds: WindowBounds;
+  devTools: boolean;
+  iconPath?: string;
+}): BrowserWindowConstructorOptions {
+  return {
+    title: 'Tokentray',
+    ...opts.bounds,
+    minWidth: MIN_WIDTH,
+    minHeight: MIN_HEIGHT,
+    show: false,
+    autoHideMenuBar: true,
+    ...(opts.iconPath === undefined ? {} : { icon: opts.iconPath }),
+    webPreferences: {
+      preload: opts.preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+      spellcheck: false,
+      devTools: opts.devTools,
+    },
+  };
+}
+
+/** Keeps saved bounds only if they still overlap a display's work area (a monitor may be gone). */
+export function fitBounds(saved: WindowBounds | null, workAreas: Rectangle[]): WindowBounds {
+  if (saved === null) return DEFAULT_BOUNDS;
+  const width = Math.max(MIN_WIDTH, Math.round(saved.width));
+  const height = Math.max(MIN_HEIGHT, Math.round(saved.height));
+  if (saved.x === undefined || saved.y === undefined) return { width, height };
+  const { x, y } = saved;
+  const visible = workAreas.some(
+    (area) =>
+      x < area.x + area.width - 40 &&
+      x + width > area.x + 40 &&
+      y >= area.y - 10 &&
+      y < area.y + area.height - 40,
+  );
+  return visible ? { x: Math.round(x), y: Math.round(y), width, height } : { width, height };
+}
+
+/** Whether the window may navigate to `url`: only within the app's own origin. */
+export function navigationAllowed(url: string): boolean {
+  return isAppUrl(url);
+}
+
+type GuardedContents = Pick<WebContents, 'on' | 'setWindowOpenHandler'>;
+
+/** Refuses navigation away from the app, redirects, new windows and `<webview>` attachment. */
+export function guardWebContents(contents: GuardedContents): void {
+  contents.on('will-navigate', (event) => {
+    if (!navigationAllowed(event.url)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event) => {
+    if (!navigationAllowed(event.url)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+}
+
+export type BrowserWindowClass = new (options: BrowserWindowConstructorOptions) => BrowserWindow;
+
+export interface AccountWindowDeps {
+  BrowserWindow: BrowserWindowClass;
+  preloadPath: string;
+  devTools: boolean;
+  iconPath?: string;
+  loadBounds(): WindowBounds | null;
+  saveBounds(bounds: WindowBounds): void;
+  workAreas(): Rectangle[];
+  log?: (message: string) => void;
+}
+
+export interface AccountWindowController {
+  /** Shows the window (creating it if needed), optionally on one account. */
+  open(account: string | null): void;
+  /** Sends a push to the window if it is open and loaded. */
+  push<K extends PushName>(name: K, payload: Pushes[K]): void;
+  isOpen(): boolean;
+}
+
+/** One account window at a time, created on demand and destroyed on close. */
+export function createAccountWindowController(deps: AccountWindowDeps): AccountWindowController {
+  let window: BrowserWindow | null = null;
+  let loaded = false;
+  let pendingFocus: string | null = null;
+
+  const alive = (): BrowserWindow | null => (window !== null && !window.isDestroyed() ? window : null);
+
+  const sendFocus = (win: BrowserWindow, account: string): void => {
+    win.webContents.send(pushChannels.focusAccount, account);
+  };
+
+  const create = (): BrowserWindow => {
+    const bounds = fitBounds(deps.loadBounds(), deps.workAreas());
+    const options = accountWindowOptions({
+      preloadPath: deps.preloadPath,
+      bounds,
+      devTools: deps.devTools,
+      ...(deps.iconPath === undefined ? {} : { iconPath: deps.iconPath }),
+    });
+    const win = new deps.BrowserWindow(options);
+    loaded = false;
+    guardWebContents(win.webContents);
+    win.once('ready-to-show', () => win.show());
+    win.webContents.on('did-finish-load', () => {
+      loaded = true;
+      if (pendingFocus !== null) sendFocus(win, pendingFocus);
+      pendingFocus = null;
+    });
+    win.on('close', () => deps.saveBounds(win.getNormalBounds()));
+    win.on('closed', () => {
+      if (window === win) window = null;
+      loaded = false;
+    });
+    win.loadURL(APP_INDEX_URL).catch((error: unknown) => {
+      deps.log?.(`account window failed to load: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    return win;
+  };
+
+  return {
+    open(account) {
+      const existing = alive();
+      if (existing === null) {
+        pendingFocus = account;
+        window = create();
+        return;
+      }
+      if (existing.isMinimized()) existing.restore();
+      existing.show();
+      existing.focus();
+      if (account === null) return;
+      if (loaded) sendFocus(existing, account);
+      else pendingFocus = account;
+    },
+    push(name, payload) {
+      const win = alive();
+      if (win === null || !loaded) return;
+      win.webContents.send(pushChannels[name], payload);
+    },
+    isOpen: () => alive() !== null,
+  };
+}

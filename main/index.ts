@@ -1,0 +1,28 @@
+/**
+ * Tokentray's Electron main process: the composition root. Each line sets up one part; the parts
+ * live in main/desktop/ (Electron adapters) over main/engine/ (the token engine).
+ */
+import * as lifecycle from './desktop/setup-lifecycle.js';
+import { setupTray } from './desktop/setup-tray.js';
+import * as desktop from './desktop/setup.js';
+
+if (desktop.setupProcess()) {
+  desktop.whenReady(async () => {
+    const log = desktop.setupLog();
+    desktop.setupSessions();
+    desktop.setupAppProtocol();
+    const settings = desktop.setupSettings();
+    const storage = await desktop.setupSecretStorage(log, settings);
+    const engine = await desktop.setupEngine({ log, storage, settings });
+    const window = desktop.setupAccountWindow({ settings, log });
+    const clipboard = desktop.setupClipboard(log);
+    const notifier = desktop.setupNotifications({ engine, settings, window });
+    const handlers = desktop.setupIpc({ engine, settings, storage, window, clipboard, log });
+    setupTray({ engine, settings, storage, window, handlers, notifier });
+    lifecycle.setupPowerEvents(engine);
+    lifecycle.setupAutostart({ settings, notifier, log });
+    const server = await lifecycle.setupCliSocket({ engine, log, notifier });
+    lifecycle.setupQuit({ engine, clipboard, server });
+    lifecycle.setupFirstRun({ engine, window });
+  });
+}

@@ -1,0 +1,146 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRequestHandlers, type ClipboardPort } from '../../main/app/handlers.js';
+import { registerIpcHandlers, senderRejection } from '../../main/desktop/ipc.js';
+import { openSettingsStore } from '../../main/desktop/settings.js';
+import { createEngine, openPassphraseCipher } from '../../main/engine/index.js';
+import type { Engine } from '../../main/engine/types.js';
+import { requestChannels } from '../../preload/contract.js';
+import { FakeIpcMain, fakeTopFrame, type FakeFrame } from '../fakes/electron-fake.js';
+import { makeJwt } from '../peers/index.js';
+
+const APP = 'app://tokentray/index.html';
+
+describe('sender checks', () => {
+  const table: [string, FakeFrame | null, string | null][] = [
+    ['the app top frame', fakeTopFrame(APP), null],
+    ['a null frame (navigated away or destroyed)', null, 'the sending frame is gone'],
+    ['a subframe of the app', { url: APP, parent: fakeTopFrame(APP) }, 'requests from subframes are refused'],
+    [
+      'a foreign https origin',
+      fakeTopFrame('https://attacker.example/'),
+      'requests from outside the app origin are refused',
+    ],
+    [
+      'a look-alike host',
+      fakeTopFrame('app://tokentray.attacker.com/'),
+      'requests from outside the app origin are refused',
+    ],
+    ['a file: page', fakeTopFrame('file:///tmp/x.html'), 'requests from outside the app origin are refused'],
+    ['about:blank', fakeTopFrame('about:blank'), 'requests from outside the app origin are refused'],
+  ];
+  it.each(table)('%s', (_name, frame, rejection) => {
+    expect(senderRejection(frame)).toBe(rejection);
+  });
+});
+
+describe('IPC handlers over the real engine', () => {
+  let dir: string;
+  let engine: Engine;
+  let ipc: FakeIpcMain;
+  let copies: { text: string; seconds: number }[];
+  const log: string[] = [];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'tokentray-ipc-'));
+    engine = createEngine({ dataDir: dir, cipher: await openPassphraseCipher(dir, 'test passphrase') });
+    await engine.start();
+    await engine.saveAccount({
+      name: 'acme',
+      preset: 'static',
+      token: makeJwt({ exp: Math.floor(Date.now() / 1000) + 3600 }),
+    });
+    copies = [];
+    const clipboard: ClipboardPort = { copySecret: (text, seconds) => copies.push({ text, seconds }) };
+    const settings = openSettingsStore(dir);
+    const handlers = createRequestHandlers({
+      engine,
+      clipboard,
+      settings,
+      saveExport: async () => null,
+      appInfo: () => ({
+        version: '0.0.0',
+        platform: 'linux',
+        storageProtection: 'os',
+        storageWarning: null,
+        cliCommand: 'tokentray',
+      }),
+    });
+    ipc = new FakeIpcMain();
+    log.length = 0;
+    registerIpcHandlers(ipc.asIpcMain(), handlers, (line) => log.push(line));
+  });
+
+  afterEach(async () => {
+    await engine.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('registers exactly one handler per contract channel', () => {
+    expect([...ipc.handlers.keys()].sort()).toEqual(Object.values(requestChannels).sort());
+  });
+
+  it('serves a request from the app top frame', async () => {
+    const accounts = (await ipc.invoke(requestChannels.listAccounts, fakeTopFrame(APP))) as {
+      name: string;
+    }[];
+    expect(accounts.map((a) => a.name)).toEqual(['acme']);
+  });
+
+  it.each([
+    ['a null frame', null],
+    ['a subframe', { url: APP, parent: fakeTopFrame(APP) }],
+    ['a foreign origin', fakeTopFrame('https://attacker.example/')],
+  ])('refuses %s before the handler runs', async (_name, frame) => {
+    await expect(ipc.invoke(requestChannels.removeAccount, frame, 'acme')).rejects.toThrow(/removeAccount: /);
+    expect(engine.view('acme')).toBeDefined();
+    expect(log).toHaveLength(1);
+  });
+
+  it('rejects a bad payload naming the argument and field, without running the handler', async () => {
+    await expect(ipc.invoke(requestChannels.copyToken, fakeTopFrame(APP), 'acme', 'pdf')).rejects.toThrow(
+      /invalid arguments for copyToken: format: Invalid option/,
+    );
+    await expect(ipc.invoke(requestChannels.removeAccount, fakeTopFrame(APP), '../acme')).rejects.toThrow(
+      /invalid arguments for removeAccount: name: not an account name/,
+    );
+    await expect(
+      ipc.invoke(requestChannels.setSettings, fakeTopFrame(APP), {
+        clipboardClearSeconds: -1,
+        theme: 'dark',
+      }),
+    ).rejects.toThrow(/setSettings: patch\.clipboardClearSeconds: .*patch: Unrecognized key: "theme"/);
+    await expect(ipc.invoke(requestChannels.listAccounts, fakeTopFrame(APP), 'extra')).rejects.toThrow(
+      /listAccounts/,
+    );
+    await expect(
+      ipc.invoke(requestChannels.saveAccount, fakeTopFrame(APP), 'not an object', null),
+    ).rejects.toThrow(/saveAccount: input: /);
+    expect(copies).toEqual([]);
+    expect(engine.view('acme')).toBeDefined();
+  });
+
+  it('copies in main and returns metadata only', async () => {
+    const result = await ipc.invoke(requestChannels.copyToken, fakeTopFrame(APP), 'acme', 'header');
+    expect(result).toEqual({ ok: true, clearsInSeconds: 45 });
+    expect(JSON.stringify(result)).not.toMatch(/eyJ/);
+    expect(copies).toHaveLength(1);
+    expect(copies[0]?.text).toMatch(/^Authorization: Bearer eyJ/);
+  });
+
+  it('passes account input on to the engine, whose own validation names the field', async () => {
+    const result = (await ipc.invoke(
+      requestChannels.saveAccount,
+      fakeTopFrame(APP),
+      { name: 'x', preset: 'static', colour: 'red' },
+      null,
+    )) as {
+      ok: boolean;
+      issues?: { field: string }[];
+    };
+    expect(result.ok).toBe(false);
+    expect(result.issues?.map((i) => i.field)).toContain('colour');
+  });
+});

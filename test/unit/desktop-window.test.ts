@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import { APP_INDEX_URL } from '../../main/desktop/app-origin.js';
+import {
+  accountWindowOptions,
+  createAccountWindowController,
+  DEFAULT_BOUNDS,
+  fitBounds,
+  guardWebContents,
+  navigationAllowed,
+  type WindowBounds,
+} from '../../main/desktop/window.js';
+import { pushChannels } from '../../preload/contract.js';
+import {
+  fakeBrowserWindowClass,
+  FakeBrowserWindow,
+  fakeEvent,
+  FakeWebContents,
+} from '../fakes/electron-fake.js';
+
+describe('window factory options', () => {
+  it('isolates, sandboxes and strips Node from the account window, exactly', () => {
+    const options = accountWindowOptions({
+      preloadPath: '/app/dist/preload/index.cjs',
+      bounds: { width: 900, height: 700 },
+      devTools: false,
+    });
+    expect(options.webPreferences).toEqual({
+      preload: '/app/dist/preload/index.cjs',
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+      spellcheck: false,
+      devTools: false,
+    });
+    expect(options).not.toHaveProperty('webPreferences.enableBlinkFeatures');
+    expect(options.show).toBe(false);
+    expect(options).toMatchObject({
+      title: 'Tokentray',
+      width: 900,
+      height: 700,
+      minWidth: 640,
+      minHeight: 480,
+    });
+  });
+});
+
+describe('saved bounds', () => {
+  const screen = [{ x: 0, y: 0, width: 1920, height: 1080 }];
+  it('reopens where the window was when that is still on a screen', () => {
+    expect(fitBounds({ x: 100, y: 80, width: 800, height: 600 }, screen)).toEqual({
+      x: 100,
+      y: 80,
+      width: 800,
+      height: 600,
+    });
+  });
+  it('drops the position when its monitor is gone, keeping the size', () => {
+    expect(fitBounds({ x: 3000, y: 80, width: 800, height: 600 }, screen)).toEqual({
+      width: 800,
+      height: 600,
+    });
+  });
+  it('never goes below the minimum size and defaults without saved bounds', () => {
+    expect(fitBounds({ width: 10, height: 10 }, screen)).toEqual({ width: 640, height: 480 });
+    expect(fitBounds(null, screen)).toEqual(DEFAULT_BOUNDS);
+  });
+});
+
+describe('navigation guard', () => {
+  const table: [string, boolean][] = [
+    ['app://tokentray/index.html', true],
+    ['app://tokentray/#/accounts/acme', true],
+    ['https://example.com.attacker.com/', false],
+    ['https://example.com/', false],
+    ['http://127.0.0.1:8080/', false],
+    ['javascript:alert(1)', false],
+    ['file:///etc/passwd', false],
+    ['data:text/html,<script>alert(1)</script>', false],
+    ['app://tokentray.attacker.com/index.html', false],
+    ['app://tokentray:8080/index.html', false],
+    ['app://user@tokentray/index.html', false],
+    ['app://tokentrаy/index.html', false], // Cyrillic "а": an IDN look-alike
+    ['app://xn--tokentry-5fg/index.html', false],
+    ['APP://evil/index.html', false],
+    ['not a url', false],
+  ];
+  it.each(table)('%s → allowed %s', (url, allowed) => {
+    expect(navigationAllowed(url)).toBe(allowed);
+    const contents = new FakeWebContents();
+    guardWebContents(contents as never);
+    for (const name of ['will-navigate', 'will-redirect']) {
+      const event = fakeEvent({ url });
+      contents.emit(name, event);
+      expect(event.defaultPrevented).toBe(!allowed);
+    }
+  });
+
+  it('denies every new window and every <webview>', () => {
+    const contents = new FakeWebContents();
+    guardWebContents(contents as never);
+    for (const url of ['https://example.com/', 'app://tokentray/index.html', 'about:blank']) {
+      expect(contents.windowOpenHandler?.({ url })).toEqual({ action: 'deny' });
+    }
+    const attach = fakeEvent({});
+    contents.emit('will-attach-webview', attach);
+    expect(attach.defaultPrevented).toBe(true);
+  });
+});
+
+describe('account window controller', () => {
+  function controller(saved: WindowBounds | null = null) {
+    const BrowserWindow = fakeBrowserWindowClass();
+    const savedBounds: WindowBounds[] = [];
+    const ctl = createAccountWindowController({
+      BrowserWindow,
+      preloadPath: '/p.cjs',
+      devTools: false,
+      loadBounds: () => saved,
+      saveBounds: (b) => savedBounds.push(b),
+      workAreas: () => [{ x: 0, y: 0, width: 1920, height: 1080 }],
+    });
+    return { ctl, savedBounds };
+  }
+
+  it('creates the window on demand, guarded, loading the app origin, shown when ready', () => {
+    const { ctl } = controller({ x: 50, y: 60, width: 1000, height: 700 });
+    expect(FakeBrowserWindow.instances).toHaveLength(0);
+    ctl.open(null);
+    const [win] = FakeBrowserWindow.instances;
+    expect(win?.loadedUrls).toEqual([APP_INDEX_URL]);
+    expect(win?.options).toMatchObject({ x: 50, y: 60, width: 1000, height: 700 });
+    expect(win?.webContents.windowOpenHandler).not.toBeNull();
+    expect(win?.visible).toBe(false);
+    win?.finishLoading();
+    expect(win?.visible).toBe(true);
+  });
+
+  it('keeps one window at a time and focuses it on the requested account', () => {
+    const { ctl } = controller();
+    ctl.open(null);
+    const win = FakeBrowserWindow.instances[0] as FakeBrowserWindow;
+    win.finishLoading();
+    win.minimized = true;
+    ctl.open('acme');
+    expect(FakeBrowserWindow.instances).toHaveLength(1);
+    expect(win.minimized).toBe(false);
+    expect(win.focusCount).toBe(1);
+    expect(win.webContents.sent).toEqual([{ channel: pushChannels.focusAccount, args: ['acme'] }]);
+  });
+
+  it('sends the account to focus once a new window has loaded', () => {
+    const { ctl } = controller();
+    ctl.open('beta');
+    const win = FakeBrowserWindow.instances[0] as FakeBrowserWindow;
+    expect(win.webContents.sent).toEqual([]);
+    win.finishLoading();
+    expect(win.webContents.sent).toEqual([{ channel: pushChannels.focusAccount, args: ['beta'] }]);
+  });
+
+  it('remembers the bounds on close, destroys the window and creates a new one next time', () => {
+    const { ctl, savedBounds } = controller();
+    ctl.open(null);
+    const first = FakeBrowserWindow.instances[0] as FakeBrowserWindow;
+    first.finishLoading();
+    first.userCloses();
+    expect(savedBounds).toEqual([{ x: 10, y: 20, width: 900, height: 700 }]);
+    expect(ctl.isOpen()).toBe(false);
+    ctl.push('accountsChanged', []);
+    expect(first.webContents.sent).toEqual([]);
+    ctl.open(null);
+    expect(FakeBrowserWindow.instances).toHaveLength(2);
+  });
+
+  it('pushes to the window only once it has loaded', () => {
+    const { ctl } = controller();
+    ctl.open(null);
+    const win = FakeBrowserWindow.instances[0] as FakeBrowserWindow;
+    ctl.push('accountsChanged', []);
+    win.finishLoading();
+    ctl.push('accountsChanged', []);
+    expect(win.webContents.sent).toEqual([{ channel: pushChannels.accountsChanged, args: [[]] }]);
+  });
+});
