@@ -1,6 +1,15 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const NO_NEW_WINDOW = {
+  selector: "NewExpression[callee.name='BrowserWindow']",
+  message: 'Create windows through main/desktop/window.ts.',
+};
+const NO_SAFE_STORAGE = {
+  selector: "MemberExpression[object.name='safeStorage']",
+  message: 'Use safeStorage only in main/desktop/safe-storage-cipher.ts.',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'docs/screenshots/**'] },
   js.configs.recommended,
@@ -26,17 +35,15 @@ export default tseslint.config(
     },
   },
   {
-    // Electron objects are created in one place each (window factory, tray adapter).
+    // Windows come from one factory; safeStorage is used by one adapter, only after ready (B1).
     files: ['main/**'],
-    ignores: ['main/desktop/window.ts'],
     rules: {
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: "NewExpression[callee.name='BrowserWindow']",
-          message: 'Create windows through main/desktop/window.ts.',
-        },
-      ],
+      'no-restricted-syntax': ['error', NO_NEW_WINDOW, NO_SAFE_STORAGE],
     },
+  },
+  { files: ['main/desktop/window.ts'], rules: { 'no-restricted-syntax': ['error', NO_SAFE_STORAGE] } },
+  {
+    files: ['main/desktop/safe-storage-cipher.ts'],
+    rules: { 'no-restricted-syntax': ['error', NO_NEW_WINDOW] },
   },
 );
