@@ -1,0 +1,227 @@
+/**
+ * CLI and local API latency (issue 5): `tokentray token NAME` beside a bare `node -e 0` (median,
+ * interleaved in the same run), the local API's round trip in-process (p50/p99), and
+ * `curl --unix-socket` when curl is present. Run by `npm run bench` after the build.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startApiServer } from '../main/agent/server.js';
+import { createEngine, openPassphraseCipher, silentLogger } from '../main/engine/index.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'tokentray.mjs');
+const PROCESS_RUNS = 20;
+const ROUND_TRIPS = 2000;
+
+/** A JWT-shaped static token valid for a day: no token server needed for a cached-token benchmark. */
+function staticToken(): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: 'bench', exp: Math.floor(Date.now() / 1000) + 86_400 })}.`;
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+}
+
+function median(values: number[]): number {
+  return quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
+}
+
+/** Wall time of one child process, from spawn to exit, in ms. */
+function timeProcess(file: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code === 0) resolve(ms);
+      else reject(new Error(`${file} ${args.join(' ')} exited ${code}`));
+    });
+  });
+}
+
+async function waitForSocket(path: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect({ path });
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no agent socket at ${path} after ${timeoutMs} ms`);
+}
+
+function get(agent: Agent, socketPath: string, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A minimal keep-alive client on one raw connection: isolates the server from node:http's client cost. */
+function rawClient(socketPath: string): Promise<{ get(path: string): Promise<void>; close(): void }> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = connect({ path: socketPath });
+    let buffer = '';
+    let pending: (() => void) | null = null;
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      const end = buffer.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      const length = Number(/content-length: (\d+)/i.exec(buffer.slice(0, end))?.[1] ?? 0);
+      if (buffer.length < end + 4 + length) return;
+      buffer = buffer.slice(end + 4 + length);
+      pending?.();
+    });
+    socket.once('error', reject);
+    socket.once('connect', () =>
+      resolve({
+        get: (path) =>
+          new Promise<void>((done) => {
+            pending = done;
+            socket.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+          }),
+        close: () => socket.destroy(),
+      }),
+    );
+  });
+}
+
+async function roundTrips(run: () => Promise<unknown>, count: number): Promise<{ p50: number; p99: number }> {
+  for (let i = 0; i < 200; i++) await run(); // warm-up
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = process.hrtime.bigint();
+    await run();
+    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99) };
+}
+
+const fmt = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(1)} ms`);
+
+/** Prints CLI start-up beside `node -e 0`, the in-process API round trip, and curl's time. */
+export async function benchCli(): Promise<void> {
+  if (
+    !existsSync(join(ROOT, 'dist', 'cli', 'tokentray.mjs')) ||
+    !existsSync(join(ROOT, 'dist', 'cli', 'agent.mjs'))
+  ) {
+    spawnSync(process.execPath, ['scripts/build.mjs', 'cli', 'agent'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  const root = await mkdtemp(join(tmpdir(), 'ttbench-'));
+  const dataDir = join(root, 'd');
+  const passFile = join(root, 'pass');
+  await writeFile(passFile, 'bench passphrase\n', { mode: 0o600 });
+  const importFile = join(root, 'accounts.json');
+  await writeFile(
+    importFile,
+    JSON.stringify({
+      accounts: [{ name: 'bench', preset: 'static', token: staticToken(), cliAccess: true }],
+    }),
+  );
+
+  // 1. The CLI as a script runs it, against a real headless agent.
+  const agent = spawn(
+    process.execPath,
+    [BIN, 'agent', '--data-dir', dataDir, '--passphrase-file', passFile],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let agentLog = '';
+  agent.stderr.on('data', (chunk: Buffer) => (agentLog += chunk.toString()));
+  try {
+    await waitForSocket(join(dataDir, 'agent.sock'), 30_000).catch((error: Error) => {
+      throw new Error(`${error.message}\n${agentLog}`);
+    });
+    const cli = (args: string[]) => [BIN, ...args, '--data-dir', dataDir];
+    await timeProcess(process.execPath, cli(['import', importFile]));
+    await timeProcess(process.execPath, cli(['token', 'bench'])); // caches the token, warms the disk cache
+    await timeProcess(process.execPath, ['-e', '0']);
+    const bare: number[] = [];
+    const token: number[] = [];
+    for (let i = 0; i < PROCESS_RUNS; i++) {
+      bare.push(await timeProcess(process.execPath, ['-e', '0']));
+      token.push(await timeProcess(process.execPath, cli(['token', 'bench'])));
+    }
+    const bareMs = median(bare);
+    const tokenMs = median(token);
+    console.log(
+      `cli: node -e 0                     median ${fmt(bareMs)} (${PROCESS_RUNS} runs, interleaved)`,
+    );
+    console.log(
+      `cli: tokentray token NAME          median ${fmt(tokenMs)} = ${(tokenMs / bareMs).toFixed(2)}x node -e 0 (target <= 1.3x)`,
+    );
+
+    const curlOk = spawnSync('curl', ['--version']).status === 0;
+    if (curlOk) {
+      const url = 'http://localhost/v1/accounts/bench/token';
+      const curl: number[] = [];
+      for (let i = 0; i < PROCESS_RUNS; i++) {
+        curl.push(await timeProcess('curl', ['-sf', '--unix-socket', join(dataDir, 'agent.sock'), url]));
+      }
+      console.log(`cli: curl --unix-socket            median ${fmt(median(curl))} (${PROCESS_RUNS} runs)`);
+    } else {
+      console.log('cli: curl --unix-socket            skipped: curl is not installed');
+    }
+  } finally {
+    agent.kill('SIGTERM');
+    await new Promise((resolve) => agent.once('exit', resolve));
+  }
+
+  // 2. The local API in-process: the same server and engine, this process as the client.
+  const engineDir = join(root, 'in-process');
+  const engine = createEngine({
+    dataDir: engineDir,
+    cipher: await openPassphraseCipher(engineDir, 'bench'),
+    log: silentLogger,
+  });
+  await engine.start();
+  await engine.importAccounts({
+    accounts: [{ name: 'bench', preset: 'static', token: staticToken(), cliAccess: true }],
+  });
+  const socketPath = join(root, 'api.sock');
+  const server = await startApiServer({ engine, socketPath, log: silentLogger });
+  const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const path = '/v1/accounts/bench/token';
+    const viaHttp = await roundTrips(() => get(keepAlive, socketPath, path), ROUND_TRIPS);
+    console.log(
+      `cli: API round trip, node:http      p50 ${fmt(viaHttp.p50)}  p99 ${fmt(viaHttp.p99)} (${ROUND_TRIPS} keep-alive requests)`,
+    );
+    const raw = await rawClient(socketPath);
+    const viaRaw = await roundTrips(() => raw.get(path), ROUND_TRIPS);
+    raw.close();
+    console.log(
+      `cli: API round trip, raw socket     p50 ${fmt(viaRaw.p50)}  p99 ${fmt(viaRaw.p99)} (${ROUND_TRIPS} keep-alive requests; target p50 < 150 µs)`,
+    );
+  } finally {
+    keepAlive.destroy();
+    await server.close();
+    await engine.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await benchCli();
+}

@@ -1,0 +1,139 @@
+/**
+ * The headless agent (`tokentray agent --data-dir DIR --passphrase-file FILE`): the engine under
+ * plain Node with the passphrase cipher, its own socket at `DIR/agent.sock`, log lines on stderr
+ * only, and a clean shutdown on SIGINT/SIGTERM. Bundled to dist/cli/agent.mjs; the CLI imports it
+ * lazily so that every other command starts without loading the engine.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { StoreError } from '../engine/errors.js';
+import { createEngine, createLogger, openPassphraseCipher } from '../engine/index.js';
+import type { Engine } from '../engine/types.js';
+import { acquireDataDirLock, LockHeldError, type DataDirLock } from './lock.js';
+import { startApiServer, type ApiServer } from './server.js';
+import {
+  checkSocketPathLength,
+  dataDirSocketPath,
+  ensurePrivateDir,
+  SocketPathError,
+} from './socket-path.js';
+
+export const AGENT_USAGE = `Usage: tokentray agent --data-dir DIR --passphrase-file FILE
+
+Runs the headless agent in the foreground: the same engine and scheduler as the tray app, without
+a GUI. Secrets in DIR are encrypted with a key derived from the passphrase (the first line of FILE).
+Scripts reach it through the socket DIR/agent.sock (pass them --data-dir DIR as well).
+Log lines go to stderr. Stops cleanly on SIGINT or SIGTERM.
+
+Options:
+  --data-dir DIR          where accounts, the key file and the socket live (created 0700 if missing)
+  --passphrase-file FILE  file whose first line is the passphrase (keep it 0600)
+  -h, --help              show this help
+`;
+
+type Log = ReturnType<typeof createLogger>;
+
+/** Reads the passphrase: the file's first line, without its line ending. */
+export function readPassphrase(file: string, log: Log): string {
+  const text = readFileSync(file, 'utf8');
+  const passphrase = text.split(/\r?\n/, 1)[0] ?? '';
+  if (passphrase.length === 0) throw new Error(`the passphrase file ${file} is empty`);
+  if (process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) {
+    log.warn('the passphrase file is readable by other users: chmod 600 it', { file });
+  }
+  return passphrase;
+}
+
+function waitForStopSignal(log: Log): Promise<string> {
+  return new Promise((done) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      log.info('stopping', { signal });
+      // A second signal while shutting down means "now".
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      done(signal);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}
+
+function fail(log: Log, message: string): number {
+  log.error(message);
+  return 1;
+}
+
+/** Runs the agent until SIGINT/SIGTERM; resolves to the process exit code (0 clean, 1 failed, 2 usage). */
+export async function runAgent(argv: string[]): Promise<number> {
+  const log = createLogger((line) => process.stderr.write(`${line}\n`));
+  let values: { 'data-dir'?: string; 'passphrase-file'?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        'data-dir': { type: 'string' },
+        'passphrase-file': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    process.stderr.write(`tokentray agent: ${(error as Error).message}\n\n${AGENT_USAGE}`);
+    return 2;
+  }
+  if (values.help === true) {
+    process.stdout.write(AGENT_USAGE);
+    return 0;
+  }
+  if (values['data-dir'] === undefined || values['passphrase-file'] === undefined) {
+    process.stderr.write(`tokentray agent: --data-dir and --passphrase-file are required\n\n${AGENT_USAGE}`);
+    return 2;
+  }
+
+  const dataDir = resolve(values['data-dir']);
+  const socketPath = dataDirSocketPath(dataDir);
+  let passphrase: string;
+  let lock: DataDirLock;
+  try {
+    // On Windows DIR/agent.sock is the pipe's rendezvous file, not a socket: no sun_path limit.
+    if (process.platform !== 'win32') checkSocketPathLength(socketPath);
+    passphrase = readPassphrase(values['passphrase-file'], log);
+    // Checked, and created if missing, but not chmod-ed until the passphrase proved right.
+    ensurePrivateDir(dataDir, false);
+    lock = acquireDataDirLock(dataDir);
+  } catch (error) {
+    if (error instanceof SocketPathError || error instanceof LockHeldError) return fail(log, error.message);
+    return fail(log, `cannot start: ${(error as Error).message}`);
+  }
+
+  let engine: Engine | null = null;
+  let server: ApiServer | null = null;
+  try {
+    const cipher = await openPassphraseCipher(dataDir, passphrase);
+    engine = createEngine({ dataDir, cipher, fetch: globalThis.fetch, log });
+    await engine.start();
+    // Only now, with the store loaded, may clients connect (CONTRACT §2).
+    server = await startApiServer({ engine, socketPath, log });
+    log.info('agent ready', { dataDir, socket: socketPath, accounts: engine.list().length });
+  } catch (error) {
+    await engine?.stop().catch(() => undefined);
+    lock.release();
+    if (error instanceof StoreError || error instanceof SocketPathError) return fail(log, error.message);
+    return fail(log, `cannot start: ${(error as Error).message}`);
+  }
+
+  await waitForStopSignal(log);
+  let code = 0;
+  try {
+    await server.close();
+    await engine.stop();
+    log.info('stopped');
+  } catch (error) {
+    code = fail(log, `shutdown failed: ${(error as Error).message}`);
+  } finally {
+    lock.release();
+  }
+  return code;
+}

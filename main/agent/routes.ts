@@ -1,0 +1,268 @@
+/**
+ * The local API's endpoints (CONTRACT §3 plus what the CLI needs), as plain functions from a
+ * request to a status and a JSON body. Transport, limits and timeouts live in server.ts.
+ *
+ *   GET    /v1/accounts                              200 { accounts: [...] }  (list --json)
+ *   GET    /v1/accounts/NAME/token?minValid=S        200 { accessToken, tokenType, expiresAt }
+ *   GET    /v1/accounts/NAME/header?minValid=S       200 { header: "Authorization: Bearer ..." }
+ *   POST   /v1/accounts/NAME/refresh                 200 { renewed, message, account }
+ *   DELETE /v1/accounts/NAME                         200 { removed: NAME }
+ *   POST   /v1/import   (body: an import file)       200 { accounts: [{ name, preset, action }] }
+ *
+ * Errors: 400 bad request / invalid import ({ error, message, issues? }), 403 CLI access off,
+ * 404 no such account ({ error, message, accounts: [names] }), 405, 502 the provider failed
+ * ({ error, message } with the server's text), 500 anything else.
+ */
+import {
+  CliAccessDeniedError,
+  NoSuchAccountError,
+  StoreError,
+  TokenError,
+  ValidationError,
+} from '../engine/errors.js';
+import { formatToken } from '../engine/formats.js';
+import { toListJson } from '../engine/views.js';
+import type { AccountListEntry, AccountView, Engine } from '../engine/types.js';
+
+/** Log sink for the API: only account names and outcomes are ever passed to it. */
+export interface ApiLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
+
+/** A matched endpoint: how much body it accepts, and what it does with it. */
+export interface ApiRoute {
+  bodyLimit: number;
+  run(body: Buffer): Promise<ApiResponse>;
+}
+
+/** Requests other than import carry no body worth more than this. */
+export const SMALL_BODY_LIMIT = 16 * 1024;
+/** CONTRACT §1/§3: an import file of up to 1 MiB is always accepted; leave room above it. */
+export const IMPORT_BODY_LIMIT = 4 * 1024 * 1024;
+
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const MAX_MIN_VALID_SECONDS = 366 * 24 * 3600;
+
+function problem(
+  status: number,
+  error: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+): ApiResponse {
+  return { status, body: { error, message, ...extra } };
+}
+
+/** CONTRACT §2 `list --json` entry for one account (the engine's own definition). */
+export function listEntry(view: AccountView): AccountListEntry {
+  return toListJson([view]).accounts[0] as AccountListEntry;
+}
+
+/** A token failure as one line: the engine's message plus the token server's own words. */
+export function describeTokenError(error: TokenError): string {
+  const server = error.serverMessage;
+  return server !== null && server !== '' && !error.message.includes(server)
+    ? `${error.message}: ${server}`
+    : error.message;
+}
+
+/** JSON.parse's message quotes the input (which may hold secrets): keep only the position. */
+export function describeJsonError(error: unknown): string {
+  const position = /position (\d+)/.exec(error instanceof Error ? error.message : '');
+  return position === null ? 'not valid JSON' : `not valid JSON (at position ${position[1]})`;
+}
+
+function noSuchAccount(engine: Engine, name: string): ApiResponse {
+  const accounts = engine.list().map((view) => view.name);
+  return problem(404, 'no_such_account', `no account named "${name}"`, { accounts });
+}
+
+function failure(engine: Engine, log: ApiLogger, action: string, name: string, error: unknown): ApiResponse {
+  if (error instanceof NoSuchAccountError) return noSuchAccount(engine, name);
+  if (error instanceof CliAccessDeniedError) {
+    log.warn(`${action} refused`, { account: name, outcome: error.code });
+    return problem(403, error.code, error.message);
+  }
+  if (error instanceof TokenError) {
+    log.warn(`${action} failed`, { account: name, outcome: error.code });
+    return problem(502, error.code, describeTokenError(error));
+  }
+  if (error instanceof ValidationError)
+    return problem(400, 'validation', error.message, { issues: error.issues });
+  if (error instanceof StoreError) {
+    log.error(`${action} failed`, { account: name, outcome: error.code });
+    return problem(500, error.code, error.message);
+  }
+  log.error(`${action} failed`, { account: name, outcome: 'internal' });
+  return problem(500, 'internal', `${action} failed: internal error in the agent (see its log)`);
+}
+
+function parseMinValid(params: URLSearchParams): number | undefined | ApiResponse {
+  const raw = params.get('minValid');
+  if (raw === null) return undefined;
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) > MAX_MIN_VALID_SECONDS) {
+    return problem(
+      400,
+      'bad_request',
+      `minValid must be a whole number of seconds from 0 to ${MAX_MIN_VALID_SECONDS}`,
+    );
+  }
+  return Number(raw);
+}
+
+async function issueToken(
+  engine: Engine,
+  log: ApiLogger,
+  name: string,
+  minValidSeconds: number | undefined,
+  action: 'token' | 'header',
+): Promise<ApiResponse> {
+  const view = engine.view(name);
+  if (view === undefined) return noSuchAccount(engine, name);
+  // Checked here as well as in the engine: the socket must never hand out a token the user kept back.
+  if (!view.cliAccess) return failure(engine, log, action, name, new CliAccessDeniedError(view.name));
+  try {
+    const token = await engine.token(view.name, { minValidSeconds, purpose: 'cli' });
+    log.info(`${action} served`, { account: view.name, outcome: 'ok' });
+    if (action === 'header')
+      return { status: 200, body: { header: formatToken(token.accessToken, 'header', '') } };
+    return {
+      status: 200,
+      body: { accessToken: token.accessToken, tokenType: token.tokenType, expiresAt: token.expiresAt },
+    };
+  } catch (error) {
+    return failure(engine, log, action, view.name, error);
+  }
+}
+
+async function refreshAccount(engine: Engine, log: ApiLogger, name: string): Promise<ApiResponse> {
+  const view = engine.view(name);
+  if (view === undefined) return noSuchAccount(engine, name);
+  if (view.preset === 'static') {
+    const message = `"${view.name}" is a static token: nothing to renew`;
+    return { status: 200, body: { renewed: false, message, account: listEntry(view) } };
+  }
+  try {
+    const renewed = await engine.refresh(view.name);
+    log.info('refresh done', { account: view.name, outcome: 'ok' });
+    const until = renewed.expiresAt === null ? 'expiry unknown' : `valid until ${renewed.expiresAt}`;
+    return {
+      status: 200,
+      body: { renewed: true, message: `renewed "${view.name}": ${until}`, account: listEntry(renewed) },
+    };
+  } catch (error) {
+    return failure(engine, log, 'refresh', view.name, error);
+  }
+}
+
+async function removeAccount(engine: Engine, log: ApiLogger, name: string): Promise<ApiResponse> {
+  const view = engine.view(name);
+  if (view === undefined) return noSuchAccount(engine, name);
+  try {
+    if (!(await engine.removeAccount(view.name))) return noSuchAccount(engine, name);
+    log.info('remove done', { account: view.name, outcome: 'ok' });
+    return { status: 200, body: { removed: view.name } };
+  } catch (error) {
+    return failure(engine, log, 'remove', view.name, error);
+  }
+}
+
+async function importFile(engine: Engine, log: ApiLogger, body: Buffer): Promise<ApiResponse> {
+  let file: unknown;
+  try {
+    file = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    const message = describeJsonError(error);
+    return problem(400, 'validation', `import file is ${message}: nothing imported`, {
+      issues: [{ account: '(file)', field: '(json)', message }],
+    });
+  }
+  const before = new Set(engine.list().map((view) => view.name.toLowerCase()));
+  try {
+    const imported = await engine.importAccounts(file);
+    const accounts = imported.map((view) => ({
+      name: view.name,
+      preset: view.preset,
+      action: before.has(view.name.toLowerCase()) ? 'replaced' : 'added',
+    }));
+    log.info('import done', { accounts: accounts.map((a) => a.name), outcome: 'ok' });
+    return { status: 200, body: { accounts } };
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      log.warn('import refused', { outcome: 'validation', issues: error.issues.length });
+      return problem(400, 'validation', 'import file is invalid: nothing imported', { issues: error.issues });
+    }
+    return failure(engine, log, 'import', '(file)', error);
+  }
+}
+
+function methodNotAllowed(allowed: string): ApiResponse {
+  return problem(405, 'method_not_allowed', `use ${allowed} for this path`);
+}
+
+const notFound = (): ApiResponse =>
+  problem(404, 'not_found', 'no such endpoint: see the README for /v1/ paths');
+
+/** Matches a request to an endpoint, or answers it at once (4xx) when nothing matches. */
+export function routeRequest(
+  engine: Engine,
+  log: ApiLogger,
+  method: string,
+  rawUrl: string,
+): ApiRoute | ApiResponse {
+  let url: URL;
+  try {
+    url = new URL(rawUrl, 'http://localhost');
+  } catch {
+    return problem(400, 'bad_request', 'malformed request target');
+  }
+  if (!rawUrl.startsWith('/')) return problem(400, 'bad_request', 'request target must be a path');
+  const small = (run: (body: Buffer) => Promise<ApiResponse>): ApiRoute => ({
+    bodyLimit: SMALL_BODY_LIMIT,
+    run,
+  });
+  const segments = url.pathname.split('/').slice(1);
+  if (segments[0] !== 'v1') return notFound();
+
+  if (segments.length === 2 && segments[1] === 'import') {
+    if (method !== 'POST') return methodNotAllowed('POST');
+    return { bodyLimit: IMPORT_BODY_LIMIT, run: (body) => importFile(engine, log, body) };
+  }
+  if (segments[1] !== 'accounts') return notFound();
+  if (segments.length === 2) {
+    if (method !== 'GET') return methodNotAllowed('GET');
+    return small(async () => ({ status: 200, body: toListJson(engine.list()) }));
+  }
+
+  let name: string;
+  try {
+    name = decodeURIComponent(segments[2] ?? '');
+  } catch {
+    return problem(400, 'bad_request', 'malformed account name in the path');
+  }
+  if (!NAME_PATTERN.test(name)) return small(async () => noSuchAccount(engine, name.slice(0, 64)));
+
+  if (segments.length === 3) {
+    if (method !== 'DELETE') return methodNotAllowed('DELETE');
+    return small(() => removeAccount(engine, log, name));
+  }
+  if (segments.length !== 4) return notFound();
+  const action = segments[3];
+  if (action === 'token' || action === 'header') {
+    if (method !== 'GET') return methodNotAllowed('GET');
+    const minValid = parseMinValid(url.searchParams);
+    if (typeof minValid === 'object') return minValid;
+    return small(() => issueToken(engine, log, name, minValid, action));
+  }
+  if (action === 'refresh') {
+    if (method !== 'POST') return methodNotAllowed('POST');
+    return small(() => refreshAccount(engine, log, name));
+  }
+  return notFound();
+}

@@ -1,0 +1,228 @@
+/**
+ * The local API server: Node's own HTTP/1.1 server on a Unix socket (a cookie-guarded named pipe
+ * on Windows), bounded in every dimension a careless or hostile local client could stretch.
+ * Served by whichever host runs the engine: the tray app or the headless agent.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { lstatSync, unlinkSync } from 'node:fs';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import type { Engine } from '../engine/types.js';
+import {
+  guardPipeConnection,
+  newCookie,
+  newPipeName,
+  publishRendezvous,
+  withdrawRendezvous,
+  type PipeRendezvous,
+} from './pipe-auth.js';
+import { routeRequest, type ApiLogger, type ApiResponse } from './routes.js';
+import { ensurePrivateDir, prepareSocketPath, SocketPathError } from './socket-path.js';
+import { dirname } from 'node:path';
+
+export type { ApiLogger } from './routes.js';
+
+/** Time and size bounds of the server; exported so tests can state them. */
+export const API_LIMITS = {
+  /** Whole header block, bytes (Node answers 431 above it). */
+  maxHeaderSize: 8 * 1024,
+  /** A client must finish its headers within this (a silent client is dropped after it). */
+  headersTimeoutMs: 5_000,
+  /** …and its whole request, body included, within this. */
+  requestTimeoutMs: 15_000,
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: 5_000,
+  /** No connection lives on without traffic longer than this (renewals time out well before). */
+  socketIdleTimeoutMs: 120_000,
+  maxRequestsPerSocket: 1_000,
+  maxConnections: 512,
+  /** How often Node checks the header and request timeouts. */
+  checkIntervalMs: 500,
+} as const;
+
+export interface ApiServerOptions {
+  engine: Engine;
+  socketPath: string;
+  log: ApiLogger;
+}
+
+export interface ApiServer {
+  readonly socketPath: string;
+  /** Stops accepting, drops open connections, removes the socket. */
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, answer: ApiResponse, closeAfter = false): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = JSON.stringify(answer.body);
+  res.writeHead(answer.status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    ...(closeAfter ? { connection: 'close' } : {}),
+  });
+  res.end(text);
+}
+
+/** Reads the body up to `limit` bytes; null (and a 413 sent) when it is larger. */
+async function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer | null> {
+  const tooLarge = (): null => {
+    send(
+      res,
+      { status: 413, body: { error: 'too_large', message: `request body over ${limit} bytes` } },
+      true,
+    );
+    req.resume();
+    return null;
+  };
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > limit) return tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) return tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function createHttpServer(engine: Engine, log: ApiLogger): Server {
+  const server = createServer(
+    {
+      maxHeaderSize: API_LIMITS.maxHeaderSize,
+      headersTimeout: API_LIMITS.headersTimeoutMs,
+      requestTimeout: API_LIMITS.requestTimeoutMs,
+      keepAliveTimeout: API_LIMITS.keepAliveTimeoutMs,
+      connectionsCheckingInterval: API_LIMITS.checkIntervalMs,
+      // Clients on a Unix socket have no host to name; curl sends one anyway.
+      requireHostHeader: false,
+    },
+    (req, res) => {
+      void serve(req, res).catch(() => {
+        // Never let one request take the agent down; the client sees a 500 or a closed socket.
+        log.error('request failed', { outcome: 'internal' });
+        if (!res.headersSent)
+          send(res, { status: 500, body: { error: 'internal', message: 'internal error' } }, true);
+        else res.destroy();
+      });
+    },
+  );
+  server.maxRequestsPerSocket = API_LIMITS.maxRequestsPerSocket;
+  server.maxConnections = API_LIMITS.maxConnections;
+  server.setTimeout(API_LIMITS.socketIdleTimeoutMs);
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const matched = routeRequest(engine, log, req.method ?? 'GET', req.url ?? '/');
+    if (!('run' in matched)) {
+      // Answer without reading a body we have no use for, and don't keep the connection.
+      send(res, matched, true);
+      req.resume();
+      return;
+    }
+    const body = await readBody(req, res, matched.bodyLimit);
+    if (body === null) return;
+    send(res, await matched.run(body));
+  }
+  return server;
+}
+
+function closeHttp(server: Server): Promise<void> {
+  return new Promise((done) => {
+    server.close(() => done());
+    server.closeAllConnections();
+  });
+}
+
+/** Listens on a Unix socket created 0600 from the first instant, then verifies it with lstat. */
+async function listenUnix(server: Server, socketPath: string): Promise<{ ino: number }> {
+  const listening = new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.once('listening', () => {
+      server.off('error', fail);
+      done();
+    });
+  });
+  // bind() runs synchronously inside listen(): the umask covers exactly the socket's creation and
+  // nothing else this process writes meanwhile.
+  const previous = process.umask(0o177);
+  try {
+    server.listen(socketPath);
+  } finally {
+    process.umask(previous);
+  }
+  await listening;
+  const stats = lstatSync(socketPath);
+  const uid = typeof process.getuid === 'function' ? process.getuid() : stats.uid;
+  if (!stats.isSocket() || stats.uid !== uid || (stats.mode & 0o777) !== 0o600) {
+    await closeHttp(server);
+    throw new SocketPathError(
+      'not_socket',
+      `socket ${socketPath} came out with mode ${(stats.mode & 0o777).toString(8)} / uid ${stats.uid}: refusing to serve`,
+    );
+  }
+  return { ino: stats.ino };
+}
+
+function removeSocketIfOurs(socketPath: string, ino: number): void {
+  try {
+    if (lstatSync(socketPath).ino === ino) unlinkSync(socketPath);
+  } catch {
+    // already gone
+  }
+}
+
+async function startPipeServer(server: Server, rendezvousPath: string): Promise<() => Promise<void>> {
+  ensurePrivateDir(dirname(rendezvousPath));
+  const rendezvous: PipeRendezvous = { pipe: newPipeName(), cookie: newCookie() };
+  const pipeServer: NetServer = createNetServer((socket) =>
+    guardPipeConnection(socket, rendezvous.cookie, (authenticated) =>
+      server.emit('connection', authenticated),
+    ),
+  );
+  await new Promise<void>((done, fail) => {
+    pipeServer.once('error', fail);
+    pipeServer.listen(rendezvous.pipe, () => {
+      pipeServer.off('error', fail);
+      done();
+    });
+  });
+  pipeServer.on('error', () => undefined);
+  publishRendezvous(rendezvousPath, rendezvous);
+  return async () => {
+    withdrawRendezvous(rendezvousPath, rendezvous);
+    await new Promise<void>((done) => pipeServer.close(() => done()));
+    await closeHttp(server);
+  };
+}
+
+/** Starts the local API on `socketPath` (CONTRACT §3). Call only once the engine's store is loaded. */
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { engine, socketPath, log } = options;
+  const server = createHttpServer(engine, log);
+
+  if (process.platform === 'win32') {
+    const stop = await startPipeServer(server, socketPath);
+    log.info('local API listening', { pipeFile: socketPath });
+    return { socketPath, close: stop };
+  }
+
+  for (const warning of await prepareSocketPath(socketPath)) log.warn(warning);
+  const { ino } = await listenUnix(server, socketPath);
+  // An accept() failure (e.g. out of file descriptors) must not become an uncaught 'error'.
+  server.on('error', (error: NodeJS.ErrnoException) =>
+    log.error('local API error', { code: error.code ?? 'unknown' }),
+  );
+  log.info('local API listening', { socket: socketPath });
+  let closing: Promise<void> | null = null;
+  return {
+    socketPath,
+    close() {
+      closing ??= (async () => {
+        // Unlink first so no new client connects to a server that is going away.
+        removeSocketIfOurs(socketPath, ino);
+        await closeHttp(server);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * Where the local API socket lives and how its directory is made safe. Node builtins only: the
+ * CLI imports this file too (to find the tray app's socket) and must start fast.
+ *
+ * POSIX: a Unix socket in a directory only the user can enter. Windows: Node cannot set a named
+ * pipe's ACL, so the "socket path" is a user-only file that names a pipe with a random 128-bit
+ * part and holds the per-run cookie a client must send first (see pipe-auth.ts).
+ */
+import { chmodSync, lstatSync, mkdirSync, unlinkSync, type Stats } from 'node:fs';
+import { connect } from 'node:net';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+
+/** macOS limits `sun_path` to 104 bytes including the NUL; Linux to 108. Keep under the smaller. */
+export const MAX_SOCKET_PATH_BYTES = 103;
+
+/** The product name Electron uses for the userData folder (package.json `productName`). */
+export const APP_DIR_NAME = 'Tokentray';
+
+/** File name of the socket (or, on Windows, of the pipe rendezvous file) inside a data dir. */
+export const SOCKET_FILE_NAME = 'agent.sock';
+
+/** A problem with the socket location that the user must fix; the message says how. */
+export class SocketPathError extends Error {
+  override readonly name = 'SocketPathError';
+  constructor(
+    readonly code: 'too_long' | 'symlink' | 'not_owned' | 'not_directory' | 'not_socket' | 'in_use',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface LocateOptions {
+  env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+  home?: string;
+}
+
+/** Electron's `app.getPath('userData')` for this app, computed without Electron. */
+export function defaultAppDataDir(opts: LocateOptions = {}): string {
+  const env = opts.env ?? process.env;
+  const platform = opts.platform ?? process.platform;
+  const home = opts.home ?? homedir();
+  if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), APP_DIR_NAME);
+  if (platform === 'darwin') return join(home, 'Library', 'Application Support', APP_DIR_NAME);
+  const config = env.XDG_CONFIG_HOME !== undefined && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : null;
+  return join(config ?? join(home, '.config'), APP_DIR_NAME);
+}
+
+/** The tray app's socket: `$XDG_RUNTIME_DIR/tokentray/agent.sock`, else `<appDataDir>/agent.sock`. */
+export function defaultSocketPath(appDataDir: string, opts: LocateOptions = {}): string {
+  const env = opts.env ?? process.env;
+  const platform = opts.platform ?? process.platform;
+  const runtime = env.XDG_RUNTIME_DIR;
+  if (platform !== 'win32' && runtime !== undefined && runtime !== '' && runtime.startsWith('/')) {
+    return join(runtime, 'tokentray', SOCKET_FILE_NAME);
+  }
+  return join(appDataDir, SOCKET_FILE_NAME);
+}
+
+/** CONTRACT §2: with `--data-dir DIR` the socket is exactly `DIR/agent.sock`. */
+export function dataDirSocketPath(dataDir: string): string {
+  return join(resolve(dataDir), SOCKET_FILE_NAME);
+}
+
+/**
+ * The socket a client should use: `--data-dir` first, then `TOKENTRAY_SOCKET` (like
+ * `SSH_AUTH_SOCK`), then the tray app's default.
+ */
+export function clientSocketPath(dataDir: string | undefined, opts: LocateOptions = {}): string {
+  if (dataDir !== undefined) return dataDirSocketPath(dataDir);
+  const env = opts.env ?? process.env;
+  if (env.TOKENTRAY_SOCKET !== undefined && env.TOKENTRAY_SOCKET !== '') return resolve(env.TOKENTRAY_SOCKET);
+  return defaultSocketPath(defaultAppDataDir(opts), opts);
+}
+
+/** Throws unless `path` fits in `sun_path` on every POSIX system we support. */
+export function checkSocketPathLength(path: string): void {
+  const bytes = Buffer.byteLength(path);
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    throw new SocketPathError(
+      'too_long',
+      `socket path is ${bytes} bytes, over the ${MAX_SOCKET_PATH_BYTES}-byte limit of Unix sockets: ${path} ` +
+        `(use a shorter --data-dir)`,
+    );
+  }
+}
+
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+function currentUid(): number | null {
+  return typeof process.getuid === 'function' ? process.getuid() : null;
+}
+
+/**
+ * Makes `dir` a directory only we can enter: created 0700 if missing; refused if it is a symlink,
+ * not a directory or owned by another user; group/other bits on our own directory are removed
+ * unless `tighten` is false (then only checked). Returns a warning when it tightened the mode.
+ */
+export function ensurePrivateDir(dir: string, tighten = true): string | null {
+  let stats = lstatOrNull(dir);
+  if (stats === null) {
+    mkdirSync(dirname(dir), { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    stats = lstatSync(dir);
+  }
+  if (stats.isSymbolicLink()) {
+    throw new SocketPathError('symlink', `refusing to use ${dir} for the socket: it is a symbolic link`);
+  }
+  if (!stats.isDirectory()) {
+    throw new SocketPathError(
+      'not_directory',
+      `refusing to use ${dir} for the socket: it is not a directory`,
+    );
+  }
+  const uid = currentUid();
+  if (uid !== null && stats.uid !== uid) {
+    throw new SocketPathError(
+      'not_owned',
+      `refusing to use ${dir} for the socket: it is owned by uid ${stats.uid}, not by us (uid ${uid})`,
+    );
+  }
+  if (tighten && process.platform !== 'win32' && (stats.mode & 0o077) !== 0) {
+    chmodSync(dir, 0o700);
+    return `tightened ${dir} from mode ${(stats.mode & 0o777).toString(8)} to 700`;
+  }
+  return null;
+}
+
+/** Resolves true if something accepts connections on the Unix socket `path`. */
+export function isSocketLive(path: string, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ path });
+    const finish = (live: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      done(live);
+    };
+    // A listener that accepts but is too busy to answer still counts as live: never steal its path.
+    const timer = setTimeout(() => finish(true), timeoutMs);
+    socket.once('connect', () => finish(true));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      finish(error.code !== 'ECONNREFUSED' && error.code !== 'ENOENT'),
+    );
+  });
+}
+
+/**
+ * Prepares `socketPath` for `listen` (POSIX): checks its length, makes its directory private,
+ * removes a stale socket left by a killed agent, and refuses a live one or a non-socket file.
+ * Returns warnings worth logging.
+ */
+export async function prepareSocketPath(socketPath: string): Promise<string[]> {
+  const warnings: string[] = [];
+  checkSocketPathLength(socketPath);
+  const tightened = ensurePrivateDir(dirname(socketPath));
+  if (tightened !== null) warnings.push(tightened);
+  const existing = lstatOrNull(socketPath);
+  if (existing === null) return warnings;
+  if (!existing.isSocket()) {
+    throw new SocketPathError(
+      'not_socket',
+      `refusing to replace ${socketPath}: it exists and is not a socket (remove it yourself if it is not needed)`,
+    );
+  }
+  if (await isSocketLive(socketPath)) {
+    throw new SocketPathError('in_use', `another agent is already serving ${socketPath}`);
+  }
+  unlinkSync(socketPath);
+  warnings.push(`removed stale socket ${socketPath}`);
+  return warnings;
+}

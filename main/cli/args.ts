@@ -1,0 +1,233 @@
+/** Command-line parsing and help texts for `tokentray` (CONTRACT §2), on `node:util` parseArgs. */
+import { parseArgs } from 'node:util';
+
+export const COMMANDS = ['agent', 'import', 'list', 'token', 'header', 'exec', 'refresh', 'remove'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+const DATA_DIR_HELP = `  --data-dir DIR      talk to the agent started with --data-dir DIR (socket DIR/agent.sock);
+                      without it: $TOKENTRAY_SOCKET, else the tray app's socket`;
+const HELP_HELP = '  -h, --help          show this help';
+
+export const MAIN_USAGE = `Usage: tokentray COMMAND [OPTIONS]
+
+Hands out fresh API tokens kept by a running Tokentray agent (the tray app, or \`tokentray agent\`).
+
+Commands:
+  agent --data-dir DIR --passphrase-file FILE   run the headless agent in the foreground
+  import FILE                 add or replace the accounts in FILE ("-" for stdin)
+  list [--json]               every account and its state
+  token NAME [--min-valid S]  print a valid access token
+  header NAME                 print "Authorization: Bearer <token>"
+  exec NAME -- CMD [ARGS...]  run CMD with TOKENTRAY_TOKEN set to a valid token
+  refresh NAME                renew now, whatever the expiry
+  remove NAME                 delete the account and its secrets
+
+Run \`tokentray COMMAND --help\` for a command's options.
+Exit codes: 0 ok, 1 account/provider failed or invalid import file, 2 usage error,
+3 no agent running, 4 no such account, 5 CLI access not allowed for the account.
+`;
+
+export const COMMAND_USAGE: Record<Exclude<CommandName, 'agent'>, string> = {
+  import: `Usage: tokentray import FILE [--data-dir DIR]
+
+Adds or replaces the accounts in FILE, an import file { "accounts": [ ... ] } ("-" reads stdin).
+The whole file is validated first: one bad account and nothing is imported (exit 1, one line per
+problem). Prints one line per account imported.
+
+Options:
+${DATA_DIR_HELP}
+${HELP_HELP}
+`,
+  list: `Usage: tokentray list [--json] [--data-dir DIR]
+
+Shows every account and its state: valid, expiring, refreshing, expired, error, unknown-expiry.
+
+Options:
+  --json              print { "accounts": [ { name, preset, state, expiresAt, lastRefreshAt,
+                      nextRefreshAt, error } ] } instead of a table
+${DATA_DIR_HELP}
+${HELP_HELP}
+`,
+  token: `Usage: tokentray token NAME [--min-valid SECONDS] [--data-dir DIR]
+
+Prints a valid access token for NAME and a newline, nothing else. The agent renews it first if it
+has expired or would expire within SECONDS (default 60). The account must allow CLI access.
+
+Options:
+  --min-valid SECONDS the token must stay valid at least this long (default 60)
+${DATA_DIR_HELP}
+${HELP_HELP}
+`,
+  header: `Usage: tokentray header NAME [--min-valid SECONDS] [--data-dir DIR]
+
+Prints "Authorization: Bearer <token>" for NAME, e.g. curl -H "$(tokentray header acme)" URL.
+
+Options:
+  --min-valid SECONDS the token must stay valid at least this long (default 60)
+${DATA_DIR_HELP}
+${HELP_HELP}
+`,
+  exec: `Usage: tokentray exec NAME [--min-valid SECONDS] [--data-dir DIR] -- CMD [ARGS...]
+
+Runs CMD with TOKENTRAY_TOKEN set to a valid access token for NAME. CMD shares this terminal
+(stdin, stdout, stderr); signals sent to tokentray are passed on to it; the exit code is CMD's.
+Example: tokentray exec acme -- sh -c 'curl -H "Authorization: Bearer $TOKENTRAY_TOKEN" URL'
+
+Options:
+  --min-valid SECONDS the token must stay valid at least this long (default 60)
+${DATA_DIR_HELP}
+${HELP_HELP}
+`,
+  refresh: `Usage: tokentray refresh NAME [--data-dir DIR]
+
+Renews NAME's token now, whatever its expiry, and prints one line. A static account has nothing to
+renew: that is said and the exit code is 0.
+
+Options:
+${DATA_DIR_HELP}
+${HELP_HELP}
+`,
+  remove: `Usage: tokentray remove NAME [--data-dir DIR]
+
+Deletes the account NAME and its stored secrets and tokens.
+
+Options:
+${DATA_DIR_HELP}
+${HELP_HELP}
+`,
+};
+
+export type ParsedCommand =
+  | { kind: 'help'; text: string }
+  | { kind: 'agent'; argv: string[] }
+  | { kind: 'import'; dataDir?: string; file: string }
+  | { kind: 'list'; dataDir?: string; json: boolean }
+  | { kind: 'token' | 'header'; dataDir?: string; name: string; minValid?: number }
+  | { kind: 'exec'; dataDir?: string; name: string; minValid?: number; command: string[] }
+  | { kind: 'refresh' | 'remove'; dataDir?: string; name: string };
+
+/** A command line that makes no sense; exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  constructor(
+    message: string,
+    readonly usage: string,
+  ) {
+    super(message);
+  }
+}
+
+const OPTIONS = {
+  'data-dir': { type: 'string' },
+  'min-valid': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parseOwnArgs(args: string[], usage: string) {
+  try {
+    return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message, usage);
+  }
+}
+
+function isCommand(word: string | undefined): word is CommandName {
+  return (COMMANDS as readonly string[]).includes(word ?? '');
+}
+
+function parseMinValid(raw: string | undefined, usage: string): number | undefined {
+  if (raw === undefined) return undefined;
+  // The agent accepts up to a year (366 days); say so here rather than as an agent error.
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) > 366 * 24 * 3600) {
+    throw new UsageError(`--min-valid must be a whole number of seconds up to 31622400, not "${raw}"`, usage);
+  }
+  return Number(raw);
+}
+
+/** Parses argv (without node and the script) into a command, or throws UsageError. */
+export function parseCommandLine(argv: string[]): ParsedCommand {
+  const [first, ...rest] = argv;
+  if (first === undefined) throw new UsageError('no command given', MAIN_USAGE);
+  if (first === '-h' || first === '--help') return { kind: 'help', text: MAIN_USAGE };
+  if (first === 'help') {
+    const topic = rest[0];
+    if (topic === undefined) return { kind: 'help', text: MAIN_USAGE };
+    if (isCommand(topic)) {
+      return topic === 'agent'
+        ? { kind: 'agent', argv: ['--help'] }
+        : { kind: 'help', text: COMMAND_USAGE[topic] };
+    }
+    throw new UsageError(`unknown command "${topic}"`, MAIN_USAGE);
+  }
+  if (!isCommand(first)) throw new UsageError(`unknown command "${first}"`, MAIN_USAGE);
+  if (first === 'agent') return { kind: 'agent', argv: rest };
+  const usage = COMMAND_USAGE[first];
+
+  // exec: everything after the first "--" is the command to run, untouched.
+  let own = rest;
+  let command: string[] = [];
+  if (first === 'exec') {
+    const split = rest.indexOf('--');
+    if (split !== -1) {
+      own = rest.slice(0, split);
+      command = rest.slice(split + 1);
+    }
+  }
+
+  const { values, positionals } = parseOwnArgs(own, usage);
+  if (values.help === true) return { kind: 'help', text: usage };
+  const dataDir = values['data-dir'];
+  if (dataDir === '') throw new UsageError('--data-dir needs a directory', usage);
+  const allowed: Record<string, readonly string[]> = {
+    import: [],
+    list: ['json'],
+    token: ['min-valid'],
+    header: ['min-valid'],
+    exec: ['min-valid'],
+    refresh: [],
+    remove: [],
+  };
+  for (const key of Object.keys(values)) {
+    if (key !== 'help' && key !== 'data-dir' && !(allowed[first] ?? []).includes(key)) {
+      throw new UsageError(`option --${key} is not valid for "${first}"`, usage);
+    }
+  }
+  const expectPositionals = (count: number, what: string): void => {
+    if (positionals.length < count) throw new UsageError(`missing ${what}`, usage);
+    if (positionals.length > count)
+      throw new UsageError(`unexpected argument "${positionals[count]}"`, usage);
+  };
+
+  switch (first) {
+    case 'import':
+      expectPositionals(1, 'FILE');
+      return { kind: 'import', dataDir, file: positionals[0] as string };
+    case 'list':
+      expectPositionals(0, '');
+      return { kind: 'list', dataDir, json: values.json === true };
+    case 'token':
+    case 'header':
+      expectPositionals(1, 'account NAME');
+      return {
+        kind: first,
+        dataDir,
+        name: positionals[0] as string,
+        minValid: parseMinValid(values['min-valid'], usage),
+      };
+    case 'exec':
+      expectPositionals(1, 'account NAME');
+      if (command.length === 0) throw new UsageError('missing "-- CMD [ARGS...]": the command to run', usage);
+      return {
+        kind: 'exec',
+        dataDir,
+        name: positionals[0] as string,
+        minValid: parseMinValid(values['min-valid'], usage),
+        command,
+      };
+    case 'refresh':
+    case 'remove':
+      expectPositionals(1, 'account NAME');
+      return { kind: first, dataDir, name: positionals[0] as string };
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The CLI's side of the local API: one HTTP/1.1 request over the agent's Unix socket (the
+ * cookie-guarded named pipe on Windows), answered as status plus parsed JSON. Written on
+ * `node:net` rather than `node:http`: loading and warming up Node's HTTP client costs a CLI run
+ * more than the whole exchange (measured: ~20 ms against ~6 ms).
+ */
+import { connect, type Socket } from 'node:net';
+import { connectPipe } from '../agent/pipe-auth.js';
+
+export interface ApiAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** The socket could not be reached: no agent is running there (exit 3). */
+export class AgentUnavailableError extends Error {
+  override readonly name = 'AgentUnavailableError';
+  constructor(
+    readonly socketPath: string,
+    readonly code: string,
+  ) {
+    super(
+      code === 'EACCES'
+        ? `cannot connect to ${socketPath}: permission denied (is it another user's agent?)`
+        : `no agent is running at ${socketPath}`,
+    );
+  }
+}
+
+/** The agent answered something that is not our protocol (exit 1). */
+export class BadAnswerError extends Error {
+  override readonly name = 'BadAnswerError';
+}
+
+const UNREACHABLE = new Set([
+  'ENOENT',
+  'ECONNREFUSED',
+  'EACCES',
+  'ENOTDIR',
+  'ENOTSOCK',
+  'EPERM',
+  'ECONNRESET',
+]);
+/** An answer bigger than this is not from our agent. */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
+/** Decodes a `Transfer-Encoding: chunked` body; null when it is malformed. */
+export function decodeChunked(data: Buffer): Buffer | null {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = data.indexOf('\r\n', at);
+    if (lineEnd === -1) return null;
+    const size = Number.parseInt(data.subarray(at, lineEnd).toString('latin1').split(';')[0] ?? '', 16);
+    if (!Number.isFinite(size) || size < 0) return null;
+    if (size === 0) return Buffer.concat(parts);
+    const start = lineEnd + 2;
+    if (start + size > data.length) return null;
+    parts.push(data.subarray(start, start + size));
+    at = start + size + 2;
+  }
+}
+
+/** Parses a complete HTTP/1.1 response (the connection was closed after it). */
+export function parseResponse(raw: Buffer): { status: number; body: Buffer } | null {
+  const headerEnd = raw.indexOf('\r\n\r\n');
+  if (headerEnd === -1) return null;
+  const [statusLine = '', ...headerLines] = raw.subarray(0, headerEnd).toString('latin1').split('\r\n');
+  const status = /^HTTP\/1\.[01] (\d{3}) /.exec(`${statusLine} `);
+  if (status === null) return null;
+  const headers = new Map(
+    headerLines.map((line) => {
+      const colon = line.indexOf(':');
+      return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()] as const;
+    }),
+  );
+  let body = raw.subarray(headerEnd + 4);
+  if ((headers.get('transfer-encoding') ?? '').toLowerCase() === 'chunked') {
+    const decoded = decodeChunked(body);
+    if (decoded === null) return null;
+    body = decoded;
+  } else if (headers.has('content-length')) {
+    const length = Number(headers.get('content-length'));
+    if (!Number.isSafeInteger(length) || body.length < length) return null;
+    body = body.subarray(0, length);
+  }
+  return { status: Number(status[1]), body };
+}
+
+function openSocket(socketPath: string): Socket {
+  return process.platform === 'win32' ? connectPipe(socketPath) : connect({ path: socketPath });
+}
+
+/** Sends one request to the agent; rejects with AgentUnavailableError when nobody answers. */
+export function callAgent(
+  socketPath: string,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body?: Buffer,
+): Promise<ApiAnswer> {
+  return new Promise((resolve, reject) => {
+    let socket: Socket;
+    let connected = false;
+    const fail = (error: NodeJS.ErrnoException): void => {
+      const code = error.code ?? '';
+      if (!connected && UNREACHABLE.has(code)) reject(new AgentUnavailableError(socketPath, code));
+      else
+        reject(
+          new BadAnswerError(`the agent at ${socketPath} closed the connection (${code || error.message})`),
+        );
+    };
+    try {
+      socket = openSocket(socketPath);
+    } catch (error) {
+      fail(error as NodeJS.ErrnoException);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    socket.once('connect', () => {
+      connected = true;
+      const head =
+        `${method} ${path} HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\nConnection: close\r\n` +
+        (body === undefined
+          ? '\r\n'
+          : `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      socket.write(body === undefined ? head : Buffer.concat([Buffer.from(head, 'latin1'), body]));
+    });
+    socket.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_ANSWER_BYTES) socket.destroy(new Error('answer too large'));
+      else chunks.push(chunk);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      // The agent may answer (e.g. 413) and hang up while a large upload is still being written.
+      if (chunks.length > 0 && (error.code === 'EPIPE' || error.code === 'ECONNRESET')) return;
+      socket.destroy();
+      fail(error);
+    });
+    socket.once('close', () => {
+      if (!connected) return;
+      const response = parseResponse(Buffer.concat(chunks));
+      if (response === null) {
+        reject(new BadAnswerError(`unexpected answer from the agent at ${socketPath}`));
+        return;
+      }
+      try {
+        const parsed = JSON.parse(response.body.toString('utf8')) as unknown;
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+          throw new Error('not an object');
+        resolve({ status: response.status, body: parsed as Record<string, unknown> });
+      } catch {
+        reject(
+          new BadAnswerError(`unexpected answer from the agent at ${socketPath} (HTTP ${response.status})`),
+        );
+      }
+    });
+  });
+}

@@ -1,0 +1,178 @@
+/**
+ * The CLI commands over the local API: each turns the agent's answer into stdout, a clear message
+ * on stderr and one of the CONTRACT §2 exit codes.
+ */
+import { readFileSync } from 'node:fs';
+import { clientSocketPath } from '../agent/socket-path.js';
+import type { AccountListEntry } from '../engine/types.js';
+import type { ParsedCommand } from './args.js';
+import { AgentUnavailableError, BadAnswerError, callAgent, type ApiAnswer } from './client.js';
+import { runWithToken } from './exec.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, noAgent: 3, noAccount: 4, cliDenied: 5 } as const;
+
+/** Where output goes: real stdout/stderr in the CLI, buffers in tests. */
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+type ApiCommand = Exclude<ParsedCommand, { kind: 'help' } | { kind: 'agent' }>;
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/** Turns a non-200 answer into a message and an exit code. */
+export function explainFailure(answer: ApiAnswer, name: string | null, io: Output): number {
+  const { status, body } = answer;
+  const message = text(body.message) || `the agent answered HTTP ${status}`;
+  if (status === 404 && body.error === 'no_such_account') {
+    const names = Array.isArray(body.accounts) ? body.accounts.filter((n) => typeof n === 'string') : [];
+    const known =
+      names.length > 0
+        ? `accounts: ${names.join(', ')}`
+        : 'there are no accounts yet (see `tokentray import`)';
+    io.err(`tokentray: no account named "${name ?? ''}"; ${known}\n`);
+    return EXIT.noAccount;
+  }
+  if (status === 403 && body.error === 'cli_access_denied') {
+    io.err(
+      `tokentray: ${message}\n` +
+        'Turn on "CLI access" for it in the Tokentray account window, or import it with "cliAccess": true.\n',
+    );
+    return EXIT.cliDenied;
+  }
+  if (body.error === 'validation' && Array.isArray(body.issues)) {
+    io.err(`tokentray: ${message}\n`);
+    for (const issue of body.issues as Record<string, unknown>[]) {
+      io.err(`  ${text(issue.account)}: ${text(issue.field)}: ${text(issue.message)}\n`);
+    }
+    return EXIT.failed;
+  }
+  const what = name !== null && status === 502 ? `"${name}" failed: ` : '';
+  io.err(`tokentray: ${what}${message}\n`);
+  return EXIT.failed;
+}
+
+function noAgent(error: AgentUnavailableError, command: ApiCommand, io: Output): number {
+  const how =
+    command.dataDir === undefined
+      ? 'Start the Tokentray tray app, or run a headless agent:\n' +
+        '  tokentray agent --data-dir DIR --passphrase-file FILE\n' +
+        'and pass the same --data-dir DIR to this command.\n'
+      : `Start one with:\n  tokentray agent --data-dir ${command.dataDir} --passphrase-file FILE\n`;
+  io.err(`tokentray: ${error.message}.\n${how}`);
+  return EXIT.noAgent;
+}
+
+function pad(cells: string[][]): string {
+  const widths =
+    cells[0]?.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length))) ?? [];
+  return cells
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+function shortTime(iso: string | null): string {
+  return iso === null ? '-' : iso.replace(/\.\d+Z$/, 'Z');
+}
+
+/** `list` as a table. */
+export function formatTable(accounts: AccountListEntry[]): string {
+  if (accounts.length === 0) return 'no accounts (add some with `tokentray import FILE`)\n';
+  const rows = accounts.map((a) => [
+    a.name,
+    a.preset,
+    a.state,
+    shortTime(a.expiresAt),
+    shortTime(a.nextRefreshAt),
+    a.error ?? '',
+  ]);
+  return `${pad([['NAME', 'PRESET', 'STATE', 'EXPIRES', 'NEXT RENEWAL', 'ERROR'], ...rows])}\n`;
+}
+
+function readImportFile(file: string): Buffer {
+  return file === '-' ? readFileSync(0) : readFileSync(file);
+}
+
+function accountPath(name: string, action?: string, minValid?: number): string {
+  const query = minValid === undefined ? '' : `?minValid=${minValid}`;
+  return `/v1/accounts/${encodeURIComponent(name)}${action === undefined ? '' : `/${action}`}${query}`;
+}
+
+async function execute(command: ApiCommand, socketPath: string, io: Output): Promise<number> {
+  switch (command.kind) {
+    case 'list': {
+      const answer = await callAgent(socketPath, 'GET', '/v1/accounts');
+      if (answer.status !== 200) return explainFailure(answer, null, io);
+      const accounts = (answer.body.accounts ?? []) as AccountListEntry[];
+      io.out(command.json ? `${JSON.stringify({ accounts }, null, 2)}\n` : formatTable(accounts));
+      return EXIT.ok;
+    }
+    case 'token':
+    case 'header':
+    case 'exec': {
+      const action = command.kind === 'header' ? 'header' : 'token';
+      const answer = await callAgent(socketPath, 'GET', accountPath(command.name, action, command.minValid));
+      if (answer.status !== 200) return explainFailure(answer, command.name, io);
+      if (command.kind === 'header') {
+        io.out(`${text(answer.body.header)}\n`);
+        return EXIT.ok;
+      }
+      const token = text(answer.body.accessToken);
+      if (command.kind === 'exec') return runWithToken(command.command, { TOKENTRAY_TOKEN: token });
+      io.out(`${token}\n`);
+      return EXIT.ok;
+    }
+    case 'refresh': {
+      const answer = await callAgent(socketPath, 'POST', accountPath(command.name, 'refresh'));
+      if (answer.status !== 200) return explainFailure(answer, command.name, io);
+      io.out(`${text(answer.body.message)}\n`);
+      return EXIT.ok;
+    }
+    case 'remove': {
+      const answer = await callAgent(socketPath, 'DELETE', accountPath(command.name));
+      if (answer.status !== 200) return explainFailure(answer, command.name, io);
+      io.out(`removed "${text(answer.body.removed)}" and its secrets\n`);
+      return EXIT.ok;
+    }
+    case 'import': {
+      let file: Buffer;
+      try {
+        file = readImportFile(command.file);
+      } catch (error) {
+        io.err(
+          `tokentray: cannot read ${command.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`,
+        );
+        return EXIT.failed;
+      }
+      const answer = await callAgent(socketPath, 'POST', '/v1/import', file);
+      if (answer.status !== 200) return explainFailure(answer, null, io);
+      const accounts = (answer.body.accounts ?? []) as { name: string; preset: string; action: string }[];
+      if (accounts.length === 0) io.err('tokentray: the file holds no accounts; nothing imported\n');
+      for (const account of accounts) io.out(`${account.action} ${account.name} (${account.preset})\n`);
+      return EXIT.ok;
+    }
+  }
+}
+
+/** Runs one API command against the agent and returns the exit code. */
+export async function runApiCommand(command: ApiCommand, io: Output): Promise<number> {
+  const socketPath = clientSocketPath(command.dataDir);
+  try {
+    return await execute(command, socketPath, io);
+  } catch (error) {
+    if (error instanceof AgentUnavailableError) return noAgent(error, command, io);
+    if (error instanceof BadAnswerError) {
+      io.err(`tokentray: ${error.message}\n`);
+      return EXIT.failed;
+    }
+    throw error;
+  }
+}

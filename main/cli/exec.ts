@@ -1,0 +1,46 @@
+/** `tokentray exec`: runs a command with the token in its environment, as transparently as exec(3) would. */
+// node:child_process and node:os are imported when exec runs: every other command starts without them.
+
+/** Signals passed on to the child (SIGKILL/SIGSTOP cannot be caught; SIGUSR1 is Node's debugger). */
+const FORWARDED: NodeJS.Signals[] =
+  process.platform === 'win32'
+    ? []
+    : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'];
+
+/** Exit code for a child killed by `signal`, as shells report it. */
+export async function signalExitCode(signal: NodeJS.Signals): Promise<number> {
+  const { constants } = await import('node:os');
+  return 128 + (constants.signals[signal] ?? 0);
+}
+
+/**
+ * Runs `command` with stdio inherited and `env` added; resolves to its exit code (126 when it
+ * cannot be run, 127 when not found, 128+N when killed by signal N).
+ */
+export async function runWithToken(command: string[], env: Record<string, string>): Promise<number> {
+  const [file, ...args] = command;
+  const { spawn } = await import('node:child_process');
+  return new Promise((resolve) => {
+    const child = spawn(file as string, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+    const handlers = new Map<NodeJS.Signals, () => void>();
+    for (const signal of FORWARDED) {
+      const forward = (): void => {
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      };
+      handlers.set(signal, forward);
+      process.on(signal, forward);
+    }
+    const cleanup = (): void => {
+      for (const [signal, forward] of handlers) process.off(signal, forward);
+    };
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      cleanup();
+      process.stderr.write(`tokentray: cannot run ${file}: ${error.message}\n`);
+      resolve(error.code === 'ENOENT' ? 127 : 126);
+    });
+    child.once('exit', (code, signal) => {
+      cleanup();
+      resolve(signal !== null ? signalExitCode(signal) : (code ?? 1));
+    });
+  });
+}

@@ -1,0 +1,36 @@
+/**
+ * The CLI's dispatcher: parse, then either print help, hand over to the headless agent (imported
+ * lazily: only `agent` loads the engine) or run one command against the local API.
+ */
+import { parseCommandLine, UsageError } from './args.js';
+import { EXIT, runApiCommand, type Output } from './commands.js';
+
+type AgentModule = typeof import('../agent/host.js');
+
+const stdio: Output = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+};
+
+/** Runs the CLI on `argv` (without node and the script) and returns the exit code. */
+export async function main(argv: string[], io: Output = stdio): Promise<number> {
+  let command;
+  try {
+    command = parseCommandLine(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`tokentray: ${error.message}\n\n${error.usage}`);
+    return EXIT.usage;
+  }
+  if (command.kind === 'help') {
+    io.out(command.text);
+    return EXIT.ok;
+  }
+  if (command.kind === 'agent') {
+    // A variable specifier keeps the bundler from inlining the agent: dist/cli/agent.mjs sits beside this file.
+    const specifier = './agent.mjs';
+    const agent = (await import(specifier)) as AgentModule;
+    return agent.runAgent(command.argv);
+  }
+  return runApiCommand(command, io);
+}

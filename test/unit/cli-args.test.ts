@@ -1,0 +1,112 @@
+/** `tokentray` command-line parsing (CONTRACT §2). */
+import { describe, expect, it } from 'vitest';
+import { COMMAND_USAGE, MAIN_USAGE, parseCommandLine, UsageError } from '../../main/cli/args.js';
+
+describe('parseCommandLine', () => {
+  it('parses every command with its options', () => {
+    expect(parseCommandLine(['import', 'f.json'])).toEqual({
+      kind: 'import',
+      file: 'f.json',
+      dataDir: undefined,
+    });
+    expect(parseCommandLine(['import', '-', '--data-dir', '/d'])).toEqual({
+      kind: 'import',
+      file: '-',
+      dataDir: '/d',
+    });
+    expect(parseCommandLine(['list'])).toEqual({ kind: 'list', json: false, dataDir: undefined });
+    expect(parseCommandLine(['list', '--json', '--data-dir=/d'])).toEqual({
+      kind: 'list',
+      json: true,
+      dataDir: '/d',
+    });
+    expect(parseCommandLine(['token', 'acme'])).toEqual({
+      kind: 'token',
+      name: 'acme',
+      minValid: undefined,
+      dataDir: undefined,
+    });
+    expect(parseCommandLine(['token', '--min-valid', '300', 'acme'])).toEqual({
+      kind: 'token',
+      name: 'acme',
+      minValid: 300,
+      dataDir: undefined,
+    });
+    expect(parseCommandLine(['header', 'acme', '--data-dir', '/d'])).toMatchObject({
+      kind: 'header',
+      name: 'acme',
+      dataDir: '/d',
+    });
+    expect(parseCommandLine(['refresh', 'acme'])).toEqual({
+      kind: 'refresh',
+      name: 'acme',
+      dataDir: undefined,
+    });
+    expect(parseCommandLine(['remove', 'acme'])).toEqual({
+      kind: 'remove',
+      name: 'acme',
+      dataDir: undefined,
+    });
+  });
+
+  it('exec takes everything after the first "--" as the command, untouched', () => {
+    expect(
+      parseCommandLine(['exec', 'acme', '--data-dir', '/d', '--', 'curl', '-H', '--', '--data-dir', 'x']),
+    ).toEqual({
+      kind: 'exec',
+      name: 'acme',
+      dataDir: '/d',
+      minValid: undefined,
+      command: ['curl', '-H', '--', '--data-dir', 'x'],
+    });
+  });
+
+  it('hands everything after "agent" to the agent, unparsed', () => {
+    expect(parseCommandLine(['agent', '--data-dir', 'd', '--passphrase-file', 'p'])).toEqual({
+      kind: 'agent',
+      argv: ['--data-dir', 'd', '--passphrase-file', 'p'],
+    });
+    expect(parseCommandLine(['help', 'agent'])).toEqual({ kind: 'agent', argv: ['--help'] });
+  });
+
+  it('answers --help, -h and "help" for the program and every command', () => {
+    expect(parseCommandLine(['--help'])).toEqual({ kind: 'help', text: MAIN_USAGE });
+    expect(parseCommandLine(['help'])).toEqual({ kind: 'help', text: MAIN_USAGE });
+    for (const [name, usage] of Object.entries(COMMAND_USAGE)) {
+      expect(parseCommandLine([name, '--help'])).toEqual({ kind: 'help', text: usage });
+      expect(parseCommandLine([name, '-h'])).toEqual({ kind: 'help', text: usage });
+      expect(parseCommandLine(['help', name])).toEqual({ kind: 'help', text: usage });
+      expect(usage).toMatch(new RegExp(`^Usage: tokentray ${name}`));
+      expect(usage).toContain('--data-dir DIR');
+    }
+  });
+
+  it.each([
+    [[], 'no command given'],
+    [['frob'], 'unknown command "frob"'],
+    [['help', 'frob'], 'unknown command "frob"'],
+    [['token'], 'missing account NAME'],
+    [['token', 'a', 'b'], 'unexpected argument "b"'],
+    [['token', 'a', '--min-valid', '-1'], 'min-valid'],
+    [['token', 'a', '--min-valid', '1.5'], '--min-valid must be a whole number'],
+    [['token', 'a', '--min-valid', '31622401'], 'up to 31622400'],
+    [['token', 'a', '--json'], 'option --json is not valid for "token"'],
+    [['list', '--min-valid', '5'], 'option --min-valid is not valid for "list"'],
+    [['list', '--nope'], "Unknown option '--nope'"],
+    [['exec', 'a'], 'missing "-- CMD [ARGS...]"'],
+    [['exec', 'a', '--'], 'missing "-- CMD [ARGS...]"'],
+    [['exec', '--', 'ls'], 'missing account NAME'],
+    [['import'], 'missing FILE'],
+    [['remove', '--data-dir', '', 'x'], '--data-dir needs a directory'],
+  ])('%j is a usage error: %s', (argv, message) => {
+    let caught: unknown;
+    try {
+      parseCommandLine(argv);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(UsageError);
+    expect((caught as UsageError).message).toContain(message);
+    expect((caught as UsageError).usage).toMatch(/^Usage: tokentray/);
+  });
+});

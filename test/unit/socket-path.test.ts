@@ -1,0 +1,147 @@
+/** Where the socket lives and how its directory is made safe (POSIX). */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  checkSocketPathLength,
+  clientSocketPath,
+  dataDirSocketPath,
+  defaultAppDataDir,
+  defaultSocketPath,
+  ensurePrivateDir,
+  isSocketLive,
+  MAX_SOCKET_PATH_BYTES,
+  prepareSocketPath,
+  SocketPathError,
+} from '../../main/agent/socket-path.js';
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+describe('socket locations', () => {
+  it("computes Electron's userData folder for each platform without Electron", () => {
+    expect(defaultAppDataDir({ platform: 'linux', env: {}, home: '/home/ada' })).toBe(
+      '/home/ada/.config/Tokentray',
+    );
+    expect(
+      defaultAppDataDir({ platform: 'linux', env: { XDG_CONFIG_HOME: '/cfg' }, home: '/home/ada' }),
+    ).toBe('/cfg/Tokentray');
+    expect(defaultAppDataDir({ platform: 'darwin', env: {}, home: '/Users/ada' })).toBe(
+      '/Users/ada/Library/Application Support/Tokentray',
+    );
+    expect(
+      defaultAppDataDir({
+        platform: 'win32',
+        env: { APPDATA: 'C:\\Users\\ada\\AppData\\Roaming' },
+        home: 'C:\\Users\\ada',
+      }),
+    ).toMatch(/Roaming.Tokentray$/);
+  });
+
+  it('puts the tray socket under $XDG_RUNTIME_DIR/tokentray when there is one, else in the app data dir', () => {
+    expect(
+      defaultSocketPath('/data', { platform: 'linux', env: { XDG_RUNTIME_DIR: '/run/user/1000' } }),
+    ).toBe('/run/user/1000/tokentray/agent.sock');
+    expect(defaultSocketPath('/data', { platform: 'linux', env: {} })).toBe('/data/agent.sock');
+    expect(defaultSocketPath('/data', { platform: 'linux', env: { XDG_RUNTIME_DIR: 'relative' } })).toBe(
+      '/data/agent.sock',
+    );
+    expect(defaultSocketPath('/data', { platform: 'darwin', env: {} })).toBe('/data/agent.sock');
+  });
+
+  it('with --data-dir the socket is exactly DIR/agent.sock; then $TOKENTRAY_SOCKET; then the default', () => {
+    expect(dataDirSocketPath('/srv/tt')).toBe('/srv/tt/agent.sock');
+    const env = { TOKENTRAY_SOCKET: '/tmp/s.sock', XDG_RUNTIME_DIR: '/run/user/1' };
+    expect(clientSocketPath('/srv/tt', { env, platform: 'linux' })).toBe('/srv/tt/agent.sock');
+    expect(clientSocketPath(undefined, { env, platform: 'linux' })).toBe('/tmp/s.sock');
+    expect(clientSocketPath(undefined, { env: { XDG_RUNTIME_DIR: '/run/user/1' }, platform: 'linux' })).toBe(
+      '/run/user/1/tokentray/agent.sock',
+    );
+  });
+
+  it('refuses a path longer than the macOS sun_path limit', () => {
+    expect(() => checkSocketPathLength(`/${'a'.repeat(MAX_SOCKET_PATH_BYTES - 1)}`)).not.toThrow();
+    expect(() => checkSocketPathLength(`/${'a'.repeat(MAX_SOCKET_PATH_BYTES)}`)).toThrow(
+      /over the 103-byte limit/,
+    );
+    // Bytes, not characters.
+    expect(() => checkSocketPathLength(`/${'é'.repeat(52)}`)).toThrow(SocketPathError);
+  });
+});
+
+describe('preparing the socket directory', () => {
+  let root: string;
+  const servers: Server[] = [];
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'ttsp-'));
+  });
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('creates a missing directory 0700', () => {
+    const dir = join(root, 'a', 'b');
+    expect(ensurePrivateDir(dir)).toBeNull();
+    expect(lstatSync(dir).mode & 0o777).toBe(0o700);
+  });
+
+  it('tightens our own directory to 0700, and only checks it when told not to change it', () => {
+    const dir = join(root, 'open');
+    mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+    expect(ensurePrivateDir(dir, false)).toBeNull();
+    expect(lstatSync(dir).mode & 0o777).toBe(0o755);
+    expect(ensurePrivateDir(dir)).toContain('tightened');
+    expect(lstatSync(dir).mode & 0o777).toBe(0o700);
+  });
+
+  it('refuses a symbolic link, and a file where the directory should be', () => {
+    const real = join(root, 'real');
+    mkdirSync(real, { mode: 0o700 });
+    const link = join(root, 'link');
+    symlinkSync(real, link);
+    expect(() => ensurePrivateDir(link)).toThrow(/is a symbolic link/);
+    const file = join(root, 'file');
+    writeFileSync(file, '');
+    expect(() => ensurePrivateDir(file)).toThrow(/is not a directory/);
+  });
+
+  it('refuses a directory owned by another user', () => {
+    const dir = join(root, 'theirs');
+    if (isRoot) {
+      mkdirSync(dir, { mode: 0o700 });
+      chownSync(dir, 65534, 65534);
+      expect(() => ensurePrivateDir(dir)).toThrow(/owned by uid 65534, not by us/);
+      expect(lstatSync(dir).mode & 0o777).toBe(0o700);
+    } else {
+      // Not root: "/" is owned by root, which is someone else.
+      expect(() => ensurePrivateDir('/')).toThrow(/owned by uid 0, not by us/);
+    }
+  });
+
+  it('removes a stale socket (nobody listening) and refuses a live one or a plain file', async () => {
+    const dir = join(root, 's');
+    const path = join(dir, 'agent.sock');
+    mkdirSync(dir, { mode: 0o700 });
+    const server = createServer();
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    expect(await isSocketLive(path)).toBe(true);
+    await expect(prepareSocketPath(path)).rejects.toThrow(/another agent is already serving/);
+    // A killed agent leaves its socket file behind: a child listens, then is SIGKILLed.
+    const stale = join(dir, 'stale.sock');
+    const script = `require('net').createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, 'SIGKILL'))`;
+    expect(spawnSync(process.execPath, ['-e', script], { timeout: 10_000 }).signal).toBe('SIGKILL');
+    expect(lstatSync(stale).isSocket()).toBe(true);
+    expect(await isSocketLive(stale)).toBe(false);
+    expect(await prepareSocketPath(stale)).toEqual([`removed stale socket ${stale}`]);
+    expect(() => lstatSync(stale)).toThrow();
+    const file = join(dir, 'plain.sock');
+    writeFileSync(file, 'keep me');
+    await expect(prepareSocketPath(file)).rejects.toThrow(/exists and is not a socket/);
+  });
+});
