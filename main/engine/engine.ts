@@ -26,7 +26,13 @@ import { decodeJwt } from './jwt.js';
 import { redact, silentLogger, type Logger } from './log.js';
 import { flowFor, type FlowContext, type FlowInput, type ObtainedToken } from './providers/index.js';
 import { MAX_TICK_MS, renewAt, retryDelay } from './schedule.js';
-import { AccountStore, type AccountRecord, type Envelope, type StoredError } from './store.js';
+import {
+  AccountStore,
+  type AccountRecord,
+  type Envelope,
+  type StoredError,
+  type StoredToken,
+} from './store.js';
 import type {
   AccountState,
   AccountView,
@@ -149,6 +155,14 @@ export function createEngine(options: EngineOptions): Engine {
   const needsUser = (rt: Runtime) =>
     rt.lockedSecrets.size > 0 || (rt.record.error !== null && rt.record.error.kind !== 'transient');
   const renewable = (rt: Runtime) => flowFor(preset(rt)).renewable && !needsUser(rt);
+  /** A pasted token is read (no request) as soon as it is saved or loaded, so its expiry shows at once. */
+  const needsPastedToken = (rt: Runtime) =>
+    preset(rt) === 'static' &&
+    !rt.inFlight &&
+    rt.record.token === null &&
+    rt.record.error === null &&
+    rt.lockedSecrets.size === 0 &&
+    rt.record.secrets.token !== undefined;
 
   function stateOf(rt: Runtime, now: number): AccountState {
     if (rt.inFlight) return 'refreshing';
@@ -244,11 +258,17 @@ export function createEngine(options: EngineOptions): Engine {
     }
   }
 
-  function secretReader(rt: Runtime | null, overrides: Record<string, string>): FlowInput['secret'] {
+  /** Reads secrets for a flow; each value read joins `seen`, so an error echoing it can be redacted. */
+  function secretReader(
+    rt: Runtime | null,
+    overrides: Record<string, string>,
+    seen: string[] = [],
+  ): FlowInput['secret'] {
     return async (field) => {
-      if (overrides[field] !== undefined) return overrides[field];
       const envelope = rt?.record.secrets[field];
-      return envelope && rt ? open(rt, field, envelope) : undefined;
+      const value = overrides[field] ?? (envelope && rt ? await open(rt, field, envelope) : undefined);
+      if (value !== undefined) seen.push(value);
+      return value;
     };
   }
 
@@ -298,7 +318,7 @@ export function createEngine(options: EngineOptions): Engine {
       const obtained = await limit(() =>
         flowFor(preset(rt)).obtain(flowContext, {
           settings: rt.record.settings,
-          secret: secretReader(rt, {}),
+          secret: secretReader(rt, {}, known),
           refreshToken,
         }),
       );
@@ -312,6 +332,8 @@ export function createEngine(options: EngineOptions): Engine {
         expiresAt: iso(obtained.expiresAt) ?? 'unknown',
       });
     } catch (error) {
+      // Nothing is recorded for an account that was removed or replaced meanwhile.
+      if (!isCurrent(rt)) throw error;
       if (error instanceof StoreError) {
         log.error('could not save the renewed token; it was not handed out', {
           account: rt.name,
@@ -349,40 +371,68 @@ export function createEngine(options: EngineOptions): Engine {
       : usedRefresh
         ? previousRefresh // RFC 6749 §6: no new refresh token means the old one stays valid.
         : null;
-    const record: AccountRecord = {
-      ...rt.record,
-      token: {
-        access: await seal(obtained.accessToken),
-        refresh,
-        tokenType: obtained.tokenType,
-        scope: obtained.scope,
-        obtainedAt: new Date(obtained.obtainedAt).toISOString(),
-        expiresAt: iso(obtained.expiresAt),
-        expirySource: obtained.expirySource,
-        grant: obtained.grant,
-      },
-      lastRefreshAt: new Date(obtained.obtainedAt).toISOString(),
-      error: null,
-      updatedAt: new Date(clock.now()).toISOString(),
+    const token: StoredToken = {
+      access: await seal(obtained.accessToken),
+      refresh,
+      tokenType: obtained.tokenType,
+      scope: obtained.scope,
+      obtainedAt: new Date(obtained.obtainedAt).toISOString(),
+      expiresAt: iso(obtained.expiresAt),
+      expirySource: obtained.expirySource,
+      grant: obtained.grant,
     };
     const expiry =
       obtained.expiresAt === null
         ? 'expiry unknown'
         : `expires ${new Date(obtained.expiresAt).toISOString()}`;
-    appendActivity(record, 'renewed', `${obtained.grant}: ${expiry}`);
+    // Built from the record as it is now, not as it was when the request left: the user may have
+    // edited the account meanwhile (in place), or removed or replaced it (then the token is dropped).
+    const withToken = (base: AccountRecord): AccountRecord => {
+      const record: AccountRecord = {
+        ...base,
+        token,
+        lastRefreshAt: token.obtainedAt,
+        error: null,
+        updatedAt: new Date(clock.now()).toISOString(),
+      };
+      // Not "grant: expires …": the redaction would take "password: …" for a secret.
+      appendActivity(record, 'renewed', `${obtained.grant} grant, ${expiry}`);
+      return record;
+    };
+    if (!isCurrent(rt)) throw superseded(rt);
+    const base = rt.record;
+    let record = withToken(base);
     await requireStore().commit({ put: [[rt.name, record]] });
+    if (!isCurrent(rt) || rt.record !== base) {
+      // A change saved while this write was queued was overwritten by it: save the change again.
+      const current = runtimes.get(rt.name);
+      if (current === rt) record = withToken(rt.record);
+      requireStore().write(
+        current ? { put: [[rt.name, current === rt ? record : current.record]] } : { remove: [rt.name] },
+      );
+      if (current !== rt) throw superseded(rt);
+    }
     rt.record = record;
     rt.accessToken = obtained.accessToken;
     rt.failures = 0;
     scheduleAfterSuccess(rt);
   }
 
+  /** False once the account was removed, or replaced because its credentials changed. */
+  const isCurrent = (rt: Runtime) => runtimes.get(rt.name) === rt;
+  const superseded = (rt: Runtime) =>
+    new TokenError(
+      'superseded',
+      `"${rt.name}" was changed or removed while its token was being renewed; that token was dropped`,
+      'transient',
+    );
+
   /** Single flight: every caller waiting on this account shares one renewal. */
   function renew(rt: Runtime, reason: TokenPurpose): Promise<void> {
     if (rt.inFlight) return rt.inFlight;
     const flight = performRenewal(rt, reason).finally(() => {
       rt.inFlight = null;
-      changed(rt);
+      if (isCurrent(rt)) changed(rt);
       planNext();
     });
     rt.inFlight = flight;
@@ -417,7 +467,7 @@ export function createEngine(options: EngineOptions): Engine {
         renewable(rt) &&
         !rt.inFlight &&
         (rt.renewDueAt === null ? !rt.record.token && rt.record.error === null : rt.renewDueAt <= now);
-      if (due) {
+      if (due || needsPastedToken(rt)) {
         renew(rt, 'scheduler').catch(() => {});
         continue;
       }
@@ -491,7 +541,8 @@ export function createEngine(options: EngineOptions): Engine {
     const kept: Record<string, Envelope> = {};
     for (const [field, envelope] of Object.entries(base.secrets))
       if (allowed.has(field) && secrets[field] === undefined) kept[field] = envelope;
-    let secretsChanged = Object.keys(kept).length !== Object.keys(base.secrets).length;
+    // Changed means a stored secret was dropped or replaced; re-entering the same value is no change.
+    let secretsChanged = Object.keys(base.secrets).some((field) => !allowed.has(field));
     for (const [field, value] of Object.entries(secrets)) {
       const old = base.secrets[field];
       if (old && existing && !existing.lockedSecrets.has(field)) {
@@ -532,15 +583,17 @@ export function createEngine(options: EngineOptions): Engine {
   }
 
   function install(name: string, record: AccountRecord, resetToken: boolean, previous: Runtime | undefined) {
-    const rt = previous && !resetToken ? { ...previous, name, record } : newRuntime(name, record);
-    if (!resetToken && previous) {
-      rt.lockedSecrets = new Set(
-        [...previous.lockedSecrets].filter(
-          (field) => field in record.secrets && record.secrets[field] === previous.record.secrets[field],
-        ),
+    if (previous && !resetToken) {
+      // Updated in place, not copied: a renewal in flight must land on the runtime that is installed.
+      const stillLocked = [...previous.lockedSecrets].filter(
+        (field) => field in record.secrets && record.secrets[field] === previous.record.secrets[field],
       );
-      scheduleAfterSuccess(rt);
+      Object.assign(previous, { name, record, lockedSecrets: new Set(stillLocked) });
+      scheduleAfterSuccess(previous);
+      runtimes.set(name, previous);
+      return previous;
     }
+    const rt = newRuntime(name, record);
     runtimes.set(name, rt);
     return rt;
   }
@@ -568,10 +621,12 @@ export function createEngine(options: EngineOptions): Engine {
       stopped = true;
       cancelTimer?.();
       cancelTimer = null;
+      // Only unsaved activity needs a write: a stop must not rewrite a store it did not change (B4).
+      const unsaved = cancelFlush !== null;
       cancelFlush?.();
       cancelFlush = null;
       await Promise.allSettled([...runtimes.values()].map((rt) => rt.inFlight));
-      writeAll();
+      if (unsaved) writeAll();
     },
 
     list() {
@@ -622,7 +677,8 @@ export function createEngine(options: EngineOptions): Engine {
       if (!existing) emit({ type: 'added', name: rt.name });
       changed(rt);
       planNext();
-      if (resetToken && renewable(rt) && !paused) renew(rt, 'manual').catch(() => {});
+      if (resetToken && ((renewable(rt) && !paused) || needsPastedToken(rt)))
+        renew(rt, 'manual').catch(() => {});
       return viewOf(rt);
     },
 
@@ -660,7 +716,8 @@ export function createEngine(options: EngineOptions): Engine {
         if (p.resetToken) rt.accessToken = null;
         if (!p.previous) emit({ type: 'added', name: p.name });
         changed(rt);
-        if (p.resetToken && renewable(rt) && !paused) renew(rt, 'manual').catch(() => {});
+        if (p.resetToken && ((renewable(rt) && !paused) || needsPastedToken(rt)))
+          renew(rt, 'manual').catch(() => {});
         views.push(viewOf(rt));
       }
       planNext();
@@ -734,11 +791,11 @@ export function createEngine(options: EngineOptions): Engine {
       if (token === null) {
         const flow = flowFor(preset(rt));
         if (!flow.renewable) {
+          if (rt.record.token === null && rt.record.secrets.token) await renew(rt, purpose);
+          // A pasted token is handed out while it lasts, however short, but never once expired.
           const current = await currentAccessToken(rt);
           const expiresAt = expiresAtOf(rt);
-          if (rt.record.token === null && rt.record.secrets.token) {
-            await renew(rt, purpose);
-          } else if (current && expiresAt !== null && expiresAt > clock.now()) {
+          if (current && (expiresAt === null || expiresAt > clock.now())) {
             token = current;
           } else {
             throw new TokenError(
@@ -814,10 +871,11 @@ export function createEngine(options: EngineOptions): Engine {
         };
       }
       const { settings, secrets } = splitSecrets(outcome.definition);
+      const known: string[] = [];
       try {
         const obtained = await flowFor(outcome.definition.preset).obtain(flowContext, {
           settings,
-          secret: secretReader(existing ?? null, secrets),
+          secret: secretReader(existing ?? null, secrets, known),
           refreshToken: null,
         });
         const lifetime =
@@ -832,7 +890,7 @@ export function createEngine(options: EngineOptions): Engine {
           jwt: decodeJwt(obtained.accessToken),
         };
       } catch (error) {
-        const known = Object.values(secrets);
+        known.push(...Object.values(secrets));
         const info = toErrorInfo(error);
         return {
           ok: false,

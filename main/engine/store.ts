@@ -3,7 +3,7 @@
  * migrations). Secrets and tokens are kept as envelopes `{c: cipher id, d: base64}`; the store
  * never decrypts anything itself. A file that does not parse is moved aside, never overwritten.
  */
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Conf from 'conf';
@@ -73,6 +73,28 @@ export interface StoreOptions {
   now?: () => number;
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Why a parsed file is not a format-1 store, or null when it is one. */
+export function shapeProblem(value: unknown): string | null {
+  if (!isObject(value)) return 'it is not a JSON object';
+  if (value.accounts === undefined) return null;
+  if (!isObject(value.accounts)) return '"accounts" is not an object';
+  for (const [name, record] of Object.entries(value.accounts)) {
+    const valid =
+      isObject(record) &&
+      isObject(record.settings) &&
+      typeof record.settings.preset === 'string' &&
+      isObject(record.secrets) &&
+      (record.token === null || isObject(record.token)) &&
+      (record.error === null || isObject(record.error)) &&
+      Array.isArray(record.activity);
+    if (!valid) return `the account "${name}" is not an account record`;
+  }
+  return null;
+}
+
 export class AccountStore {
   readonly path: string;
   private readonly conf: Conf<StoreShape>;
@@ -95,6 +117,11 @@ export class AccountStore {
   static open(dataDir: string, options: StoreOptions = {}): OpenedStore {
     const warnings: string[] = [];
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // A writer killed mid-write leaves its temp file behind; the store itself is intact (the
+    // rename never happened), so the leftovers are garbage.
+    for (const name of readdirSync(dataDir)) {
+      if (name.startsWith(`${STORE_FILE}.tmp-`)) rmSync(join(dataDir, name), { force: true });
+    }
     // conf parses the file several times while opening (defaults, migrations, validation): parse
     // each distinct text once. conf only replaces top-level keys, so sharing the result is safe.
     let lastText: string | null = null;
@@ -106,6 +133,28 @@ export class AccountStore {
       }
       return lastValue;
     };
+    const path = join(dataDir, STORE_FILE);
+    const moveAside = (why: string) => {
+      const aside = `${path}.unreadable-${new Date(options.now?.() ?? Date.now()).toISOString().replace(/[:.]/g, '-')}`;
+      renameSync(path, aside);
+      warnings.push(
+        `${path} could not be read (${why}); it was moved to ${aside} and a new store was started`,
+      );
+    };
+    // Checked before conf sees the file: conf rewrites a file it can read but we cannot use
+    // (`null`, missing defaults), and a record of the wrong shape would stop the engine from starting.
+    if (existsSync(path)) {
+      let problem: string | null;
+      try {
+        const text = readFileSync(path, 'utf8');
+        const value: unknown = JSON.parse(text);
+        problem = shapeProblem(value);
+        if (problem === null) [lastText, lastValue] = [text, value as StoreShape];
+      } catch (error) {
+        problem = (error as Error).message;
+      }
+      if (problem !== null) moveAside(problem);
+    }
     const make = () =>
       new Conf<StoreShape>({
         deserialize,
@@ -129,14 +178,9 @@ export class AccountStore {
     try {
       conf = make();
     } catch (error) {
-      const path = join(dataDir, STORE_FILE);
       if (!existsSync(path))
         throw new StoreError('io', `cannot open the store in ${dataDir}: ${(error as Error).message}`);
-      const aside = `${path}.unreadable-${new Date(options.now?.() ?? Date.now()).toISOString().replace(/[:.]/g, '-')}`;
-      renameSync(path, aside);
-      warnings.push(
-        `${path} could not be read (${(error as Error).message}); it was moved to ${aside} and a new store was started`,
-      );
+      moveAside((error as Error).message);
       conf = make();
     }
     return { store: new AccountStore(conf, options.persistSecrets ?? true), warnings };

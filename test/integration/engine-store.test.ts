@@ -1,0 +1,378 @@
+/**
+ * The encrypted store (checklist B3, B4, B7, B9, C4c): file modes, unreadable files moved aside and
+ * never overwritten, values of another cipher locked and left alone, a wrong passphrase touching
+ * nothing, the v1 known-answer fixture, nothing secret on disk in clear, and account changes made
+ * while a renewal is in flight.
+ */
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEngine, openPassphraseCipher, StoreError } from '../../main/engine/index.js';
+import {
+  ACRONIS_DEFAULTS,
+  MPS_MONITOR_DEFAULTS,
+  MSP360_DEFAULTS,
+  OAUTH2_DEFAULTS,
+  OIDC_DEFAULT_CLIENT,
+  makeJwt,
+  startAcronisPeer,
+  startBackupNetPeer,
+  startMpsMonitorPeer,
+  startMsp360Peer,
+  startOAuth2ServerPeer,
+  type MpsMonitorPeerHandle,
+} from '../peers/index.js';
+import { ManualClock, testCipher } from '../helpers/engine.js';
+import { Cleanups, filesUnder, idle, startHarness } from '../fixtures/engine-harness.js';
+
+const cleanups = new Cleanups();
+afterEach(() => cleanups.run());
+
+const MPS = MPS_MONITOR_DEFAULTS;
+const FIXTURE_DIR = join(import.meta.dirname, '..', 'fixtures', 'store-v1');
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tokentray-store-'));
+  cleanups.add({ cleanup: () => rm(dir, { recursive: true, force: true }) });
+  return dir;
+}
+
+/** Name, bytes, inode and mtime of every file: equal snapshots mean nothing was written. */
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of (await readdir(dir)).sort()) {
+    const info = await stat(join(dir, name));
+    out[name] = `${info.ino} ${info.mtimeMs} ${(await readFile(join(dir, name))).toString('base64')}`;
+  }
+  return out;
+}
+
+const mpsAccount = (peer: MpsMonitorPeerHandle, name = 'mps') => ({
+  name,
+  preset: 'mps-monitor',
+  baseUrl: peer.baseUrl,
+  clientId: MPS.clientId,
+  clientSecret: MPS.clientSecret,
+  username: MPS.username,
+  password: MPS.password,
+});
+
+describe('the store file', () => {
+  it('is written with mode 0600 in a 0700 directory the engine creates', async () => {
+    const parent = await tempDir();
+    const dataDir = join(parent, 'nested', 'data');
+    const h = await startHarness(cleanups, { dataDir });
+    await h.engine.saveAccount({ name: 'pasted', preset: 'static', token: 'abcd-static' });
+    await h.engine.stop();
+    expect((await stat(join(dataDir, 'accounts.json'))).mode & 0o777).toBe(0o600);
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+  });
+
+  it.each([
+    ['text that is not JSON', '{"accounts": {"a": '],
+    ['an empty file', ''],
+    ['JSON null', 'null'],
+    ['an array', '[]'],
+    ['accounts that are not an object', '{"accounts": 5}'],
+    ['an account record of the wrong shape', '{"accounts": {"a": {}}}'],
+    ['a null account record', '{"accounts": {"a": null}}'],
+  ])('moves %s aside unchanged, reports it, and starts an empty store', async (_what, text) => {
+    const dataDir = await tempDir();
+    await writeFile(join(dataDir, 'accounts.json'), text);
+    const h = await startHarness(cleanups, { dataDir });
+    expect(h.engine.list()).toEqual([]);
+    const warning = h.lines.find((line) => line.includes('WARN'));
+    expect(warning).toMatch(/moved to .*accounts\.json\.unreadable-/);
+    await h.engine.saveAccount({ name: 'fresh', preset: 'static', token: 'abcd-fresh' });
+    await h.engine.stop();
+    const aside = (await readdir(dataDir)).filter((name) => name.startsWith('accounts.json.unreadable-'));
+    expect(aside).toHaveLength(1);
+    expect(await readFile(join(dataDir, aside[0] ?? ''), 'utf8')).toBe(text);
+  });
+
+  it('locks values written by another cipher, needs the user, and leaves the file untouched on start and stop', async () => {
+    const peer = cleanups.add(await startMpsMonitorPeer());
+    const first = await startHarness(cleanups, { cipher: testCipher('os:kwallet5') });
+    await first.engine.saveAccount(mpsAccount(peer));
+    await idle(first.engine);
+    await first.engine.stop();
+    const before = await snapshot(first.fixture.dataDir);
+
+    const second = await startHarness(cleanups, {
+      dataDir: first.fixture.dataDir,
+      cipher: testCipher('os:gnome_libsecret'),
+    });
+    const view = second.engine.view('mps');
+    expect(view?.lockedSecrets.sort()).toEqual(['clientSecret', 'password']);
+    expect(view).toMatchObject({ needsUser: true, renewable: false, nextRefreshAt: null });
+    expect(view?.storedSecrets.sort()).toEqual(['clientSecret', 'password']);
+    await second.clock.advance(3 * 3_600_000);
+    await second.engine.stop();
+    expect(await snapshot(first.fixture.dataDir)).toEqual(before);
+    expect(peer.requests).toHaveLength(1);
+  });
+
+  it('unlocks an account when its secrets are entered again', async () => {
+    const peer = cleanups.add(await startMpsMonitorPeer());
+    const first = await startHarness(cleanups, { cipher: testCipher('os:a') });
+    await first.engine.saveAccount(mpsAccount(peer));
+    await idle(first.engine);
+    await first.engine.stop();
+    const second = await startHarness(cleanups, {
+      dataDir: first.fixture.dataDir,
+      cipher: testCipher('os:b'),
+    });
+    await second.engine.saveAccount(mpsAccount(peer), { originalName: 'mps' });
+    await idle(second.engine);
+    expect(second.engine.view('mps')).toMatchObject({ lockedSecrets: [], needsUser: false, state: 'valid' });
+  });
+});
+
+describe('the passphrase', () => {
+  it('refuses a wrong passphrase with StoreError wrong_passphrase and leaves the data dir byte-identical', async () => {
+    const dataDir = await tempDir();
+    const cipher = await openPassphraseCipher(dataDir, 'the right one');
+    const h = await startHarness(cleanups, { dataDir, cipher });
+    await h.engine.saveAccount({ name: 'pasted', preset: 'static', token: 'abcd-static' });
+    await h.engine.stop();
+    const before = await snapshot(dataDir);
+    const attempt = openPassphraseCipher(dataDir, 'the wrong one');
+    await expect(attempt).rejects.toBeInstanceOf(StoreError);
+    await expect(attempt).rejects.toMatchObject({ code: 'wrong_passphrase' });
+    expect(await snapshot(dataDir)).toEqual(before);
+  });
+});
+
+describe('format 1 known-answer fixture (B9)', () => {
+  it('still loads, decrypts and serves the tokens written by format 1', async () => {
+    const expected = JSON.parse(await readFile(join(FIXTURE_DIR, 'expected.json'), 'utf8')) as {
+      passphrase: string;
+      now: number;
+      static: string;
+      mps: {
+        accessToken: string;
+        refreshToken: string;
+        clientSecret: string;
+        password: string;
+        expiresAt: string;
+      };
+    };
+    const fixtureBefore = await snapshot(FIXTURE_DIR);
+    const dataDir = await tempDir();
+    await cp(FIXTURE_DIR, dataDir, { recursive: true });
+    const cipher = await openPassphraseCipher(dataDir, expected.passphrase);
+    const clock = new ManualClock(expected.now + 60_000);
+    const engine = createEngine({ dataDir, cipher, clock });
+    cleanups.add({ cleanup: () => engine.stop() });
+    await engine.start();
+
+    expect(
+      engine
+        .list()
+        .map((view) => [view.name, view.preset])
+        .sort(),
+    ).toEqual([
+      ['Mps-Tenant', 'mps-monitor'],
+      ['pasted', 'static'],
+    ]);
+    const mps = engine.view('mps-tenant');
+    expect(mps).toMatchObject({
+      name: 'Mps-Tenant',
+      state: 'valid',
+      expiresAt: expected.mps.expiresAt,
+      notifyBeforeSeconds: 300,
+      lockedSecrets: [],
+      tokenType: 'bearer',
+    });
+    expect(mps?.settings).toMatchObject({ clientId: MPS.clientId, username: MPS.username });
+    expect(mps?.storedSecrets.sort()).toEqual(['clientSecret', 'password']);
+    expect(engine.view('pasted')).toMatchObject({
+      label: 'Pasted by hand',
+      cliAccess: true,
+      renewable: false,
+    });
+
+    expect((await engine.token('Mps-Tenant')).accessToken).toBe(expected.mps.accessToken);
+    expect((await engine.token('pasted', { purpose: 'cli' })).accessToken).toBe(expected.static);
+    const exported = await engine.exportAccounts({ includeSecrets: true });
+    expect(exported.accounts.find((a) => a.name === 'Mps-Tenant')).toMatchObject({
+      clientSecret: expected.mps.clientSecret,
+      password: expected.mps.password,
+    });
+    expect(await snapshot(FIXTURE_DIR)).toEqual(fixtureBefore);
+  });
+
+  it('keeps the envelope format: {c: cipher id, d: base64 AES-GCM}', async () => {
+    const file = JSON.parse(await readFile(join(FIXTURE_DIR, 'accounts.json'), 'utf8')) as {
+      accounts: Record<string, { secrets: Record<string, { c: string; d: string }> }>;
+      __internal__: { migrations: { version: string } };
+    };
+    expect(file.__internal__.migrations.version).toBe('1.0.0');
+    const envelope = file.accounts['Mps-Tenant']?.secrets.password;
+    expect(envelope?.c).toMatch(/^passphrase:[0-9a-f]{12}$/);
+    expect(Buffer.from(envelope?.d ?? '', 'base64').length).toBe(12 + Buffer.byteLength(MPS.password) + 16);
+  });
+});
+
+describe('nothing secret on disk in clear', () => {
+  it('keeps every secret and every issued token out of the data dir, for every preset', async () => {
+    const mps = cleanups.add(await startMpsMonitorPeer());
+    const msp = cleanups.add(await startMsp360Peer());
+    const acronis = cleanups.add(await startAcronisPeer());
+    const bnet = cleanups.add(await startBackupNetPeer());
+    const oauth2 = cleanups.add(await startOAuth2ServerPeer());
+    const h = await startHarness(cleanups);
+    const staticToken = makeJwt({ sub: 'pasted', exp: Math.floor(h.clock.now() / 1000) + 3600 });
+    await h.engine.importAccounts({
+      accounts: [
+        mpsAccount(mps),
+        {
+          name: 'msp',
+          preset: 'msp360',
+          baseUrl: msp.url,
+          username: MSP360_DEFAULTS.username,
+          password: MSP360_DEFAULTS.password,
+        },
+        {
+          name: 'acr',
+          preset: 'acronis',
+          baseUrl: acronis.url,
+          clientId: ACRONIS_DEFAULTS.clientId,
+          clientSecret: ACRONIS_DEFAULTS.clientSecret,
+        },
+        {
+          name: 'bnet',
+          preset: 'backup-net',
+          issuer: bnet.issuer,
+          clientId: 'fake-backupnet-client',
+          clientSecret: OIDC_DEFAULT_CLIENT.client_secret ?? '',
+        },
+        {
+          name: 'gen',
+          preset: 'oauth2',
+          tokenUrl: oauth2.tokenUrl,
+          grantType: 'password',
+          clientId: OAUTH2_DEFAULTS.clientId,
+          clientSecret: OAUTH2_DEFAULTS.clientSecret,
+          username: OAUTH2_DEFAULTS.username,
+          password: OAUTH2_DEFAULTS.password,
+        },
+        { name: 'pasted', preset: 'static', token: staticToken },
+      ],
+    });
+    for (const name of ['mps', 'msp', 'acr', 'bnet', 'gen', 'pasted'])
+      await h.engine.token(name, { purpose: 'copy' });
+    await h.engine.refresh('mps');
+    await h.engine.refresh('gen');
+    await h.engine.stop();
+
+    const secrets = [
+      MPS.clientSecret,
+      MPS.password,
+      MSP360_DEFAULTS.password,
+      ACRONIS_DEFAULTS.clientSecret,
+      OIDC_DEFAULT_CLIENT.client_secret ?? '',
+      OAUTH2_DEFAULTS.clientSecret,
+      OAUTH2_DEFAULTS.password,
+      staticToken,
+      ...mps.issued.accessTokens,
+      ...mps.issued.refreshTokens,
+      ...msp.issued,
+      ...acronis.issued,
+      ...oauth2.issued.accessTokens,
+      ...oauth2.issued.refreshTokens,
+    ];
+    expect(mps.issued.refreshTokens.length).toBeGreaterThanOrEqual(2);
+    expect(oauth2.issued.refreshTokens.length).toBeGreaterThanOrEqual(2);
+    const files = await filesUnder(h.fixture.dataDir);
+    expect(files.length).toBeGreaterThan(0);
+    for (const { path, bytes } of files) {
+      for (const secret of secrets) {
+        for (const form of [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret)]) {
+          expect(bytes.includes(Buffer.from(form)), `${path} holds a secret in clear`).toBe(false);
+        }
+      }
+    }
+  });
+
+  it('writes no secret or token at all when persistSecrets is false, and keeps them in memory', async () => {
+    const peer = cleanups.add(await startMpsMonitorPeer());
+    const h = await startHarness(cleanups, { persistSecrets: false });
+    await h.engine.saveAccount(mpsAccount(peer));
+    const token = await h.engine.token('mps');
+    await h.engine.refresh('mps');
+    await h.engine.stop();
+    const text = await readFile(join(h.fixture.dataDir, 'accounts.json'), 'utf8');
+    const record = (JSON.parse(text) as { accounts: Record<string, { secrets: object; token: unknown }> })
+      .accounts.mps;
+    expect(record).toMatchObject({ secrets: {}, token: null });
+    expect(text).not.toContain(token.accessToken);
+    expect(peer.requests.at(-1)?.form?.grant_type).toBe('refresh_token');
+  });
+});
+
+describe('persistence comes first (C4c)', () => {
+  it('does not hand out a token it could not save', async () => {
+    const peer = cleanups.add(await startMpsMonitorPeer());
+    const h = await startHarness(cleanups);
+    h.engine.setPaused(true);
+    await h.engine.saveAccount(mpsAccount(peer));
+    // Make the next write fail: the store file's place is taken by a directory.
+    const file = join(h.fixture.dataDir, 'accounts.json');
+    await rm(file);
+    await mkdir(join(file, 'blocker'), { recursive: true });
+    await expect(h.engine.token('mps')).rejects.toBeInstanceOf(StoreError);
+    expect(peer.issued.accessTokens).toHaveLength(1);
+    expect(h.lines.some((line) => line.includes('not handed out'))).toBe(true);
+    await rm(file, { recursive: true });
+    const token = await h.engine.token('mps');
+    expect(token.accessToken).toBe(peer.issued.accessTokens[1]);
+    expect(token.accessToken).not.toBe(peer.issued.accessTokens[0]);
+  });
+});
+
+describe('account changes while a renewal is in flight', () => {
+  async function inFlight() {
+    const peer = cleanups.add(await startMpsMonitorPeer());
+    const h = await startHarness(cleanups);
+    await h.engine.saveAccount(mpsAccount(peer));
+    await idle(h.engine);
+    peer.faults.push({ kind: 'delay', ms: 150 });
+    const renewal = h.engine.refresh('mps').catch((error: unknown) => error);
+    expect(h.engine.view('mps')?.state).toBe('refreshing');
+    return { peer, h, renewal };
+  }
+
+  it('keeps a label edited during the renewal, and the account keeps renewing', async () => {
+    const { peer, h, renewal } = await inFlight();
+    await h.engine.saveAccount({ ...mpsAccount(peer), label: 'Edited meanwhile' }, { originalName: 'mps' });
+    await renewal;
+    await idle(h.engine);
+    expect(h.engine.view('mps')).toMatchObject({ label: 'Edited meanwhile', state: 'valid' });
+    expect((await h.engine.token('mps')).accessToken).toBe(peer.issued.accessTokens.at(-1));
+    await h.engine.refresh('mps');
+    expect(h.engine.view('mps')?.state).toBe('valid');
+    const restarted = await h.fixture.restart();
+    expect(restarted.view('mps')).toMatchObject({ label: 'Edited meanwhile', state: 'valid' });
+  });
+
+  it('keeps CLI access turned on during the renewal', async () => {
+    const { h, renewal } = await inFlight();
+    await h.engine.setCliAccess('mps', true);
+    await renewal;
+    await idle(h.engine);
+    expect(h.engine.view('mps')?.cliAccess).toBe(true);
+    const restarted = await h.fixture.restart();
+    expect(restarted.view('mps')?.cliAccess).toBe(true);
+  });
+
+  it('does not bring back an account removed during the renewal', async () => {
+    const { h, renewal } = await inFlight();
+    expect(await h.engine.removeAccount('mps')).toBe(true);
+    await renewal;
+    expect(h.engine.list()).toEqual([]);
+    const restarted = await h.fixture.restart();
+    expect(restarted.list()).toEqual([]);
+  });
+});

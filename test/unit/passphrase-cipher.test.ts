@@ -1,0 +1,103 @@
+/** The headless agent's passphrase cipher: round trip, tamper detection, and a wrong passphrase touches nothing. */
+import { readdir, readFile, rm, stat, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openPassphraseCipher, StoreError } from '../../main/engine/index.js';
+import { openWithKey, sealWithKey } from '../../main/engine/passphrase-cipher.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  while (dirs.length) await rm(dirs.pop() ?? '', { recursive: true, force: true });
+});
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tokentray-pass-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Every file's name, bytes, mode and mtime: "byte-identical" means this does not change. */
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of (await readdir(dir)).sort()) {
+    const path = join(dir, name);
+    const info = await stat(path);
+    out[name] = `${info.mode.toString(8)} ${info.mtimeMs} ${(await readFile(path)).toString('base64')}`;
+  }
+  return out;
+}
+
+describe('openPassphraseCipher', () => {
+  it('creates a key file with mode 0600 on first use and round-trips values', async () => {
+    const dir = await tempDir();
+    const cipher = await openPassphraseCipher(dir, 'correct horse battery staple');
+    expect(cipher.id).toMatch(/^passphrase:[0-9a-f]{12}$/);
+    expect((await stat(join(dir, 'keyfile.json'))).mode & 0o777).toBe(0o600);
+    const sealed = await cipher.encrypt('client-secret-+/=%:');
+    expect(Buffer.from(sealed).toString('utf8')).not.toContain('client-secret');
+    expect(await cipher.decrypt(sealed)).toBe('client-secret-+/=%:');
+  });
+
+  it('opens again with the same passphrase and reads what the first one wrote', async () => {
+    const dir = await tempDir();
+    const first = await openPassphraseCipher(dir, 'pass phrase ✓');
+    const sealed = await first.encrypt('token value');
+    const second = await openPassphraseCipher(dir, 'pass phrase ✓');
+    expect(second.id).toBe(first.id);
+    expect(await second.decrypt(sealed)).toBe('token value');
+  });
+
+  it('throws StoreError wrong_passphrase for a wrong passphrase and leaves the directory byte-identical', async () => {
+    const dir = await tempDir();
+    const cipher = await openPassphraseCipher(dir, 'right');
+    await writeFile(
+      join(dir, 'accounts.json'),
+      JSON.stringify({ sealed: Buffer.from(await cipher.encrypt('x')).toString('base64') }),
+    );
+    const before = await snapshot(dir);
+    const attempt = openPassphraseCipher(dir, 'wrong');
+    await expect(attempt).rejects.toBeInstanceOf(StoreError);
+    await expect(attempt).rejects.toMatchObject({ code: 'wrong_passphrase' });
+    expect(await snapshot(dir)).toEqual(before);
+  });
+
+  it('refuses an empty passphrase without creating anything', async () => {
+    const dir = await tempDir();
+    await expect(openPassphraseCipher(dir, '')).rejects.toMatchObject({ code: 'wrong_passphrase' });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('reports an unreadable key file without changing it', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'keyfile.json'), '{not json');
+    const before = await snapshot(dir);
+    await expect(openPassphraseCipher(dir, 'x')).rejects.toMatchObject({ code: 'unreadable' });
+    expect(await snapshot(dir)).toEqual(before);
+  });
+
+  it('uses a fresh IV per value: the same plaintext never seals to the same bytes', async () => {
+    const dir = await tempDir();
+    const cipher = await openPassphraseCipher(dir, 'p');
+    const a = Buffer.from(await cipher.encrypt('same'));
+    const b = Buffer.from(await cipher.encrypt('same'));
+    expect(a.equals(b)).toBe(false);
+  });
+});
+
+describe('AES-256-GCM envelope', () => {
+  const key = Buffer.alloc(32, 7);
+
+  it('detects a flipped bit', () => {
+    const sealed = Buffer.from(sealWithKey(key, 'secret'));
+    sealed[14] = (sealed[14] ?? 0) ^ 1;
+    expect(() => openWithKey(key, sealed)).toThrow();
+  });
+
+  it('refuses data shorter than IV plus tag', () => {
+    expect(() => openWithKey(key, new Uint8Array(10))).toThrow(/too short/);
+  });
+
+  it('refuses another key', () => {
+    expect(() => openWithKey(Buffer.alloc(32, 8), sealWithKey(key, 'secret'))).toThrow();
+  });
+});
