@@ -1,0 +1,170 @@
+/** Getting real tokens from the real peers through the window: add, test connection, renew, failures with the server's words. */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ACRONIS_DEFAULTS, MPS_MONITOR_DEFAULTS } from '../peers/index.js';
+import { formValuesFor, startPeers, type Peers } from './fixtures.js';
+import { openWindow, type WindowUnderTest } from './harness.js';
+import { uiSuite } from './suite.js';
+
+const suite = uiSuite();
+let peers: Peers;
+let win: WindowUnderTest | undefined;
+beforeAll(async () => {
+  peers = await startPeers();
+});
+afterAll(async () => peers?.close());
+afterEach(async () => {
+  await win?.close();
+  win = undefined;
+});
+
+const PRESETS = ['MSP360', 'backup.net', 'MPS Monitor', 'Acronis', 'OAuth 2.0', 'Pasted token'] as const;
+
+describe('adding accounts', () => {
+  it('adds an MPS Monitor account through the form, obtains a token from the peer, and renews it with the rotated refresh token', async () => {
+    win = await openWindow(suite);
+    const { ui, engine } = win;
+    const peer = peers.mpsMonitor;
+    const requestsBefore = peer.requests.length;
+    await ui.startAdd();
+    await ui.choosePreset('MPS Monitor');
+    await ui.fill(formValuesFor(peers, 'acme-eu')['MPS Monitor']!);
+    await ui.save();
+
+    await ui.detailsTitle.filter({ hasText: 'acme-eu' }).waitFor();
+    await ui.waitForState('Valid');
+    await expect.poll(() => ui.page.locator('.time-left').textContent()).toMatch(/(29|30) min left/);
+    const first = peer.requests.slice(requestsBefore);
+    expect(first.map((r) => r.form?.grant_type)).toEqual(['password']);
+    expect(await ui.row('acme-eu').textContent()).toContain('Valid');
+
+    await ui.renew();
+    await expect
+      .poll(() => peer.requests.slice(requestsBefore).map((r) => r.form?.grant_type))
+      .toEqual(['password', 'refresh_token']);
+    await ui.waitForState('Valid');
+    // The renewal used the refresh token the peer rotated in the first answer.
+    expect(peer.requests.at(-1)?.form?.refresh_token).toBe(peer.issued.refreshTokens.at(-2));
+    await expect.poll(() => ui.activity.textContent()).toContain('renewed');
+    expect(engine.view('acme-eu')?.state).toBe('valid');
+  });
+
+  it.each(PRESETS)(
+    'adds a new %s account, tests its connection, saves it and reveals the token it got',
+    async (title) => {
+      win = await openWindow(suite);
+      const { ui, engine } = win;
+      const name = `new-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+      await ui.startAdd();
+      await ui.choosePreset(title);
+      await ui.fill(formValuesFor(peers, name)[title]!);
+
+      const answer = await ui.testConnection();
+      expect(await answer.getAttribute('data-testid')).toBe('test-result');
+      expect(await ui.testResult.locator('[data-fact="tokenType"]').textContent()).toMatch(/bearer/i);
+      expect(engine.list()).toEqual([]); // testing saves nothing
+
+      await ui.save();
+      await ui.detailsTitle.filter({ hasText: name }).waitFor();
+      await ui.waitForState('Valid');
+      const shown = await ui.reveal();
+      const issued = await engine.token(name, { purpose: 'manual' });
+      expect(shown).toBe(issued.accessToken);
+    },
+  );
+});
+
+describe('test connection', () => {
+  it('shows token type, expiry, lifetime, scopes, refresh token and a JWT decoded, not verified', async () => {
+    win = await openWindow(suite);
+    const { ui } = win;
+    await ui.startAdd();
+    await ui.choosePreset('Acronis');
+    await ui.fill(formValuesFor(peers, 'acronis-jwt').Acronis!);
+    await ui.testConnection();
+    const result = ui.testResult;
+    expect(await result.locator('[data-fact="tokenType"]').textContent()).toBe('bearer');
+    expect(await result.locator('[data-fact="expiresAt"]').textContent()).toMatch(/in (1 h 59 min|2 h)/);
+    expect(await result.locator('[data-fact="lifetime"]').textContent()).toMatch(/^(2 h|1 h 59 min)$/);
+    expect(await result.locator('[data-fact="refreshToken"]').textContent()).toBe('No');
+    const jwt = result.getByTestId('jwt');
+    expect(await jwt.textContent()).toContain('decoded, not verified');
+    expect(await jwt.textContent()).toContain('"kid": "fake-kid-1"');
+    expect(await jwt.textContent()).toContain(`"sub": "${ACRONIS_DEFAULTS.clientId}"`);
+  });
+
+  it('says when the token came with a refresh token and which scopes it has', async () => {
+    win = await openWindow(suite);
+    const { ui } = win;
+    await ui.startAdd();
+    await ui.choosePreset('MPS Monitor');
+    await ui.fill(formValuesFor(peers, 'mps')['MPS Monitor']!);
+    await ui.testConnection();
+    expect(await ui.testResult.locator('[data-fact="refreshToken"]').textContent()).toBe('Yes');
+    expect(await ui.testResult.locator('[data-fact="lifetime"]').textContent()).toMatch(/^(29|30) min$/);
+    expect(await ui.testResult.getByTestId('jwt').count()).toBe(0);
+  });
+
+  it('shows the server’s own text when the Acronis client secret is wrong', async () => {
+    win = await openWindow(suite);
+    const { ui } = win;
+    await ui.startAdd();
+    await ui.choosePreset('Acronis');
+    await ui.fill({ ...formValuesFor(peers, 'acronis-bad').Acronis!, clientSecret: 'wrong-secret' });
+    const answer = await ui.testConnection();
+    expect(await answer.getAttribute('data-testid')).toBe('error-box');
+    expect(await answer.textContent()).toContain('Connection failed');
+    expect(await answer.getByTestId('server-message').textContent()).toContain(
+      'Client authentication failed.',
+    );
+    expect(await answer.textContent()).toContain('HTTP 401');
+    expect(await answer.textContent()).not.toContain('wrong-secret');
+  });
+
+  it('shows the server’s own text when the MPS Monitor password is wrong', async () => {
+    win = await openWindow(suite);
+    const { ui } = win;
+    await ui.startAdd();
+    await ui.choosePreset('MPS Monitor');
+    await ui.fill({ ...formValuesFor(peers, 'mps-bad')['MPS Monitor']!, password: 'not-the-password' });
+    const answer = await ui.testConnection();
+    expect(await answer.getByTestId('server-message').textContent()).toContain(
+      'The user name or password is incorrect.',
+    );
+  });
+
+  it('says plainly when nothing answers at the URL', async () => {
+    win = await openWindow(suite);
+    const { ui } = win;
+    const closed = await startPeers();
+    const url = closed.acronis.url;
+    await closed.close();
+    await ui.startAdd();
+    await ui.choosePreset('Acronis');
+    await ui.fill({ ...formValuesFor(peers, 'gone').Acronis!, baseUrl: url });
+    const answer = await ui.testConnection();
+    expect(await answer.textContent()).toMatch(/could not reach|refused|ECONNREFUSED/i);
+  });
+});
+
+describe('a failed save', () => {
+  it('shows the account as needing the user, with the server’s text, and recovers after the password is replaced', async () => {
+    win = await openWindow(suite);
+    const { ui } = win;
+    await ui.startAdd();
+    await ui.choosePreset('MPS Monitor');
+    await ui.fill({ ...formValuesFor(peers, 'mps-wrong')['MPS Monitor']!, password: 'not-the-password' });
+    await ui.save();
+    await ui.waitForState('Needs you');
+    await expect
+      .poll(() => ui.accountError.textContent())
+      .toContain('The user name or password is incorrect.');
+    expect(await ui.row('mps-wrong').textContent()).toContain('Sign-in rejected');
+
+    await ui.accountError.getByRole('button', { name: 'Update credentials' }).click();
+    await ui.replaceSecret('password');
+    await ui.fill({ password: MPS_MONITOR_DEFAULTS.password });
+    await ui.save();
+    await ui.waitForState('Valid');
+    expect(await ui.accountError.count()).toBe(0);
+  });
+});

@@ -1,0 +1,289 @@
+/** The add form: each preset shows exactly its fields with defaults, and every engine message sits under its field. */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ValidationIssue } from '../../preload/contract.js';
+import type { AccountWindow } from './account-window.js';
+import type { Bridge } from './bridge.js';
+import { openWindow, type WindowUnderTest } from './harness.js';
+import { uiSuite } from './suite.js';
+
+const suite = uiSuite();
+let win: WindowUnderTest | undefined;
+afterEach(async () => {
+  await win?.close();
+  win = undefined;
+});
+
+const ADVANCED = ['tokenUrl', 'refreshBeforeSeconds', 'notifyBeforeSeconds'];
+
+const EXPECTED: Record<string, { fields: string[]; defaults: Record<string, string>; doc: RegExp }> = {
+  MSP360: {
+    fields: ['name', 'label', 'baseUrl', 'username', 'password', ...ADVANCED, 'cliAccess'],
+    defaults: { baseUrl: 'https://api.mspbackups.com' },
+    doc: /Getting Started with MBS API/,
+  },
+  'backup.net': {
+    fields: [
+      'name',
+      'label',
+      'issuer',
+      'clientId',
+      'clientSecret',
+      'scope',
+      'clientAuth',
+      ...ADVANCED,
+      'cliAccess',
+    ],
+    defaults: { issuer: 'https://login.backup.net', clientAuth: '' },
+    doc: /How to get a bearer token for the MSP portal API/,
+  },
+  'MPS Monitor': {
+    fields: [
+      'name',
+      'label',
+      'baseUrl',
+      'clientId',
+      'clientSecret',
+      'username',
+      'password',
+      'scope',
+      ...ADVANCED,
+      'cliAccess',
+    ],
+    defaults: { scope: 'account', baseUrl: '' },
+    doc: /MPS Monitor API/,
+  },
+  Acronis: {
+    fields: ['name', 'label', 'baseUrl', 'clientId', 'clientSecret', 'tokenPath', ...ADVANCED, 'cliAccess'],
+    defaults: { tokenPath: '/bc/idp/token' },
+    doc: /Acronis CyberApp/,
+  },
+  'OAuth 2.0': {
+    fields: [
+      'name',
+      'label',
+      'issuer',
+      'tokenUrl',
+      'grantType',
+      'clientAuth',
+      'clientId',
+      'clientSecret',
+      'scope',
+      'audience',
+      'extraParams',
+      'refreshBeforeSeconds',
+      'notifyBeforeSeconds',
+      'cliAccess',
+    ],
+    defaults: { grantType: 'client_credentials', clientAuth: 'client_secret_basic' },
+    doc: /RFC 6749/,
+  },
+  'Pasted token': {
+    fields: ['name', 'label', 'token', 'expiresAt', 'notifyBeforeSeconds', 'cliAccess'],
+    defaults: { expiresAt: '' },
+    doc: /RFC 6750/,
+  },
+};
+
+/** The issues of the page's latest validation request, once the debounce has settled. */
+async function latestIssues(bridge: Bridge, after: number): Promise<ValidationIssue[]> {
+  await expect
+    .poll(() => bridge.calls.filter((c) => c.method === 'validateAccount').length, { timeout: 5000 })
+    .toBeGreaterThan(after);
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  const last = bridge.calls.filter((c) => c.method === 'validateAccount').at(-1);
+  return (last?.result as ValidationIssue[] | undefined) ?? [];
+}
+
+/** Asserts that each issue's message is shown under the form field it names. */
+async function expectEachUnderItsField(ui: AccountWindow, issues: ValidationIssue[]): Promise<void> {
+  expect(issues.length).toBeGreaterThan(0);
+  for (const issue of issues) {
+    const field = issue.field.split('.')[0]!;
+    await expect
+      .poll(() => ui.fieldErrors(field), { timeout: 3000 })
+      .toEqual(expect.arrayContaining([expect.stringContaining(issue.message)]));
+  }
+}
+
+function validationCount(bridge: Bridge): number {
+  return bridge.calls.filter((c) => c.method === 'validateAccount').length;
+}
+
+describe('the add form', () => {
+  it.each(Object.keys(EXPECTED))(
+    'shows exactly the %s fields, its defaults, help line and vendor document',
+    async (title) => {
+      win = await openWindow(suite);
+      const { ui, page } = win;
+      const expected = EXPECTED[title]!;
+      await ui.startAdd();
+      await ui.choosePreset(title);
+      expect(await ui.fieldNames()).toEqual(expected.fields);
+      for (const [field, value] of Object.entries(expected.defaults)) {
+        expect(await ui.input(field).inputValue()).toBe(value);
+      }
+      await expect.poll(() => page.getByTestId('preset-doc').textContent()).toMatch(expected.doc);
+      // The help line is the radio's description, so screen readers read it with the title.
+      const radio = page.getByRole('radio', { name: title, exact: true });
+      const helpId = await radio.getAttribute('aria-describedby');
+      expect((await page.locator(`#${helpId}`).textContent())?.length).toBeGreaterThan(20);
+    },
+  );
+
+  it('shows the OAuth 2.0 password, refresh token and client secret fields only when the grant and authentication need them', async () => {
+    win = await openWindow(suite);
+    const { ui } = win;
+    await ui.startAdd();
+    await ui.choosePreset('OAuth 2.0');
+    const has = async (field: string) => (await ui.fieldNames()).includes(field);
+
+    expect([await has('username'), await has('password'), await has('refreshToken')]).toEqual([
+      false,
+      false,
+      false,
+    ]);
+    await ui.fill({ grantType: 'password' });
+    expect([await has('username'), await has('password'), await has('refreshToken')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    await ui.fill({ grantType: 'refresh_token' });
+    expect([await has('username'), await has('password'), await has('refreshToken')]).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    expect(await has('clientSecret')).toBe(true);
+    await ui.fill({ clientAuth: 'none' });
+    expect(await has('clientSecret')).toBe(false);
+  });
+
+  it('keeps what was typed when switching presets, but not the old preset’s defaults', async () => {
+    win = await openWindow(suite);
+    const { ui } = win;
+    await ui.startAdd();
+    await ui.choosePreset('MSP360');
+    await ui.fill({ name: 'acme', username: 'api-user', password: 'typed-secret' });
+    await ui.choosePreset('MPS Monitor');
+    expect(await ui.input('name').inputValue()).toBe('acme');
+    expect(await ui.input('username').inputValue()).toBe('api-user');
+    expect(await ui.input('password').inputValue()).toBe('typed-secret');
+    expect(await ui.input('baseUrl').inputValue()).toBe('');
+  });
+});
+
+describe('validation messages', () => {
+  it('shows a message under the name field while typing, before any save', async () => {
+    win = await openWindow(suite);
+    const { ui, bridge } = win;
+    await ui.startAdd();
+    await ui.choosePreset('Acronis');
+    const before = validationCount(bridge);
+    await ui.input('name').pressSequentially('-bad name', { delay: 10 });
+    const issues = await latestIssues(bridge, before);
+    const nameIssue = issues.find((i) => i.field === 'name');
+    expect(nameIssue?.message).toMatch(/must start with a letter or digit/);
+    await expectEachUnderItsField(ui, [nameIssue!]);
+    // Fields the user has not touched yet stay quiet until a save.
+    expect(await ui.fieldErrors('clientId')).toEqual([]);
+  });
+
+  it.each([
+    ['MPS Monitor', {}],
+    ['MSP360', { name: 'ok-name', baseUrl: 'http://example.com', username: 'u', password: 'p' }],
+    [
+      'backup.net',
+      { name: 'x y', issuer: 'ftp://login.example.com', clientId: 'c', clientSecret: 's', scope: '' },
+    ],
+    [
+      'Acronis',
+      { name: 'acr', baseUrl: 'not a url', clientId: 'c', clientSecret: 's', tokenPath: 'bc/idp/token' },
+    ],
+    ['Pasted token', { name: 'pasted', token: 't', expiresAt: 'tomorrow at noon' }],
+    ['OAuth 2.0', { name: 'generic', clientId: 'c', clientSecret: 's' }],
+    [
+      'OAuth 2.0',
+      {
+        name: 'generic',
+        tokenUrl: 'https://login.example.com/token',
+        clientId: 'c',
+        grantType: 'password',
+        clientAuth: 'none',
+      },
+    ],
+    ['MPS Monitor', { name: 'mps', clientId: 'c', clientSecret: 's', username: 'u', password: 'p' }],
+  ] as const)('shows every message for %s %j under its field on save', async (title, values) => {
+    win = await openWindow(suite);
+    const { ui, bridge, engine } = win;
+    await ui.startAdd();
+    await ui.choosePreset(title);
+    await ui.fill(values);
+    const before = validationCount(bridge);
+    await ui.save();
+    const issues = await latestIssues(bridge, before);
+    await expectEachUnderItsField(ui, issues);
+    expect(engine.list()).toEqual([]);
+  });
+
+  it('shows advanced and key/value messages under their fields, opening the Advanced section', async () => {
+    win = await openWindow(suite);
+    const { ui, bridge, page } = win;
+    await ui.startAdd();
+    await ui.choosePreset('OAuth 2.0');
+    await ui.fill({
+      name: 'generic',
+      tokenUrl: 'https://login.example.com/token',
+      clientId: 'c',
+      clientSecret: 's',
+    });
+    await ui.openAdvanced();
+    await ui.fill({ notifyBeforeSeconds: 'ten minutes', refreshBeforeSeconds: '-5' });
+    await ui.field('extraParams').getByRole('button', { name: 'Add parameter' }).click();
+    await page.getByLabel('Parameter 1 name').fill('grant_type');
+    await page.getByLabel('Parameter 1 value').fill('implicit');
+    await ui.openAdvanced();
+    await page.locator('details.advanced summary').click(); // collapse it again: saving must reopen it
+    const before = validationCount(bridge);
+    await ui.save();
+    const issues = await latestIssues(bridge, before);
+    expect(issues.map((i) => i.field).sort()).toEqual([
+      'extraParams.grant_type',
+      'notifyBeforeSeconds',
+      'refreshBeforeSeconds',
+    ]);
+    await expectEachUnderItsField(ui, issues);
+    expect(await page.locator('details.advanced').evaluate((el) => (el as HTMLDetailsElement).open)).toBe(
+      true,
+    );
+  });
+
+  it('says under the name when another account already uses it (ignoring case)', async () => {
+    win = await openWindow(suite, {
+      seed: async (engine) => {
+        await engine.saveAccount({ name: 'Acme', preset: 'static', token: 'opaque-token-1' });
+      },
+    });
+    const { ui, bridge } = win;
+    await ui.startAdd();
+    await ui.choosePreset('Pasted token');
+    await ui.fill({ name: 'acme', token: 'opaque-token-2' });
+    const before = validationCount(bridge);
+    await ui.save();
+    const issues = await latestIssues(bridge, before);
+    expect(issues).toEqual([
+      expect.objectContaining({ field: 'name', message: expect.stringContaining('already used') }),
+    ]);
+    await expectEachUnderItsField(ui, issues);
+  });
+
+  it('asks for an account type before anything else', async () => {
+    win = await openWindow(suite);
+    const { ui, page } = win;
+    await ui.startAdd();
+    await ui.save();
+    await expect
+      .poll(() => page.locator('#preset-error').textContent())
+      .toContain('Choose the kind of account');
+  });
+});

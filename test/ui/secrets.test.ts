@@ -1,0 +1,164 @@
+/** Secrets are write-only: stored ones never reach the page; tokens appear only when the user reveals or copies one. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, openPassphraseCipher } from '../../main/engine/index.js';
+import { MPS_MONITOR_DEFAULTS } from '../peers/index.js';
+import { formValuesFor, startPeers, type Peers } from './fixtures.js';
+import { openWindow, type WindowUnderTest } from './harness.js';
+import { uiSuite } from './suite.js';
+
+const suite = uiSuite();
+let peers: Peers;
+let win: WindowUnderTest | undefined;
+beforeAll(async () => {
+  peers = await startPeers();
+});
+afterAll(async () => peers?.close());
+afterEach(async () => {
+  await win?.close();
+  win = undefined;
+});
+
+/** Everything secret the MPS Monitor peer and the user know about. */
+function mpsSecrets(): string[] {
+  return [
+    MPS_MONITOR_DEFAULTS.clientSecret,
+    MPS_MONITOR_DEFAULTS.password,
+    ...peers.mpsMonitor.issued.accessTokens,
+    ...peers.mpsMonitor.issued.refreshTokens,
+  ];
+}
+
+/** What crossed from the engine into the page, but for the explicit reveal. */
+function sentToPage(w: WindowUnderTest): string {
+  const results = w.bridge.calls
+    .filter((c) => c.method !== 'revealToken')
+    .map((c) => c.result ?? c.error ?? null);
+  return JSON.stringify({ results, pushes: w.bridge.pushes });
+}
+
+async function addMpsAccount(w: WindowUnderTest, name: string): Promise<void> {
+  await w.ui.startAdd();
+  await w.ui.choosePreset('MPS Monitor');
+  await w.ui.fill(formValuesFor(peers, name)['MPS Monitor']!);
+  await w.ui.save();
+  await w.ui.detailsTitle.filter({ hasText: name }).waitFor();
+  await w.ui.waitForState('Valid');
+}
+
+describe('secrets', () => {
+  it('never sends a stored secret or token back to the page: the edit form shows "Stored · Replace"', async () => {
+    win = await openWindow(suite);
+    const { ui, page } = win;
+    await addMpsAccount(win, 'acme-eu');
+    await ui.renew();
+    await expect.poll(() => peers.mpsMonitor.issued.refreshTokens.length).toBeGreaterThan(1);
+    await win.bridge.settled();
+
+    await ui.edit();
+    for (const field of ['clientSecret', 'password']) {
+      expect(await ui.field(field).textContent()).toMatch(/Stored\s*·\s*Replace/);
+      expect(await ui.field(field).locator('input').count()).toBe(0);
+    }
+    const secrets = mpsSecrets();
+    expect(secrets.length).toBeGreaterThanOrEqual(6);
+    const html = await page.content();
+    const values = (await ui.allInputValues()).join('\n');
+    const crossed = sentToPage(win);
+    for (const secret of secrets) {
+      expect(html).not.toContain(secret);
+      expect(values).not.toContain(secret);
+      expect(crossed).not.toContain(secret);
+    }
+    // The views did cross: the check above looked at real data.
+    expect(crossed).toContain('acme-eu');
+    expect(crossed).toContain('"storedSecrets":["clientSecret","password"]');
+  });
+
+  it('sends a secret again only when it is replaced, and keeps the stored one otherwise', async () => {
+    win = await openWindow(suite);
+    const { ui, bridge, engine } = win;
+    await addMpsAccount(win, 'acme-eu');
+
+    await ui.edit();
+    await ui.fill({ label: 'Acme · EU tenant' });
+    await ui.save();
+    await ui.waitForState('Valid');
+    const saves = bridge.calls.filter((c) => c.method === 'saveAccount');
+    const edited = saves.at(-1)?.args[0] as Record<string, unknown>;
+    expect(edited.label).toBe('Acme · EU tenant');
+    expect(Object.keys(edited)).not.toContain('password');
+    expect(Object.keys(edited)).not.toContain('clientSecret');
+    expect(engine.view('acme-eu')?.storedSecrets).toEqual(['clientSecret', 'password']);
+
+    await ui.edit();
+    await ui.replaceSecret('password');
+    await ui.field('password').getByRole('button', { name: 'Keep stored value' }).waitFor();
+    await ui.fill({ password: 'a-new-wrong-password' });
+    await ui.save();
+    await ui.waitForState('Needs you');
+    const replaced = bridge.calls.filter((c) => c.method === 'saveAccount').at(-1)?.args[0] as Record<
+      string,
+      unknown
+    >;
+    expect(replaced.password).toBe('a-new-wrong-password');
+    expect(Object.keys(replaced)).not.toContain('clientSecret');
+  });
+
+  it('shows the token only after Reveal, and copies each format through main’s clipboard', async () => {
+    win = await openWindow(suite);
+    const { ui, page, clipboard, engine } = win;
+    await addMpsAccount(win, 'acme-eu');
+    const token = peers.mpsMonitor.issued.accessTokens.at(-1)!;
+    expect(await page.content()).not.toContain(token);
+
+    expect(await ui.reveal()).toBe(token);
+    await page.getByRole('button', { name: 'Hide' }).click();
+    expect(await page.content()).not.toContain(token);
+
+    await ui.copy('token');
+    await expect.poll(() => clipboard.last()).toBe(token);
+    expect(clipboard.copies.at(-1)?.clearAfterSeconds).toBe(30);
+    await expect.poll(() => ui.toasts.textContent()).toContain('clears in 30 s');
+    await ui.copy('header');
+    await expect.poll(() => clipboard.last()).toBe(`Authorization: Bearer ${token}`);
+    await ui.copy('curl');
+    await expect
+      .poll(() => clipboard.last())
+      .toBe(`curl -H 'Authorization: Bearer ${token}' '${peers.mpsMonitor.baseUrl}/account/getaccount'`);
+    await ui.copy('powershell');
+    await expect.poll(() => clipboard.last()).toContain(`Authorization = 'Bearer ${token}'`);
+    // Copying never puts the token into the page.
+    expect(await page.content()).not.toContain(token);
+    await expect.poll(() => engine.activity('acme-eu').filter((a) => a.kind === 'copied').length).toBe(4);
+  });
+
+  it('says a secret that cannot be decrypted here needs to be entered again', async () => {
+    win = await openWindow(suite, {
+      // Another machine (another key) wrote this store: its secrets are locked here.
+      async prepare(dataDir) {
+        const otherKeyDir = await mkdtemp(path.join(os.tmpdir(), 'tokentray-ui-other-'));
+        try {
+          const other = createEngine({
+            dataDir,
+            cipher: await openPassphraseCipher(otherKeyDir, 'another machine'),
+          });
+          await other.start();
+          await other.saveAccount({ name: 'moved', preset: 'static', token: 'opaque-token-from-elsewhere' });
+          await other.stop();
+        } finally {
+          await rm(otherKeyDir, { recursive: true, force: true });
+        }
+      },
+    });
+    const { ui } = win;
+    await ui.select('moved');
+    await ui.waitForState('Needs you');
+    expect(await ui.row('moved').textContent()).toContain('A secret must be entered again');
+    await ui.edit();
+    expect(await ui.field('token').textContent()).toContain('needs to be entered again');
+    expect(await ui.field('token').locator('textarea').count()).toBe(1);
+  });
+});
