@@ -100,6 +100,8 @@ export class AccountStore {
   private readonly conf: Conf<StoreShape>;
   private readonly records: Map<string, AccountRecord>;
   private readonly internal: unknown;
+  /** Secrets and tokens as read from disk: what a memory-only store writes back untouched. */
+  private readonly fromDisk: Map<string, Pick<AccountRecord, 'secrets' | 'token'>>;
 
   private constructor(
     conf: Conf<StoreShape>,
@@ -111,6 +113,9 @@ export class AccountStore {
     const data = conf.store;
     this.internal = data.__internal__;
     this.records = new Map(Object.entries(data.accounts ?? {}));
+    this.fromDisk = new Map(
+      [...this.records].map(([name, r]) => [name, { secrets: r.secrets, token: r.token }]),
+    );
   }
 
   /** Opens (or creates) the store in `dataDir`; an unparsable file is moved aside and reported. */
@@ -245,7 +250,12 @@ export class AccountStore {
   private persist(records: Map<string, AccountRecord>): void {
     const accounts: Record<string, AccountRecord> = {};
     for (const [name, record] of records) {
-      accounts[name] = this.persistSecrets ? record : { ...record, secrets: {}, token: null };
+      // Memory-only: nothing new is written, and what an earlier session stored (under a keyring
+      // that is not here now) is written back as it was, never dropped (B3).
+      const kept = this.fromDisk.get(name);
+      accounts[name] = this.persistSecrets
+        ? record
+        : { ...record, secrets: kept?.secrets ?? {}, token: kept?.token ?? null };
     }
     const data: StoreShape = { accounts };
     if (this.internal !== undefined) data.__internal__ = this.internal;
