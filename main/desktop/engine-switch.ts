@@ -16,6 +16,7 @@ export function createSwitchableEngine(initial: Engine, log: (message: string) =
   const listeners = new Set<(event: EngineEvent) => void>();
   const forward = (event: EngineEvent): void => listeners.forEach((listener) => listener(event));
   let unsubscribe = current.on(forward);
+  let configured: Parameters<Engine['configure']>[0] = {};
 
   return {
     start: () => current.start(),
@@ -34,6 +35,10 @@ export function createSwitchableEngine(initial: Engine, log: (message: string) =
     activity: (name) => current.activity(name),
     reconcile: () => current.reconcile(),
     setPaused: (paused) => current.setPaused(paused),
+    configure: (settings) => {
+      configured = { ...configured, ...settings };
+      current.configure(settings);
+    },
     get paused() {
       return current.paused;
     },
@@ -50,12 +55,16 @@ export function createSwitchableEngine(initial: Engine, log: (message: string) =
       unsubscribe = current.on(forward);
       await current.start();
       current.setPaused(paused);
-      if (carried.accounts.length === 0) return;
-      try {
-        await current.importAccounts(carried);
-      } catch (error) {
-        // Accounts whose secret was locked cannot be carried whole; they stay, asking for it again.
-        log(`carrying accounts over failed: ${error instanceof Error ? error.message : String(error)}`);
+      current.configure(configured);
+      // One account at a time, as edits: the new engine loaded the same accounts, so a secret
+      // that cannot be carried (locked) stays stored and only that account asks for it again.
+      for (const account of carried.accounts) {
+        const name = String(account.name);
+        try {
+          await current.saveAccount(account, { originalName: current.view(name) ? name : undefined });
+        } catch (error) {
+          log(`carrying "${name}" over failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
       }
     },
   };

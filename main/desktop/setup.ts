@@ -174,10 +174,12 @@ export async function setupEngine(deps: {
       log: deps.log,
       persistSecrets,
       requestTimeoutMs: TOKEN_REQUEST_TIMEOUT_MS,
+      defaultNotifyBeforeSeconds: deps.settings.get().defaultNotifyBeforeSeconds,
     });
   const engine = createSwitchableEngine(make(deps.storage.persisting), (message) => deps.log.warn(message));
   await engine.start();
   deps.settings.onChange((next) => {
+    engine.configure({ defaultNotifyBeforeSeconds: next.defaultNotifyBeforeSeconds });
     if (!next.persistWeakSecrets || deps.storage.persisting || deps.storage.secrets.protection !== 'weak')
       return;
     deps.storage.persisting = true;

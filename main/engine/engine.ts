@@ -58,6 +58,8 @@ export interface EngineOptions {
   log?: Logger;
   maxConcurrentRenewals?: number;
   requestTimeoutMs?: number;
+  /** `notifyBeforeSeconds` for accounts that set none (CONTRACT §1 default: 600). */
+  defaultNotifyBeforeSeconds?: number;
   /** False keeps secrets and tokens in memory only (weak OS protection the user did not accept). */
   persistSecrets?: boolean;
 }
@@ -150,8 +152,9 @@ export function createEngine(options: EngineOptions): Engine {
 
   const preset = (rt: Runtime) => rt.record.settings.preset as Preset;
   const expiresAtOf = (rt: Runtime) => parseIso(rt.record.token?.expiresAt);
+  let defaultNotifyBeforeSeconds = options.defaultNotifyBeforeSeconds ?? DEFAULTS.notifyBeforeSeconds;
   const notifyBeforeMs = (rt: Runtime) =>
-    Number(rt.record.settings.notifyBeforeSeconds ?? DEFAULTS.notifyBeforeSeconds) * 1000;
+    Number(rt.record.settings.notifyBeforeSeconds ?? defaultNotifyBeforeSeconds) * 1000;
   const needsUser = (rt: Runtime) =>
     rt.lockedSecrets.size > 0 || (rt.record.error !== null && rt.record.error.kind !== 'transient');
   const renewable = (rt: Runtime) => flowFor(preset(rt)).renewable && !needsUser(rt);
@@ -533,16 +536,19 @@ export function createEngine(options: EngineOptions): Engine {
   async function recordFor(
     definition: AccountDefinition,
     existing: Runtime | undefined,
+    mode: 'edit' | 'replace',
   ): Promise<{ record: AccountRecord; resetToken: boolean }> {
     const { settings, secrets } = splitSecrets(definition);
     const allowed = new Set<string>(secretFieldsOf(definition.preset));
     if (definition.preset === 'oauth2' && settings.clientAuth === 'none') allowed.delete('clientSecret');
     const base = existing?.record ?? emptyRecord();
     const kept: Record<string, Envelope> = {};
+    // An edit keeps stored secrets the form leaves out; an import replaces the account whole.
+    const keeps = (field: string) => allowed.has(field) && (mode === 'edit' || secrets[field] !== undefined);
     for (const [field, envelope] of Object.entries(base.secrets))
-      if (allowed.has(field) && secrets[field] === undefined) kept[field] = envelope;
+      if (keeps(field) && secrets[field] === undefined) kept[field] = envelope;
     // Changed means a stored secret was dropped or replaced; re-entering the same value is no change.
-    let secretsChanged = Object.keys(base.secrets).some((field) => !allowed.has(field));
+    let secretsChanged = Object.keys(base.secrets).some((field) => !keeps(field));
     for (const [field, value] of Object.entries(secrets)) {
       const old = base.secrets[field];
       if (old && existing && !existing.lockedSecrets.has(field)) {
@@ -667,7 +673,7 @@ export function createEngine(options: EngineOptions): Engine {
       });
       if (!outcome.ok) throw new ValidationError(outcome.issues);
       const definition = outcome.definition;
-      const { record, resetToken } = await recordFor(definition, existing);
+      const { record, resetToken } = await recordFor(definition, existing, 'edit');
       appendActivity(record, 'saved', existing ? 'settings changed' : 'account added');
       const removed = existing && existing.name !== definition.name ? [existing.name] : [];
       requireStore().write({ put: [[definition.name, record]], remove: removed });
@@ -695,7 +701,7 @@ export function createEngine(options: EngineOptions): Engine {
       for (const definition of checked.definitions) {
         const existingName = requireStore().findName(definition.name);
         const previous = existingName ? runtimes.get(existingName) : undefined;
-        const { record, resetToken } = await recordFor(definition, previous);
+        const { record, resetToken } = await recordFor(definition, previous, 'replace');
         appendActivity(record, 'imported', previous ? 'replaced by import' : 'added by import');
         prepared.push({
           name: definition.name,
@@ -922,6 +928,13 @@ export function createEngine(options: EngineOptions): Engine {
 
     get paused() {
       return paused;
+    },
+
+    configure(settings) {
+      if (settings.defaultNotifyBeforeSeconds !== undefined) {
+        defaultNotifyBeforeSeconds = Math.max(0, Math.floor(settings.defaultNotifyBeforeSeconds));
+        for (const rt of runtimes.values()) changed(rt);
+      }
     },
 
     on(listener) {

@@ -142,7 +142,11 @@ export interface Engine {
   validate(input: AccountInput, opts?: { originalName?: string }): ValidationIssue[];
   /** Adds or edits one account. Secret fields left out keep their stored value. Throws ValidationError. */
   saveAccount(input: AccountInput, opts?: { originalName?: string }): Promise<AccountView>;
-  /** CONTRACT §1 import: validated whole first, then every account added or replaced. Throws ValidationError. */
+  /**
+   * CONTRACT §1 import: validated whole first, then every account added or replaced. A replaced
+   * account is exactly what the file says: stored secrets the file leaves out are not kept.
+   * Throws ValidationError.
+   */
   importAccounts(file: unknown): Promise<AccountView[]>;
   /** CONTRACT §1 format; secrets only when asked. */
   exportAccounts(opts: { includeSecrets: boolean }): Promise<{ accounts: Record<string, unknown>[] }>;
@@ -150,7 +154,7 @@ export interface Engine {
   setCliAccess(name: string, enabled: boolean): Promise<AccountView>;
   /** A token valid for at least `minValidSeconds` (default 60), renewed first if needed. Throws NoSuchAccountError, CliAccessDeniedError, TokenError. */
   token(name: string, opts?: { minValidSeconds?: number; purpose?: TokenPurpose }): Promise<IssuedToken>;
-  /** Renews now whatever the expiry. Throws TokenError (code `not_renewable` for static). */
+  /** Renews now whatever the expiry; a static account returns its view unchanged. Throws TokenError. */
   refresh(name: string): Promise<AccountView>;
   /** Gets a token with these values without saving anything. `originalName` lends stored secrets. */
   testConnection(input: AccountInput, opts?: { originalName?: string }): Promise<TestResult>;
@@ -158,6 +162,8 @@ export interface Engine {
   /** Re-checks every deadline now (after resume, unlock, network regained, a clock jump). */
   reconcile(): void;
   setPaused(paused: boolean): void;
+  /** Settings that apply to every account that does not set its own value. */
+  configure(settings: { defaultNotifyBeforeSeconds?: number }): void;
   readonly paused: boolean;
   on(listener: (event: EngineEvent) => void): () => void;
 }
