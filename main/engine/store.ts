@@ -188,7 +188,10 @@ export class AccountStore {
       moveAside((error as Error).message);
       conf = make();
     }
-    return { store: new AccountStore(conf, options.persistSecrets ?? true), warnings };
+    const store = new AccountStore(conf, options.persistSecrets ?? true);
+    // conf keeps the deserializer for its life: drop the file's text and parse (MBs for 10k accounts).
+    [lastText, lastValue] = [null, null];
+    return { store, warnings };
   }
 
   names(): string[] {
