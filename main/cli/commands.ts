@@ -37,10 +37,11 @@ export function explainFailure(answer: ApiAnswer, name: string | null, io: Outpu
     return EXIT.noAccount;
   }
   if (status === 403 && body.error === 'cli_access_denied') {
-    io.err(
-      `tokentray: ${message}\n` +
-        'Turn on "CLI access" for it in the Tokentray account window, or import it with "cliAccess": true.\n',
-    );
+    // The agent's message usually says where to turn it on already; say it only if it does not.
+    const hint = message.includes('account window')
+      ? ''
+      : 'Turn on "CLI access" for it in the Tokentray account window, or import it with "cliAccess": true.\n';
+    io.err(`tokentray: ${message}\n${hint}`);
     return EXIT.cliDenied;
   }
   if (body.error === 'validation' && Array.isArray(body.issues)) {
