@@ -17,11 +17,13 @@ import {
   startOAuth2ServerPeer,
   type MpsMonitorPeerHandle,
   type OAuth2PeerHandle,
+  type OidcPeerHandle,
 } from '../peers/index.js';
 import {
   Cleanups,
   expectNoSecrets,
   idle,
+  mpsAccount,
   requestsThenIdle,
   startHarness,
   type Harness,
@@ -62,16 +64,25 @@ const ALL_DEFAULT_SECRETS = [
 async function mpsSetup(options: Parameters<typeof startHarness>[1] = {}) {
   const peer = cleanups.add(await startMpsMonitorPeer());
   const h = await watchedHarness(() => [...peer.issued.accessTokens, ...peer.issued.refreshTokens], options);
-  const account = {
-    name: 'mps',
-    preset: 'mps-monitor',
-    baseUrl: peer.baseUrl,
-    clientId: MPS.clientId,
-    clientSecret: MPS.clientSecret,
-    username: MPS.username,
-    password: MPS.password,
-  };
-  return { peer, h, account };
+  return { peer, h, account: mpsAccount(peer) };
+}
+
+/** An OAuth 2.0 peer, a watched harness, and an account 'rt' saved with a refresh token got out of band. */
+async function refreshTokenSetup(more: Record<string, unknown> = {}) {
+  const peer = cleanups.add(await startOAuth2ServerPeer());
+  const h = await watchedHarness(() => secretsOf(peer));
+  const seed = await passwordGrantOutOfBand(peer);
+  await h.engine.saveAccount({
+    name: 'rt',
+    preset: 'oauth2',
+    tokenUrl: peer.tokenUrl,
+    grantType: 'refresh_token',
+    ...more,
+    clientId: OAUTH2_DEFAULTS.clientId,
+    clientSecret: OAUTH2_DEFAULTS.clientSecret,
+    refreshToken: seed,
+  });
+  return { peer, h, seed };
 }
 
 /** Saves an account whose first renewal should fail, and waits for that failure. */
@@ -305,19 +316,7 @@ describe('invalid_grant and refresh-token rotation', () => {
   });
 
   it('needs the user when an oauth2 refresh_token grant is refused and no password is stored', async () => {
-    const peer = cleanups.add(await startOAuth2ServerPeer());
-    const h = await watchedHarness(() => secretsOf(peer));
-    const seed = await passwordGrantOutOfBand(peer);
-    await h.engine.saveAccount({
-      name: 'rt',
-      preset: 'oauth2',
-      tokenUrl: peer.tokenUrl,
-      grantType: 'refresh_token',
-      clientAuth: 'client_secret_post',
-      clientId: OAUTH2_DEFAULTS.clientId,
-      clientSecret: OAUTH2_DEFAULTS.clientSecret,
-      refreshToken: seed,
-    });
+    const { peer, h } = await refreshTokenSetup({ clientAuth: 'client_secret_post' });
     await h.engine.token('rt');
     peer.revokeAllRefreshTokens();
     const failure = await h.engine.refresh('rt').catch((e: unknown) => e);
@@ -332,18 +331,7 @@ describe('invalid_grant and refresh-token rotation', () => {
   });
 
   it('persists the rotated refresh token and uses it for the next refresh, also after a restart', async () => {
-    const peer = cleanups.add(await startOAuth2ServerPeer());
-    const h = await watchedHarness(() => secretsOf(peer));
-    const seed = await passwordGrantOutOfBand(peer);
-    await h.engine.saveAccount({
-      name: 'rt',
-      preset: 'oauth2',
-      tokenUrl: peer.tokenUrl,
-      grantType: 'refresh_token',
-      clientId: OAUTH2_DEFAULTS.clientId,
-      clientSecret: OAUTH2_DEFAULTS.clientSecret,
-      refreshToken: seed,
-    });
+    const { peer, h, seed } = await refreshTokenSetup();
     await h.engine.token('rt');
     expect(peer.requests.at(-1)?.form?.refresh_token).toBe(seed);
     const rotated = peer.issued.refreshTokens.at(-1);
@@ -410,12 +398,9 @@ describe('invalid_grant and refresh-token rotation', () => {
 });
 
 describe('discovery', () => {
-  it('refuses a discovery document whose issuer differs (RFC 8414 mix-up) as a settings problem', async () => {
-    const peer = cleanups.add(
-      await startBackupNetPeer({ discoveryIssuerOverride: 'https://login.backup.net' }),
-    );
-    const h = await watchedHarness(() => []);
-    const view = await saveAndFail(
+  /** Saves a backup.net account against the peer and waits for its discovery to fail. */
+  const saveAndFailDiscovery = (h: Harness, peer: OidcPeerHandle) =>
+    saveAndFail(
       h,
       { requests: peer.discoveryRequests },
       {
@@ -426,6 +411,13 @@ describe('discovery', () => {
         clientSecret: OIDC_DEFAULT_CLIENT.client_secret,
       },
     );
+
+  it('refuses a discovery document whose issuer differs (RFC 8414 mix-up) as a settings problem', async () => {
+    const peer = cleanups.add(
+      await startBackupNetPeer({ discoveryIssuerOverride: 'https://login.backup.net' }),
+    );
+    const h = await watchedHarness(() => []);
+    const view = await saveAndFailDiscovery(h, peer);
     expect(view).toMatchObject({ errorCode: 'discovery', needsUser: true });
     expect(peer.requests).toHaveLength(0);
   });
@@ -442,17 +434,7 @@ describe('discovery', () => {
       return fetch(input, init);
     };
     const h = await watchedHarness(() => [], { fetch: recordingFetch });
-    const view = await saveAndFail(
-      h,
-      { requests: peer.discoveryRequests },
-      {
-        name: 'bnet',
-        preset: 'backup-net',
-        issuer: peer.issuer,
-        clientId: 'fake-backupnet-client',
-        clientSecret: OIDC_DEFAULT_CLIENT.client_secret,
-      },
-    );
+    const view = await saveAndFailDiscovery(h, peer);
     expect(view?.errorCode).toBe('insecure_url');
     expect(view?.error).toContain('http://token.example.com/connect/token');
     expect(urls.every((url) => url.startsWith(peer.url))).toBe(true);

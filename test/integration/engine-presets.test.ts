@@ -26,18 +26,27 @@ async function engineFixture(): Promise<EngineFixture> {
   return fixture;
 }
 
+/** Waits for a peer (closed after the test) and starts an engine to talk to it. */
+async function withPeer<P extends { close(): Promise<void> }>(starting: Promise<P>) {
+  const peer = await starting;
+  cleanups.push(() => peer.close());
+  const { engine } = await engineFixture();
+  return { peer, engine };
+}
+
+/** The MSP360 account both MSP360 tests save. */
+const msp360Account = (peer: { url: string }) => ({
+  name: 'msp',
+  preset: 'msp360',
+  baseUrl: peer.url,
+  username: MSP360_DEFAULTS.username,
+  password: MSP360_DEFAULTS.password,
+});
+
 describe('every preset gets a token from its peer', () => {
   it('logs in to MSP360 with the JSON login and takes expires_in', async () => {
-    const peer = await startMsp360Peer();
-    cleanups.push(() => peer.close());
-    const { engine } = await engineFixture();
-    await engine.saveAccount({
-      name: 'msp',
-      preset: 'msp360',
-      baseUrl: peer.url,
-      username: MSP360_DEFAULTS.username,
-      password: MSP360_DEFAULTS.password,
-    });
+    const { peer, engine } = await withPeer(startMsp360Peer());
+    await engine.saveAccount(msp360Account(peer));
     const token = await engine.token('msp');
     expect(token.accessToken).toBe(peer.issued.at(-1));
     expect(peer.requests.at(-1)?.json).toEqual({
@@ -50,16 +59,8 @@ describe('every preset gets a token from its peer', () => {
   });
 
   it('counts an MSP360 answer without expiry as 14 days from issue', async () => {
-    const peer = await startMsp360Peer({ omitExpiry: true });
-    cleanups.push(() => peer.close());
-    const { engine } = await engineFixture();
-    await engine.saveAccount({
-      name: 'msp',
-      preset: 'msp360',
-      baseUrl: peer.url,
-      username: MSP360_DEFAULTS.username,
-      password: MSP360_DEFAULTS.password,
-    });
+    const { peer, engine } = await withPeer(startMsp360Peer({ omitExpiry: true }));
+    await engine.saveAccount(msp360Account(peer));
     const token = await engine.token('msp');
     const lifetime = (Date.parse(token.expiresAt ?? '') - Date.now()) / 1000;
     expect(Math.abs(lifetime - 14 * 24 * 3600)).toBeLessThan(30);
@@ -67,9 +68,7 @@ describe('every preset gets a token from its peer', () => {
   });
 
   it('gets a backup.net token through OIDC discovery with client_secret_post by default', async () => {
-    const peer = await startBackupNetPeer();
-    cleanups.push(() => peer.close());
-    const { engine } = await engineFixture();
+    const { peer, engine } = await withPeer(startBackupNetPeer());
     await engine.saveAccount({
       name: 'bnet',
       preset: 'backup-net',
@@ -86,9 +85,7 @@ describe('every preset gets a token from its peer', () => {
   });
 
   it('gets an MPS Monitor token with the password grant, then renews with the rotated refresh token', async () => {
-    const peer = await startMpsMonitorPeer();
-    cleanups.push(() => peer.close());
-    const { engine } = await engineFixture();
+    const { peer, engine } = await withPeer(startMpsMonitorPeer());
     const d = MPS_MONITOR_DEFAULTS;
     await engine.saveAccount({
       name: 'mps',
@@ -122,9 +119,7 @@ describe('every preset gets a token from its peer', () => {
   });
 
   it('gets an Acronis token with raw Basic auth, expires_on and an ignored id_token', async () => {
-    const peer = await startAcronisPeer();
-    cleanups.push(() => peer.close());
-    const { engine } = await engineFixture();
+    const { peer, engine } = await withPeer(startAcronisPeer());
     await engine.saveAccount({
       name: 'acr',
       preset: 'acronis',
@@ -143,9 +138,7 @@ describe('every preset gets a token from its peer', () => {
   });
 
   it('uses tokenPath /api/2/idp/token for Acronis Cyber Protect API clients', async () => {
-    const peer = await startAcronisPeer();
-    cleanups.push(() => peer.close());
-    const { engine } = await engineFixture();
+    const { peer, engine } = await withPeer(startAcronisPeer());
     await engine.saveAccount({
       name: 'acr',
       preset: 'acronis',
@@ -159,9 +152,7 @@ describe('every preset gets a token from its peer', () => {
   });
 
   it('gets a generic OAuth 2.0 client_credentials token from oidc-provider with form-encoded Basic', async () => {
-    const peer = await startOidcPeer();
-    cleanups.push(() => peer.close());
-    const { engine } = await engineFixture();
+    const { peer, engine } = await withPeer(startOidcPeer());
     await engine.saveAccount({
       name: 'gen',
       preset: 'oauth2',
@@ -180,9 +171,7 @@ describe('every preset gets a token from its peer', () => {
   });
 
   it('gets a generic OAuth 2.0 password-grant token with a tokenUrl and client_secret_post', async () => {
-    const peer = await startOAuth2ServerPeer();
-    cleanups.push(() => peer.close());
-    const { engine } = await engineFixture();
+    const { peer, engine } = await withPeer(startOAuth2ServerPeer());
     const d = OAUTH2_DEFAULTS;
     await engine.saveAccount({
       name: 'pw',

@@ -5,26 +5,22 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FetchLike } from '../../main/engine/types.js';
-import { MPS_MONITOR_DEFAULTS, startMpsMonitorPeer, type MpsMonitorPeerHandle } from '../peers/index.js';
+import { startMpsMonitorPeer, type MpsMonitorPeerHandle } from '../peers/index.js';
 import { ManualClock } from '../helpers/engine.js';
-import { Cleanups, idle, requestsThenIdle, startHarness, type Harness } from '../fixtures/engine-harness.js';
+import {
+  Cleanups,
+  idle,
+  mpsAccount,
+  requestsThenIdle,
+  startHarness,
+  type Harness,
+} from '../fixtures/engine-harness.js';
 
 const cleanups = new Cleanups();
 afterEach(() => cleanups.run());
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-const MPS = MPS_MONITOR_DEFAULTS;
-
-const mpsAccount = (peer: MpsMonitorPeerHandle, name: string) => ({
-  name,
-  preset: 'mps-monitor',
-  baseUrl: peer.baseUrl,
-  clientId: MPS.clientId,
-  clientSecret: MPS.clientSecret,
-  username: MPS.username,
-  password: MPS.password,
-});
 
 /** A ManualClock that records how far ahead every timer is set. */
 function recordingClock(): ManualClock & { distances: number[] } {
@@ -57,7 +53,7 @@ async function setup(
   });
   h.engine.setPaused(true);
   const names = Array.from({ length: count }, (_, i) => `acct-${String(i).padStart(3, '0')}`);
-  if (count > 0) await h.engine.importAccounts({ accounts: names.map((name) => mpsAccount(peer, name)) });
+  if (count > 0) await h.engine.importAccounts({ accounts: names.map((name) => mpsAccount(peer, { name })) });
   return { peer, h, names };
 }
 

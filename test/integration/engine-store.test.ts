@@ -21,10 +21,9 @@ import {
   startMpsMonitorPeer,
   startMsp360Peer,
   startOAuth2ServerPeer,
-  type MpsMonitorPeerHandle,
 } from '../peers/index.js';
 import { ManualClock, testCipher } from '../helpers/engine.js';
-import { Cleanups, filesUnder, idle, startHarness } from '../fixtures/engine-harness.js';
+import { Cleanups, filesUnder, idle, mpsAccount, startHarness } from '../fixtures/engine-harness.js';
 
 const cleanups = new Cleanups();
 afterEach(() => cleanups.run());
@@ -47,16 +46,6 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   }
   return out;
 }
-
-const mpsAccount = (peer: MpsMonitorPeerHandle, name = 'mps') => ({
-  name,
-  preset: 'mps-monitor',
-  baseUrl: peer.baseUrl,
-  clientId: MPS.clientId,
-  clientSecret: MPS.clientSecret,
-  username: MPS.username,
-  password: MPS.password,
-});
 
 describe('the store file', () => {
   it('is written with mode 0600 in a 0700 directory the engine creates', async () => {

@@ -12,16 +12,12 @@ import {
   ValidationError,
 } from '../../main/engine/index.js';
 import type { FetchLike } from '../../main/engine/types.js';
-import {
-  MPS_MONITOR_DEFAULTS,
-  makeJwt,
-  startMpsMonitorPeer,
-  type MpsMonitorPeerHandle,
-} from '../peers/index.js';
+import { MPS_MONITOR_DEFAULTS, makeJwt, startMpsMonitorPeer } from '../peers/index.js';
 import {
   Cleanups,
   expectNoSecrets,
   idle,
+  mpsAccount,
   requestsThenIdle,
   startHarness,
 } from '../fixtures/engine-harness.js';
@@ -31,17 +27,6 @@ afterEach(() => cleanups.run());
 
 const MIN = 60_000;
 const MPS = MPS_MONITOR_DEFAULTS;
-
-const mpsAccount = (peer: MpsMonitorPeerHandle, more: Record<string, unknown> = {}) => ({
-  name: 'mps',
-  preset: 'mps-monitor',
-  baseUrl: peer.baseUrl,
-  clientId: MPS.clientId,
-  clientSecret: MPS.clientSecret,
-  username: MPS.username,
-  password: MPS.password,
-  ...more,
-});
 
 async function mpsSetup(more: Record<string, unknown> = {}, expiresIn = 1800) {
   const peer = cleanups.add(await startMpsMonitorPeer({ expiresIn }));

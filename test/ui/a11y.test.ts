@@ -1,22 +1,13 @@
 /** Keyboard and screen-reader use: axe finds nothing serious or critical, and every screen works from the keyboard. */
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { formValuesFor, seedShowcase, startPeers, until, type Peers } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { formValuesFor, seedShowcase, until } from './fixtures.js';
 import { openWindow, type WindowUnderTest } from './harness.js';
-import { uiSuite } from './suite.js';
+import { filePeers, uiSuite } from './suite.js';
 
 const suite = uiSuite();
-let peers: Peers;
-let win: WindowUnderTest | undefined;
-beforeAll(async () => {
-  peers = await startPeers();
-});
-afterAll(async () => peers?.close());
-afterEach(async () => {
-  await win?.close();
-  win = undefined;
-});
+const peers = filePeers();
 
 /** axe's serious and critical findings, as readable lines (empty when clean). */
 async function seriousViolations(page: Page): Promise<string[]> {
@@ -44,7 +35,7 @@ async function showcase(
 
 describe.each(['light', 'dark'] as const)('axe in %s', (scheme) => {
   it('finds no serious or critical violation in the list, details, error, form, test result and dialogs', async () => {
-    win = await showcase(scheme, 'weak');
+    const win = await showcase(scheme, 'weak');
     const { ui, page } = win;
     const found: Record<string, string[]> = {};
     found.overview = await seriousViolations(page);
@@ -92,7 +83,7 @@ describe.each(['light', 'dark'] as const)('axe in %s', (scheme) => {
 
 describe('keyboard', () => {
   it('adds an account without the mouse: Tab to the picker, arrows choose, Enter saves', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui, page } = win;
     await page.getByRole('button', { name: 'Add account', exact: true }).focus();
     await page.keyboard.press('Enter');
@@ -126,7 +117,7 @@ describe('keyboard', () => {
   });
 
   it('Escape leaves the form and closes dialogs, returning focus to what opened them', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui, page } = win;
     await ui.startAdd();
     await ui.choosePreset('MSP360');
@@ -146,7 +137,7 @@ describe('keyboard', () => {
   });
 
   it('moves from the filter into the list with the down arrow, and Enter opens the account', async () => {
-    win = await openWindow(suite, {
+    const win = await openWindow(suite, {
       seed: async (engine) => {
         for (const name of ['alpha', 'bravo', 'charlie'])
           await engine.saveAccount({ name, preset: 'static', token: `opaque-${name}` });
@@ -168,7 +159,7 @@ describe('keyboard', () => {
   });
 
   it('shows a visible focus ring on buttons, inputs and the list', async () => {
-    win = await openWindow(suite, {
+    const win = await openWindow(suite, {
       seed: (engine) =>
         engine.saveAccount({ name: 'alpha', preset: 'static', token: 'opaque' }).then(() => {}),
     });

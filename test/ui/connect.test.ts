@@ -1,27 +1,18 @@
 /** Getting real tokens from the real peers through the window: add, test connection, renew, failures with the server's words. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACRONIS_DEFAULTS, MPS_MONITOR_DEFAULTS } from '../peers/index.js';
-import { formValuesFor, startPeers, type Peers } from './fixtures.js';
-import { openWindow, type WindowUnderTest } from './harness.js';
-import { uiSuite } from './suite.js';
+import { formValuesFor, startPeers } from './fixtures.js';
+import { openWindow } from './harness.js';
+import { filePeers, uiSuite } from './suite.js';
 
 const suite = uiSuite();
-let peers: Peers;
-let win: WindowUnderTest | undefined;
-beforeAll(async () => {
-  peers = await startPeers();
-});
-afterAll(async () => peers?.close());
-afterEach(async () => {
-  await win?.close();
-  win = undefined;
-});
+const peers = filePeers();
 
 const PRESETS = ['MSP360', 'backup.net', 'MPS Monitor', 'Acronis', 'OAuth 2.0', 'Pasted token'] as const;
 
 describe('adding accounts', () => {
   it('adds an MPS Monitor account through the form, obtains a token from the peer, and renews it with the rotated refresh token', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui, engine } = win;
     const peer = peers.mpsMonitor;
     const requestsBefore = peer.requests.length;
@@ -51,7 +42,7 @@ describe('adding accounts', () => {
   it.each(PRESETS)(
     'adds a new %s account, tests its connection, saves it and reveals the token it got',
     async (title) => {
-      win = await openWindow(suite);
+      const win = await openWindow(suite);
       const { ui, engine } = win;
       const name = `new-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
       await ui.startAdd();
@@ -75,7 +66,7 @@ describe('adding accounts', () => {
 
 describe('test connection', () => {
   it('shows token type, expiry, lifetime, scopes, refresh token and a JWT decoded, not verified', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui } = win;
     await ui.startAdd();
     await ui.choosePreset('Acronis');
@@ -93,7 +84,7 @@ describe('test connection', () => {
   });
 
   it('says when the token came with a refresh token and which scopes it has', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui } = win;
     await ui.startAdd();
     await ui.choosePreset('MPS Monitor');
@@ -105,7 +96,7 @@ describe('test connection', () => {
   });
 
   it('shows the server’s own text when the Acronis client secret is wrong', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui } = win;
     await ui.startAdd();
     await ui.choosePreset('Acronis');
@@ -121,7 +112,7 @@ describe('test connection', () => {
   });
 
   it('shows the server’s own text when the MPS Monitor password is wrong', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui } = win;
     await ui.startAdd();
     await ui.choosePreset('MPS Monitor');
@@ -133,7 +124,7 @@ describe('test connection', () => {
   });
 
   it('says plainly when nothing answers at the URL', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui } = win;
     const closed = await startPeers();
     const url = closed.acronis.url;
@@ -148,7 +139,7 @@ describe('test connection', () => {
 
 describe('a failed save', () => {
   it('shows the account as needing the user, with the server’s text, and recovers after the password is replaced', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui } = win;
     await ui.startAdd();
     await ui.choosePreset('MPS Monitor');

@@ -7,29 +7,11 @@ import { buildInput, initialValues, issueText, switchPreset } from '../../render
 import { formFields, PRESET_SPECS, presetSpec } from '../../renderer/src/presets.js';
 import { rowStatus, stateLabel } from '../../renderer/src/status.js';
 import { filterAccounts, sortByUrgency } from '../../renderer/src/urgency.js';
+import { accountView } from '../fixtures/account-view.js';
 
+/** A valid static account named 'x' unless the test says otherwise. */
 function view(patch: Partial<AccountView>): AccountView {
-  return {
-    name: 'x',
-    preset: 'static',
-    label: null,
-    state: 'valid',
-    expiresAt: null,
-    lastRefreshAt: null,
-    nextRefreshAt: null,
-    error: null,
-    errorCode: null,
-    needsUser: false,
-    renewable: true,
-    cliAccess: false,
-    notifyBeforeSeconds: 600,
-    settings: {},
-    storedSecrets: [],
-    lockedSecrets: [],
-    tokenType: null,
-    scope: null,
-    ...patch,
-  };
+  return accountView({ name: 'x', preset: 'static', ...patch });
 }
 
 describe('preset metadata', () => {

@@ -1,17 +1,12 @@
 /** The add form: each preset shows exactly its fields with defaults, and every engine message sits under its field. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ValidationIssue } from '../../preload/contract.js';
 import type { AccountWindow } from './account-window.js';
 import type { Bridge } from './bridge.js';
-import { openWindow, type WindowUnderTest } from './harness.js';
+import { openWindow } from './harness.js';
 import { uiSuite } from './suite.js';
 
 const suite = uiSuite();
-let win: WindowUnderTest | undefined;
-afterEach(async () => {
-  await win?.close();
-  win = undefined;
-});
 
 const ADVANCED = ['tokenUrl', 'refreshBeforeSeconds', 'notifyBeforeSeconds'];
 
@@ -113,7 +108,7 @@ describe('the add form', () => {
   it.each(Object.keys(EXPECTED))(
     'shows exactly the %s fields, its defaults, help line and vendor document',
     async (title) => {
-      win = await openWindow(suite);
+      const win = await openWindow(suite);
       const { ui, page } = win;
       const expected = EXPECTED[title]!;
       await ui.startAdd();
@@ -131,7 +126,7 @@ describe('the add form', () => {
   );
 
   it('shows the OAuth 2.0 password, refresh token and client secret fields only when the grant and authentication need them', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui } = win;
     await ui.startAdd();
     await ui.choosePreset('OAuth 2.0');
@@ -160,7 +155,7 @@ describe('the add form', () => {
   });
 
   it('keeps what was typed when switching presets, but not the old preset’s defaults', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui } = win;
     await ui.startAdd();
     await ui.choosePreset('MSP360');
@@ -175,7 +170,7 @@ describe('the add form', () => {
 
 describe('validation messages', () => {
   it('shows a message under the name field while typing, before any save', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui, bridge } = win;
     await ui.startAdd();
     await ui.choosePreset('Acronis');
@@ -214,7 +209,7 @@ describe('validation messages', () => {
     ],
     ['MPS Monitor', { name: 'mps', clientId: 'c', clientSecret: 's', username: 'u', password: 'p' }],
   ] as const)('shows every message for %s %j under its field on save', async (title, values) => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui, bridge, engine } = win;
     await ui.startAdd();
     await ui.choosePreset(title);
@@ -227,7 +222,7 @@ describe('validation messages', () => {
   });
 
   it('shows advanced and key/value messages under their fields, opening the Advanced section', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui, bridge, page } = win;
     await ui.startAdd();
     await ui.choosePreset('OAuth 2.0');
@@ -259,7 +254,7 @@ describe('validation messages', () => {
   });
 
   it('says under the name when another account already uses it (ignoring case)', async () => {
-    win = await openWindow(suite, {
+    const win = await openWindow(suite, {
       seed: async (engine) => {
         await engine.saveAccount({ name: 'Acme', preset: 'static', token: 'opaque-token-1' });
       },
@@ -278,7 +273,7 @@ describe('validation messages', () => {
   });
 
   it('asks for an account type before anything else', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui, page } = win;
     await ui.startAdd();
     await ui.save();

@@ -63,20 +63,25 @@ export interface WindowOptions {
   open?: boolean;
 }
 
-/** Starts an engine and attaches it to the suite's page; `close()` undoes it all (engine, temp dir). */
+/**
+ * Starts an engine and attaches it to the suite's page; `close()` undoes it all (engine, temp dir).
+ * The suite closes the window after the test; closing it earlier is fine, the second close does nothing.
+ */
 export async function openWindow(suite: UiSuite, opts: WindowOptions = {}): Promise<WindowUnderTest> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tokentray-ui-'));
   const exportDir = path.join(dataDir, 'exports');
   const engine = createEngine({ dataDir, cipher: suite.cipher(), requestTimeoutMs: 5_000 });
   const attachedTo: { bridge?: Bridge } = {};
   const page = suite.host().page;
-  const close = async () => {
+  const closeOnce = async () => {
     attachedTo.bridge?.dispose();
     // Leave the page blank so nothing from this test can reach the next test's engine.
     await page.goto('about:blank').catch(() => {});
     await engine.stop().catch(() => {});
     await rm(dataDir, { recursive: true, force: true });
   };
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= closeOnce());
   try {
     await mkdir(exportDir);
     if (opts.prepare) await opts.prepare(dataDir);
@@ -128,6 +133,7 @@ export async function openWindow(suite: UiSuite, opts: WindowOptions = {}): Prom
     }
   }
 
+  suite.closeAfterTest({ close });
   return {
     page,
     ui,

@@ -1,22 +1,13 @@
 /** Import from and export to the CONTRACT's JSON file through the window. */
 import { readFile } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MPS_MONITOR_DEFAULTS } from '../peers/index.js';
-import { formValuesFor, pastedJwt, startPeers, type Peers } from './fixtures.js';
+import { formValuesFor, pastedJwt } from './fixtures.js';
 import { openWindow, type WindowUnderTest } from './harness.js';
-import { uiSuite } from './suite.js';
+import { filePeers, uiSuite } from './suite.js';
 
 const suite = uiSuite();
-let peers: Peers;
-let win: WindowUnderTest | undefined;
-beforeAll(async () => {
-  peers = await startPeers();
-});
-afterAll(async () => peers?.close());
-afterEach(async () => {
-  await win?.close();
-  win = undefined;
-});
+const peers = filePeers();
 
 function mpsAccount(name: string): Record<string, unknown> {
   return { ...formValuesFor(peers, name)['MPS Monitor'], preset: 'mps-monitor' };
@@ -24,7 +15,7 @@ function mpsAccount(name: string): Record<string, unknown> {
 
 describe('import', () => {
   it('lists every problem of a bad file, one line each naming account and field, and imports nothing', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui, engine, bridge } = win;
     const file = {
       accounts: [
@@ -61,13 +52,13 @@ describe('import', () => {
   });
 
   it('says what is wrong with a file that is not JSON', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const dialog = await win.ui.importText('{ "accounts": [ oops ] }');
     expect(await dialog.locator('.issue-lines').textContent()).toContain('not valid JSON');
   });
 
   it('imports a valid file: the accounts appear in the list and get their tokens', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui, page } = win;
     const file = {
       accounts: [
@@ -100,7 +91,7 @@ describe('export', () => {
   }
 
   it('leaves every secret out unless the box is ticked', async () => {
-    win = await seeded();
+    const win = await seeded();
     const { ui, exports } = win;
     const dialog = await ui.exportAccounts(false);
     expect(await dialog.getByTestId('export-result').textContent()).toContain(exports[0]!);
@@ -121,7 +112,7 @@ describe('export', () => {
   });
 
   it('includes the secrets when the box that says what that means is ticked', async () => {
-    win = await seeded();
+    const win = await seeded();
     const { ui, exports, page } = win;
     await page.getByRole('button', { name: 'Export', exact: true }).click();
     const dialog = ui.dialog('Export accounts');

@@ -1,19 +1,14 @@
 /** 1,000 accounts: the list renders only what is in view, stays sorted by urgency, and filters by name. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seedMany } from './fixtures.js';
-import { openWindow, type WindowUnderTest } from './harness.js';
+import { openWindow } from './harness.js';
 import { uiSuite } from './suite.js';
 
 const suite = uiSuite();
-let win: WindowUnderTest | undefined;
-afterEach(async () => {
-  await win?.close();
-  win = undefined;
-});
 
 describe('1,000 accounts', () => {
   it('lists them most urgent first, rendering only the rows in view, and filters by name', async () => {
-    win = await openWindow(suite, { seed: (engine) => seedMany(engine, 1000), open: false });
+    const win = await openWindow(suite, { seed: (engine) => seedMany(engine, 1000), open: false });
     const { ui, page } = win;
     const started = Date.now();
     await ui.open(suite.url());
@@ -46,7 +41,7 @@ describe('1,000 accounts', () => {
   });
 
   it('moves through the list with the keyboard, rendering the rows it reaches', async () => {
-    win = await openWindow(suite, { seed: (engine) => seedMany(engine, 1000) });
+    const win = await openWindow(suite, { seed: (engine) => seedMany(engine, 1000) });
     const { ui, page } = win;
     await ui.list.focus();
     await page.keyboard.press('ArrowDown');
@@ -63,7 +58,7 @@ describe('1,000 accounts', () => {
   });
 
   it('applies a push of 1,000 changed accounts without a reload', async () => {
-    win = await openWindow(suite, { seed: (engine) => seedMany(engine, 1000) });
+    const win = await openWindow(suite, { seed: (engine) => seedMany(engine, 1000) });
     const { ui, engine } = win;
     await engine.removeAccount('tenant-0000');
     await engine.saveAccount({ name: 'aaa-new', preset: 'static', token: 'opaque-token' });

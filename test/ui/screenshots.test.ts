@@ -1,21 +1,19 @@
 /** Screenshots of the main screens in light and dark, written to docs/screenshots/ (linked from the README). */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './browser.js';
-import { formValuesFor, seedShowcase, startPeers, until, type Peers } from './fixtures.js';
+import { formValuesFor, seedShowcase, until } from './fixtures.js';
 import { openWindow } from './harness.js';
-import { uiSuite } from './suite.js';
+import { filePeers, uiSuite } from './suite.js';
 
 const suite = uiSuite();
 const OUT = path.join(REPO_ROOT, 'docs/screenshots');
-let peers: Peers;
+const peers = filePeers();
 
 beforeAll(async () => {
-  peers = await startPeers();
   await mkdir(OUT, { recursive: true });
 });
-afterAll(async () => peers?.close());
 
 describe.each(['light', 'dark'] as const)('screenshots (%s)', (scheme) => {
   it(`writes the list, add form, token details and error screens in ${scheme}`, async () => {

@@ -2,24 +2,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createEngine, openPassphraseCipher } from '../../main/engine/index.js';
 import { MPS_MONITOR_DEFAULTS } from '../peers/index.js';
-import { formValuesFor, startPeers, type Peers } from './fixtures.js';
+import { formValuesFor } from './fixtures.js';
 import { openWindow, type WindowUnderTest } from './harness.js';
-import { uiSuite } from './suite.js';
+import { filePeers, uiSuite } from './suite.js';
 
 const suite = uiSuite();
-let peers: Peers;
-let win: WindowUnderTest | undefined;
-beforeAll(async () => {
-  peers = await startPeers();
-});
-afterAll(async () => peers?.close());
-afterEach(async () => {
-  await win?.close();
-  win = undefined;
-});
+const peers = filePeers();
 
 /** Everything secret the MPS Monitor peer and the user know about. */
 function mpsSecrets(): string[] {
@@ -50,7 +41,7 @@ async function addMpsAccount(w: WindowUnderTest, name: string): Promise<void> {
 
 describe('secrets', () => {
   it('never sends a stored secret or token back to the page: the edit form shows "Stored · Replace"', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui, page } = win;
     await addMpsAccount(win, 'acme-eu');
     await ui.renew();
@@ -78,7 +69,7 @@ describe('secrets', () => {
   });
 
   it('sends a secret again only when it is replaced, and keeps the stored one otherwise', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui, bridge, engine } = win;
     await addMpsAccount(win, 'acme-eu');
 
@@ -108,7 +99,7 @@ describe('secrets', () => {
   });
 
   it('shows the token only after Reveal, and copies each format through main’s clipboard', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui, page, clipboard, engine } = win;
     await addMpsAccount(win, 'acme-eu');
     const token = peers.mpsMonitor.issued.accessTokens.at(-1)!;
@@ -136,7 +127,7 @@ describe('secrets', () => {
   });
 
   it('says a secret that cannot be decrypted here needs to be entered again', async () => {
-    win = await openWindow(suite, {
+    const win = await openWindow(suite, {
       // Another machine (another key) wrote this store: its secrets are locked here.
       async prepare(dataDir) {
         const otherKeyDir = await mkdtemp(path.join(os.tmpdir(), 'tokentray-ui-other-'));

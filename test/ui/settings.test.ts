@@ -1,21 +1,18 @@
 /** Settings, the weak-storage banner, CLI access, and live updates pushed by the app. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pastedJwt } from './fixtures.js';
-import { openWindow, type WindowUnderTest } from './harness.js';
+import { openWindow } from './harness.js';
 import { uiSuite } from './suite.js';
 
 const suite = uiSuite();
-let win: WindowUnderTest | undefined;
-afterEach(async () => {
-  await win?.close();
-  win = undefined;
-});
 
 const pasted = (name: string, seconds = 3600) => ({ name, preset: 'static', token: pastedJwt(seconds) });
 
 describe('settings', () => {
   it('saves the clipboard delay, the default warning lead and start at login; copies then clear after the new delay', async () => {
-    win = await openWindow(suite, { seed: (engine) => engine.saveAccount(pasted('alpha')).then(() => {}) });
+    const win = await openWindow(suite, {
+      seed: (engine) => engine.saveAccount(pasted('alpha')).then(() => {}),
+    });
     const { ui, page, settings, clipboard } = win;
     const dialog = await ui.openSettings();
     expect(await dialog.getByLabel('Clear copied tokens from the clipboard after').inputValue()).toBe('30');
@@ -39,7 +36,7 @@ describe('settings', () => {
   });
 
   it('refuses a delay that is not a whole number, and Cancel changes nothing', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui, settings } = win;
     const dialog = await ui.openSettings();
     await dialog.getByLabel('Clear copied tokens from the clipboard after').fill('soon');
@@ -53,7 +50,7 @@ describe('settings', () => {
 
 describe('weak secret storage', () => {
   it('warns with a banner, and storing secrets anyway needs an explicit click that sets persistWeakSecrets', async () => {
-    win = await openWindow(suite, { storageProtection: 'weak' });
+    const win = await openWindow(suite, { storageProtection: 'weak' });
     const { ui, settings } = win;
     await ui.weakStorageBanner.waitFor();
     expect(await ui.weakStorageBanner.textContent()).toContain('basic_text');
@@ -67,7 +64,7 @@ describe('weak secret storage', () => {
   });
 
   it('shows no banner when secrets are encrypted', async () => {
-    win = await openWindow(suite, { storageProtection: 'os' });
+    const win = await openWindow(suite, { storageProtection: 'os' });
     const dialog = await win.ui.openSettings();
     expect(await dialog.getByTestId('storage-protection').textContent()).toContain('operating system');
     expect(await win.ui.weakStorageBanner.count()).toBe(0);
@@ -76,7 +73,9 @@ describe('weak secret storage', () => {
 
 describe('CLI access', () => {
   it('shows the exact command and turns access on and off in the engine', async () => {
-    win = await openWindow(suite, { seed: (engine) => engine.saveAccount(pasted('acme-eu')).then(() => {}) });
+    const win = await openWindow(suite, {
+      seed: (engine) => engine.saveAccount(pasted('acme-eu')).then(() => {}),
+    });
     const { ui, engine } = win;
     await ui.select('acme-eu');
     expect(await ui.cliCommand.textContent()).toBe('tokentray token acme-eu');
@@ -91,7 +90,7 @@ describe('CLI access', () => {
 
 describe('live updates', () => {
   it('shows accounts added, changed and removed by someone else (CLI, tray) without a reload', async () => {
-    win = await openWindow(suite);
+    const win = await openWindow(suite);
     const { ui, engine } = win;
     await expect.poll(() => ui.count.textContent()).toBe('0 accounts');
     await engine.importAccounts({ accounts: [pasted('from-cli'), pasted('soon', 120)] });
@@ -104,7 +103,7 @@ describe('live updates', () => {
   });
 
   it('opens the account the tray asks to focus', async () => {
-    win = await openWindow(suite, {
+    const win = await openWindow(suite, {
       seed: async (engine) => {
         for (const name of ['alpha', 'bravo']) await engine.saveAccount(pasted(name));
       },
@@ -118,7 +117,9 @@ describe('live updates', () => {
   });
 
   it('removes an account after confirmation, with Cancel as the default button', async () => {
-    win = await openWindow(suite, { seed: (engine) => engine.saveAccount(pasted('doomed')).then(() => {}) });
+    const win = await openWindow(suite, {
+      seed: (engine) => engine.saveAccount(pasted('doomed')).then(() => {}),
+    });
     const { ui, page, engine } = win;
     await ui.select('doomed');
     await page.getByRole('button', { name: 'Remove', exact: true }).click();

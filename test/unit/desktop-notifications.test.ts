@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createNotifier, watchForNotices } from '../../main/desktop/notifications.js';
+import { createNotifier, watchForNotices, type Notifier } from '../../main/desktop/notifications.js';
 import { createEngine, openPassphraseCipher } from '../../main/engine/index.js';
 import type { Engine } from '../../main/engine/types.js';
 import { fakeNotificationClass, FakeNotification } from '../fakes/electron-fake.js';
@@ -58,25 +58,24 @@ describe('notifications from the real engine against a token peer', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  const watchEngine = (notifier: Notifier) =>
+    watchForNotices({ engine, notifier, now: () => Date.now(), defaultNotifyBeforeSeconds: () => 600 });
+  const oauth2Account = (name: string, clientSecret: string | undefined) => ({
+    name,
+    preset: 'oauth2',
+    tokenUrl: peer.tokenUrl,
+    clientId: OIDC_DEFAULT_CLIENT.client_id,
+    clientSecret,
+  });
+
   it('notifies once, with the reason and no token, when a renewal is refused; clicking opens that account', async () => {
     const opened: (string | null)[] = [];
     const notifier = createNotifier({
       Notification: fakeNotificationClass(),
       onClick: (account) => opened.push(account),
     });
-    const watch = watchForNotices({
-      engine,
-      notifier,
-      now: () => Date.now(),
-      defaultNotifyBeforeSeconds: () => 600,
-    });
-    await engine.saveAccount({
-      name: 'acme',
-      preset: 'oauth2',
-      tokenUrl: peer.tokenUrl,
-      clientId: OIDC_DEFAULT_CLIENT.client_id,
-      clientSecret: 'wrong-secret',
-    });
+    const watch = watchEngine(notifier);
+    await engine.saveAccount(oauth2Account('acme', 'wrong-secret'));
     await engine.refresh('acme').catch(() => undefined);
     watch.check();
     watch.check();
@@ -93,19 +92,8 @@ describe('notifications from the real engine against a token peer', () => {
 
   it('says nothing while a valid account renews fine', async () => {
     const notifier = createNotifier({ Notification: fakeNotificationClass(), onClick: () => undefined });
-    const watch = watchForNotices({
-      engine,
-      notifier,
-      now: () => Date.now(),
-      defaultNotifyBeforeSeconds: () => 600,
-    });
-    await engine.saveAccount({
-      name: 'good',
-      preset: 'oauth2',
-      tokenUrl: peer.tokenUrl,
-      clientId: OIDC_DEFAULT_CLIENT.client_id,
-      clientSecret: OIDC_DEFAULT_CLIENT.client_secret,
-    });
+    const watch = watchEngine(notifier);
+    await engine.saveAccount(oauth2Account('good', OIDC_DEFAULT_CLIENT.client_secret));
     await engine.refresh('good');
     watch.check();
     expect(engine.view('good')?.state).toBe('valid');

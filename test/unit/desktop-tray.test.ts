@@ -8,6 +8,7 @@ import {
 } from '../../main/engine/tray-model.js';
 import type { AccountView } from '../../main/engine/types.js';
 import { fakeMenuModule, fakeTrayClass, FakeTray, type FakeMenu } from '../fakes/electron-fake.js';
+import { accountView } from '../fixtures/account-view.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00Z');
 const OPTS: TrayOptions = {
@@ -16,28 +17,14 @@ const OPTS: TrayOptions = {
   storage: { protection: 'os', persisting: true },
 };
 
+/** A healthy oauth2 account three days from expiry; each test changes what it looks at. */
 function view(name: string, overrides: Partial<AccountView> = {}): AccountView {
-  return {
+  return accountView({
     name,
-    preset: 'oauth2',
-    label: null,
-    state: 'valid',
     expiresAt: new Date(NOW + 3 * 86_400_000).toISOString(),
-    lastRefreshAt: null,
-    nextRefreshAt: null,
-    error: null,
-    errorCode: null,
-    needsUser: false,
-    renewable: true,
-    cliAccess: false,
-    notifyBeforeSeconds: 600,
-    settings: {},
-    storedSecrets: [],
-    lockedSecrets: [],
     tokenType: 'Bearer',
-    scope: null,
     ...overrides,
-  };
+  });
 }
 
 function setup(platform: NodeJS.Platform = 'linux') {

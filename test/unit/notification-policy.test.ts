@@ -7,6 +7,7 @@ import {
   type NotificationPolicyOptions,
 } from '../../main/engine/notification-policy.js';
 import type { AccountView } from '../../main/engine/types.js';
+import { accountView } from '../fixtures/account-view.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00Z');
 const MIN = 60_000;
@@ -15,27 +16,15 @@ const OPTS: NotificationPolicyOptions = { defaultNotifyBeforeSeconds: 600, pause
 /** Anything that looks like a JWT or a long opaque token. */
 const TOKEN_LIKE = /eyJ[\w-]+\.[\w-]+|[A-Za-z0-9_\-+=~]{40,}/;
 
+/** A healthy oauth2 account renewed a minute ago, expiring in an hour. */
 function view(overrides: Partial<AccountView> & { name: string }): AccountView {
-  return {
-    preset: 'oauth2',
-    label: null,
-    state: 'valid',
+  return accountView({
     expiresAt: iso(NOW + 60 * MIN),
     lastRefreshAt: iso(NOW - MIN),
     nextRefreshAt: iso(NOW + 45 * MIN),
-    error: null,
-    errorCode: null,
-    needsUser: false,
-    renewable: true,
-    cliAccess: false,
-    notifyBeforeSeconds: 600,
-    settings: {},
-    storedSecrets: [],
-    lockedSecrets: [],
     tokenType: 'Bearer',
-    scope: null,
     ...overrides,
-  };
+  });
 }
 
 const staticExpiringIn = (ms: number, extra: Partial<AccountView> = {}) =>

@@ -7,33 +7,23 @@ import {
   type TrayOptions,
 } from '../../main/engine/tray-model.js';
 import type { AccountView } from '../../main/engine/types.js';
+import { accountView } from '../fixtures/account-view.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00Z');
 const MIN = 60_000;
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** A healthy oauth2 account with a stored client secret, 13 days from expiry. */
 function view(overrides: Partial<AccountView> & { name: string }): AccountView {
-  return {
-    preset: 'oauth2',
-    label: null,
-    state: 'valid',
+  return accountView({
     expiresAt: iso(NOW + 13 * DAY + 5 * MIN),
     lastRefreshAt: iso(NOW - MIN),
     nextRefreshAt: iso(NOW + 10 * DAY),
-    error: null,
-    errorCode: null,
-    needsUser: false,
-    renewable: true,
-    cliAccess: false,
-    notifyBeforeSeconds: 600,
-    settings: {},
     storedSecrets: ['clientSecret'],
-    lockedSecrets: [],
     tokenType: 'Bearer',
-    scope: null,
     ...overrides,
-  };
+  });
 }
 
 const OPTS: TrayOptions = {
