@@ -13,8 +13,8 @@ module.exports = {
   extraResources: [
     { from: 'build/tray', to: 'tray', filter: ['*.png', '*.ico'] },
     { from: 'build/icon.png', to: 'icon.png' },
-    // The CLI client, for `node <resources>/cli/tokentray.mjs` (the app shows the exact command).
-    { from: 'dist/cli', to: 'cli', filter: ['tokentray.mjs'] },
+    // The CLI client, for `node <resources>/cli/tokentray.cjs` (the app shows the exact command).
+    { from: 'dist/cli', to: 'cli', filter: ['tokentray.cjs'] },
   ],
   asar: true,
   // Release fuses (checklist A6). The end-to-end suite runs the unpackaged app instead, since

@@ -15,7 +15,7 @@ import { startApiServer } from '../main/agent/server.js';
 import { createEngine, openPassphraseCipher, silentLogger } from '../main/engine/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'tokentray.mjs');
+const BIN = join(ROOT, 'bin', 'tokentray.cjs');
 const PROCESS_RUNS = 20;
 const ROUND_TRIPS = 2000;
 
@@ -122,7 +122,7 @@ const fmt = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.to
 /** Prints CLI start-up beside `node -e 0`, the in-process API round trip, and curl's time. */
 export async function benchCli(): Promise<void> {
   if (
-    !existsSync(join(ROOT, 'dist', 'cli', 'tokentray.mjs')) ||
+    !existsSync(join(ROOT, 'dist', 'cli', 'tokentray.cjs')) ||
     !existsSync(join(ROOT, 'dist', 'cli', 'agent.mjs'))
   ) {
     spawnSync(process.execPath, ['scripts/build.mjs', 'cli', 'agent'], { cwd: ROOT, stdio: 'inherit' });

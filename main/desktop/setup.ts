@@ -279,7 +279,7 @@ export function resourceDir(): string {
 /** How a script calls the CLI on this installation. */
 function cliCommand(): string {
   const script = app.isPackaged
-    ? path.join(process.resourcesPath, 'cli', 'tokentray.mjs')
-    : path.join(app.getAppPath(), 'bin', 'tokentray.mjs');
+    ? path.join(process.resourcesPath, 'cli', 'tokentray.cjs')
+    : path.join(app.getAppPath(), 'bin', 'tokentray.cjs');
   return `node "${script}"`;
 }

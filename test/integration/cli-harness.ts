@@ -1,6 +1,6 @@
 /**
  * Real-process harness for the CLI and headless agent tests: builds dist/cli once, starts
- * `node bin/tokentray.mjs agent` as a child, runs CLI commands as children, and talks raw HTTP
+ * `node bin/tokentray.cjs agent` as a child, runs CLI commands as children, and talks raw HTTP
  * over the agent's socket. Every wait is bounded.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -14,8 +14,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = join(ROOT, 'bin', 'tokentray.mjs');
-const OUTPUTS = ['dist/cli/tokentray.mjs', 'dist/cli/agent.mjs'].map((p) => join(ROOT, p));
+export const BIN = join(ROOT, 'bin', 'tokentray.cjs');
+const OUTPUTS = ['dist/cli/tokentray.cjs', 'dist/cli/agent.mjs'].map((p) => join(ROOT, p));
 const SOURCES = ['main/cli', 'main/agent', 'main/engine'].map((p) => join(ROOT, p));
 
 function newestMtime(dir: string): number {

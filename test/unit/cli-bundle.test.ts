@@ -19,10 +19,10 @@ describe('the CLI bundle', () => {
       const result = await build({
         absWorkingDir: ROOT,
         entryPoints: ['main/cli/index.ts'],
-        outfile: join(out, 'tokentray.mjs'),
+        outfile: join(out, 'tokentray.cjs'),
         bundle: true,
         platform: 'node',
-        format: 'esm',
+        format: 'cjs',
         target: 'node20',
         external: ['./agent.mjs'],
         metafile: true,
