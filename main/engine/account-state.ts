@@ -1,0 +1,160 @@
+/** What the engine knows about each account besides its stored record, and the views derived from it. */
+import type { EngineContext } from './context.js';
+import { flowFor } from './providers/index.js';
+import { renewAt } from './schedule.js';
+import type { AccountRecord } from './store.js';
+import type { AccountState, AccountView, Preset } from './types.js';
+
+/** One account's record plus what lives only in memory: the decrypted token, the flight, the schedule. */
+export interface Runtime {
+  name: string;
+  record: AccountRecord;
+  accessToken: string | null;
+  inFlight: Promise<void> | null;
+  renewDueAt: number | null;
+  failures: number;
+  lastAttemptAt: number | null;
+  lockedSecrets: Set<string>;
+  lastState: AccountState | null;
+}
+
+/** The engine-wide settings an account's state depends on. */
+export interface StateSettings {
+  paused: boolean;
+  defaultNotifyBeforeSeconds: number;
+}
+
+/** ISO 8601 text of a wall time, or null. */
+export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const parseIso = (value: string | null | undefined) => (value ? Date.parse(value) : null);
+
+/** The account's preset, as validated when it was saved. */
+export const presetOf = (rt: Runtime) => rt.record.settings.preset as Preset;
+/** When the stored token expires, or null when unknown or there is none. */
+export const expiresAtOf = (rt: Runtime) => parseIso(rt.record.token?.expiresAt);
+/** How long before expiry the user is told about a token the engine cannot renew. */
+const notifyBeforeMs = (rt: Runtime, defaultNotifyBeforeSeconds: number) =>
+  Number(rt.record.settings.notifyBeforeSeconds ?? defaultNotifyBeforeSeconds) * 1000;
+/** True when only the user can fix the account: a locked secret or a failure that is not transient. */
+const needsUser = (rt: Runtime) =>
+  rt.lockedSecrets.size > 0 || (rt.record.error !== null && rt.record.error.kind !== 'transient');
+/** True when the engine renews the account by itself. */
+export const renewable = (rt: Runtime) => flowFor(presetOf(rt)).renewable && !needsUser(rt);
+/** A pasted token is read (no request) as soon as it is saved or loaded, so its expiry shows at once. */
+export const needsPastedToken = (rt: Runtime) =>
+  presetOf(rt) === 'static' &&
+  !rt.inFlight &&
+  rt.record.token === null &&
+  rt.record.error === null &&
+  rt.lockedSecrets.size === 0 &&
+  rt.record.secrets.token !== undefined;
+
+/** The account's CONTRACT §2 state at wall time `now`. */
+export function stateOf(rt: Runtime, now: number, settings: StateSettings): AccountState {
+  if (rt.inFlight) return 'refreshing';
+  if (rt.record.error) return 'error';
+  if (!rt.record.token) return 'expired';
+  const expiresAt = expiresAtOf(rt);
+  if (expiresAt === null) return 'unknown-expiry';
+  if (expiresAt <= now) return 'expired';
+  if (
+    (!renewable(rt) || settings.paused) &&
+    expiresAt - now <= notifyBeforeMs(rt, settings.defaultNotifyBeforeSeconds)
+  )
+    return 'expiring';
+  return 'valid';
+}
+
+/** The account as views see it at wall time `now`: metadata only, never a secret. */
+export function viewOf(rt: Runtime, now: number, settings: StateSettings): AccountView {
+  const { record } = rt;
+  const viewSettings = { ...record.settings };
+  return {
+    name: rt.name,
+    preset: presetOf(rt),
+    label: typeof viewSettings.label === 'string' ? viewSettings.label : null,
+    state: stateOf(rt, now, settings),
+    expiresAt: record.token?.expiresAt ?? null,
+    lastRefreshAt: record.lastRefreshAt,
+    nextRefreshAt: renewable(rt) && !settings.paused ? iso(rt.renewDueAt) : null,
+    error: record.error ? record.error.message : null,
+    errorCode: record.error?.code ?? null,
+    needsUser: needsUser(rt),
+    renewable: renewable(rt),
+    cliAccess: viewSettings.cliAccess === true,
+    notifyBeforeSeconds: notifyBeforeMs(rt, settings.defaultNotifyBeforeSeconds) / 1000,
+    settings: viewSettings,
+    storedSecrets: Object.keys(record.secrets),
+    lockedSecrets: [...rt.lockedSecrets],
+    tokenType: record.token?.tokenType ?? null,
+    scope: record.token?.scope ?? null,
+  };
+}
+
+/** Tells listeners the account's current view and remembers the state they were told. */
+export function emitState(ctx: EngineContext, rt: Runtime): void {
+  const view = viewOf(rt, ctx.clock.now(), ctx);
+  rt.lastState = view.state;
+  ctx.emit({ type: 'state', account: view });
+}
+
+/** Sets when the stored token is renewed next: never for one that cannot be renewed or has no expiry. */
+export function scheduleAfterSuccess(rt: Runtime, random: () => number): void {
+  const token = rt.record.token;
+  const expiresAt = expiresAtOf(rt);
+  if (!token || expiresAt === null || !flowFor(presetOf(rt)).renewable) {
+    rt.renewDueAt = null;
+    return;
+  }
+  const before = rt.record.settings.refreshBeforeSeconds;
+  rt.renewDueAt = renewAt(Date.parse(token.obtainedAt), expiresAt, {
+    refreshBeforeSeconds: typeof before === 'number' ? before : undefined,
+    random,
+  });
+}
+
+/** A fresh runtime for a loaded or newly saved record; secrets another cipher wrote start locked. */
+export function newRuntime(ctx: EngineContext, name: string, record: AccountRecord): Runtime {
+  const rt: Runtime = {
+    name,
+    record,
+    accessToken: null,
+    inFlight: null,
+    renewDueAt: null,
+    failures: 0,
+    lastAttemptAt: null,
+    lockedSecrets: new Set(
+      Object.entries(record.secrets)
+        .filter(([, envelope]) => envelope.c !== ctx.cipher.id)
+        .map(([field]) => field),
+    ),
+    lastState: null,
+  };
+  scheduleAfterSuccess(rt, ctx.random);
+  if (record.error?.kind === 'transient') rt.renewDueAt = ctx.clock.now();
+  rt.lastState = stateOf(rt, ctx.clock.now(), ctx);
+  return rt;
+}
+
+/** Puts a saved record in place: into the existing runtime unless its token was reset, else a new one. */
+export function install(
+  ctx: EngineContext,
+  name: string,
+  record: AccountRecord,
+  resetToken: boolean,
+  previous: Runtime | undefined,
+): Runtime {
+  if (previous && !resetToken) {
+    // Updated in place, not copied: a renewal in flight must land on the runtime that is installed.
+    const stillLocked = [...previous.lockedSecrets].filter(
+      (field) => field in record.secrets && record.secrets[field] === previous.record.secrets[field],
+    );
+    Object.assign(previous, { name, record, lockedSecrets: new Set(stillLocked) });
+    scheduleAfterSuccess(previous, ctx.random);
+    ctx.runtimes.set(name, previous);
+    return previous;
+  }
+  const rt = newRuntime(ctx, name, record);
+  ctx.runtimes.set(name, rt);
+  return rt;
+}

@@ -1,0 +1,165 @@
+/**
+ * Account records as the store keeps them: secrets sealed in envelopes, a bounded activity log, and
+ * the record a save or an import writes (keeping what the change does not touch).
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { Runtime } from './account-state.js';
+import { secretFieldsOf } from './accounts/fields.js';
+import { splitSecrets, type AccountDefinition } from './accounts/schema.js';
+import { TokenError } from './errors.js';
+import { redact } from './log.js';
+import type { FlowInput } from './providers/index.js';
+import type { AccountRecord, Envelope } from './store.js';
+import type { ActivityKind, Cipher, Clock } from './types.js';
+
+const ACTIVITY_LIMIT = 50;
+
+const toBase64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+/** Encrypts a value into an envelope naming the cipher that wrote it. */
+export async function seal(cipher: Cipher, plain: string): Promise<Envelope> {
+  return { c: cipher.id, d: toBase64(await cipher.encrypt(plain)) };
+}
+
+/** Decrypts an envelope; one written by another cipher (or that fails to open) locks the field. */
+export async function open(cipher: Cipher, rt: Runtime, field: string, envelope: Envelope): Promise<string> {
+  if (envelope.c !== cipher.id) {
+    rt.lockedSecrets.add(field);
+    throw new TokenError(
+      'locked_secret',
+      `the stored ${field} was encrypted by ${envelope.c} and cannot be read with ${cipher.id}; enter it again`,
+      'auth',
+    );
+  }
+  try {
+    return await cipher.decrypt(Buffer.from(envelope.d, 'base64'));
+  } catch {
+    rt.lockedSecrets.add(field);
+    throw new TokenError(
+      'locked_secret',
+      `the stored ${field} could not be decrypted; enter it again`,
+      'auth',
+    );
+  }
+}
+
+/** Reads secrets for a flow; each value read joins `seen`, so an error echoing it can be redacted. */
+export function secretReader(
+  cipher: Cipher,
+  rt: Runtime | null,
+  overrides: Record<string, string>,
+  seen: string[] = [],
+): FlowInput['secret'] {
+  return async (field) => {
+    const envelope = rt?.record.secrets[field];
+    const value = overrides[field] ?? (envelope && rt ? await open(cipher, rt, field, envelope) : undefined);
+    if (value !== undefined) seen.push(value);
+    return value;
+  };
+}
+
+/** Appends to a record's bounded activity log (no secrets: the detail is redacted). */
+export function appendActivity(record: AccountRecord, kind: ActivityKind, detail: string, now: number): void {
+  const entry = { at: new Date(now).toISOString(), kind, detail: redact(detail) };
+  record.activity = [...record.activity, entry].slice(-ACTIVITY_LIMIT);
+}
+
+function emptyRecord(now: number): AccountRecord {
+  const at = new Date(now).toISOString();
+  return {
+    settings: {},
+    secrets: {},
+    token: null,
+    lastRefreshAt: null,
+    error: null,
+    activity: [],
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+/** Builds the record for a validated definition, keeping what the change does not touch. */
+export async function recordFor(
+  ports: { cipher: Cipher; clock: Clock },
+  definition: AccountDefinition,
+  existing: Runtime | undefined,
+  mode: 'edit' | 'replace',
+): Promise<{ record: AccountRecord; resetToken: boolean }> {
+  const { cipher, clock } = ports;
+  const { settings, secrets } = splitSecrets(definition);
+  const allowed = new Set<string>(secretFieldsOf(definition.preset));
+  if (definition.preset === 'oauth2' && settings.clientAuth === 'none') allowed.delete('clientSecret');
+  const base = existing?.record ?? emptyRecord(clock.now());
+  const kept: Record<string, Envelope> = {};
+  // An edit keeps stored secrets the form leaves out; an import replaces the account whole.
+  const keeps = (field: string) => allowed.has(field) && (mode === 'edit' || secrets[field] !== undefined);
+  for (const [field, envelope] of Object.entries(base.secrets))
+    if (keeps(field) && secrets[field] === undefined) kept[field] = envelope;
+  // Changed means a stored secret was dropped or replaced; re-entering the same value is no change.
+  let secretsChanged = Object.keys(base.secrets).some((field) => !keeps(field));
+  for (const [field, value] of Object.entries(secrets)) {
+    const old = base.secrets[field];
+    if (old && existing && !existing.lockedSecrets.has(field)) {
+      const same = await open(cipher, existing, field, old).then(
+        (plain) => plain === value,
+        () => false,
+      );
+      if (same) {
+        kept[field] = old;
+        continue;
+      }
+    }
+    kept[field] = await seal(cipher, value);
+    secretsChanged = true;
+  }
+  const connection = (s: Record<string, unknown>) => {
+    const {
+      label: _l,
+      notifyBeforeSeconds: _n,
+      cliAccess: _c,
+      refreshBeforeSeconds: _r,
+      name: _name,
+      ...rest
+    } = s;
+    return rest;
+  };
+  const resetToken =
+    !existing || secretsChanged || !isDeepStrictEqual(connection(base.settings), connection(settings));
+  const record: AccountRecord = {
+    ...base,
+    settings,
+    secrets: kept,
+    token: resetToken ? null : base.token,
+    error: resetToken ? null : base.error,
+    updatedAt: new Date(clock.now()).toISOString(),
+  };
+  return { record, resetToken };
+}
+
+/** One account in the CONTRACT §1 export format; secrets only when asked. */
+export async function exportEntry(
+  cipher: Cipher,
+  rt: Runtime,
+  includeSecrets: boolean,
+): Promise<Record<string, unknown>> {
+  const entry: Record<string, unknown> = { name: rt.name, ...rt.record.settings };
+  entry.name = rt.name;
+  if (includeSecrets) {
+    for (const [field, envelope] of Object.entries(rt.record.secrets)) {
+      try {
+        entry[field] = await open(cipher, rt, field, envelope);
+      } catch {
+        // A secret that cannot be read here is left out rather than exported wrong.
+      }
+    }
+    // A rotated refresh token replaces the one typed in: the old one no longer works.
+    if (rt.record.token?.refresh && 'refreshToken' in entry) {
+      try {
+        entry.refreshToken = await open(cipher, rt, 'refreshToken', rt.record.token.refresh);
+      } catch {
+        /* keep the typed one */
+      }
+    }
+  }
+  return entry;
+}

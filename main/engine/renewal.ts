@@ -1,0 +1,275 @@
+/**
+ * Renewing tokens: single flight per account, a global cap on concurrent renewals, backoff on
+ * transient failures, and a store write before any new token is handed out.
+ */
+import {
+  emitState,
+  expiresAtOf,
+  iso,
+  presetOf,
+  scheduleAfterSuccess,
+  type Runtime,
+} from './account-state.js';
+import { requireStore, type EngineContext } from './context.js';
+import { StoreError, TokenError, toErrorInfo } from './errors.js';
+import { redact } from './log.js';
+import { flowFor, type FlowContext, type ObtainedToken } from './providers/index.js';
+import { appendActivity, open, seal, secretReader } from './records.js';
+import { retryDelay } from './schedule.js';
+import type { AccountRecord, Envelope, StoredError, StoredToken } from './store.js';
+import type { TokenPurpose } from './types.js';
+
+/** An on-demand request (CLI, copy) retries a failed account at most this often. */
+const ON_DEMAND_RETRY_MS = 5_000;
+
+/** A counting semaphore: at most `limit` renewals talk to token servers at once. */
+function createLimiter(limit: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async function run<T>(task: () => Promise<T>): Promise<T> {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/** A failure as the record keeps it: redacted of every secret the attempt read. */
+function storedError(error: unknown, known: string[], now: number): StoredError {
+  const info = toErrorInfo(error);
+  const kind = error instanceof TokenError ? error.kind : 'transient';
+  return {
+    code: info.code,
+    message: redact(info.message, known),
+    serverMessage: info.serverMessage === null ? null : redact(info.serverMessage, known),
+    status: info.status,
+    kind,
+    at: new Date(now).toISOString(),
+  };
+}
+
+export interface Renewer {
+  /** Single flight: every caller waiting on this account shares one renewal. */
+  renew(rt: Runtime, reason: TokenPurpose): Promise<void>;
+  /** The stored access token, decrypted once and kept in memory; null when there is none to read. */
+  currentAccessToken(rt: Runtime): Promise<string | null>;
+  /** A token valid for at least `minValidMs`, renewed first if needed. Throws TokenError. */
+  validToken(rt: Runtime, purpose: TokenPurpose, minValidMs: number): Promise<string>;
+}
+
+/** Creates the renewals of one engine; `afterFlight` runs once each renewal has settled. */
+export function createRenewer(
+  ctx: EngineContext,
+  deps: { flowContext: FlowContext; maxConcurrentRenewals: number; afterFlight: () => void },
+): Renewer {
+  const { clock, random, log, cipher, runtimes } = ctx;
+  const { flowContext } = deps;
+  const limit = createLimiter(deps.maxConcurrentRenewals);
+
+  /** False once the account was removed, or replaced because its credentials changed. */
+  const isCurrent = (rt: Runtime) => runtimes.get(rt.name) === rt;
+  const superseded = (rt: Runtime) =>
+    new TokenError(
+      'superseded',
+      `"${rt.name}" was changed or removed while its token was being renewed; that token was dropped`,
+      'transient',
+    );
+
+  async function performRenewal(rt: Runtime, reason: TokenPurpose): Promise<void> {
+    const known: string[] = [];
+    rt.lastAttemptAt = clock.now();
+    try {
+      const refresh = rt.record.token?.refresh;
+      let refreshToken: string | null = null;
+      if (refresh) {
+        try {
+          refreshToken = await open(cipher, rt, 'refreshToken', refresh);
+        } catch {
+          refreshToken = null;
+        }
+      }
+      if (refreshToken) known.push(refreshToken);
+      const obtained = await limit(() =>
+        flowFor(presetOf(rt)).obtain(flowContext, {
+          settings: rt.record.settings,
+          secret: secretReader(cipher, rt, {}, known),
+          refreshToken,
+        }),
+      );
+      known.push(obtained.accessToken);
+      if (obtained.refreshToken) known.push(obtained.refreshToken);
+      await commitToken(rt, obtained, refresh ?? null);
+      log.info('renewed', {
+        account: rt.name,
+        grant: obtained.grant,
+        reason,
+        expiresAt: iso(obtained.expiresAt) ?? 'unknown',
+      });
+    } catch (error) {
+      // Nothing is recorded for an account that was removed or replaced meanwhile.
+      if (!isCurrent(rt)) throw error;
+      if (error instanceof StoreError) {
+        log.error('could not save the renewed token; it was not handed out', {
+          account: rt.name,
+          error: error.message,
+        });
+        throw error;
+      }
+      const failure = storedError(error, known, clock.now());
+      rt.record.error = failure;
+      rt.failures = failure.kind === 'transient' ? rt.failures + 1 : 0;
+      const retryAfter = error instanceof TokenError ? error.retryAfterMs : null;
+      rt.renewDueAt =
+        failure.kind === 'transient' ? clock.now() + retryDelay(rt.failures, random, retryAfter) : null;
+      appendActivity(rt.record, 'failed', failure.message, clock.now());
+      log.warn('renewal failed', { account: rt.name, code: failure.code, message: failure.message });
+      try {
+        await requireStore(ctx).commit({ put: [[rt.name, rt.record]] });
+      } catch (writeError) {
+        log.error('could not save the failure', { account: rt.name, error: (writeError as Error).message });
+      }
+      throw error instanceof TokenError
+        ? new TokenError(error.code, failure.message, error.kind, {
+            ...error.extra,
+            serverMessage: failure.serverMessage,
+          })
+        : error;
+    }
+  }
+
+  /** Persists a new token (and any rotated refresh token) before anyone can use it. */
+  async function commitToken(rt: Runtime, obtained: ObtainedToken, previousRefresh: Envelope | null) {
+    const usedRefresh = obtained.grant === 'refresh_token';
+    const refresh = obtained.refreshToken
+      ? await seal(cipher, obtained.refreshToken)
+      : usedRefresh
+        ? previousRefresh // RFC 6749 §6: no new refresh token means the old one stays valid.
+        : null;
+    const token: StoredToken = {
+      access: await seal(cipher, obtained.accessToken),
+      refresh,
+      tokenType: obtained.tokenType,
+      scope: obtained.scope,
+      obtainedAt: new Date(obtained.obtainedAt).toISOString(),
+      expiresAt: iso(obtained.expiresAt),
+      expirySource: obtained.expirySource,
+      grant: obtained.grant,
+    };
+    const expiry =
+      obtained.expiresAt === null
+        ? 'expiry unknown'
+        : `expires ${new Date(obtained.expiresAt).toISOString()}`;
+    // Built from the record as it is now, not as it was when the request left: the user may have
+    // edited the account meanwhile (in place), or removed or replaced it (then the token is dropped).
+    const withToken = (base: AccountRecord): AccountRecord => {
+      const record: AccountRecord = {
+        ...base,
+        token,
+        lastRefreshAt: token.obtainedAt,
+        error: null,
+        updatedAt: new Date(clock.now()).toISOString(),
+      };
+      // Not "grant: expires …": the redaction would take "password: …" for a secret.
+      appendActivity(record, 'renewed', `${obtained.grant} grant, ${expiry}`, clock.now());
+      return record;
+    };
+    if (!isCurrent(rt)) throw superseded(rt);
+    const base = rt.record;
+    let record = withToken(base);
+    await requireStore(ctx).commit({ put: [[rt.name, record]] });
+    if (!isCurrent(rt) || rt.record !== base) {
+      // A change saved while this write was queued was overwritten by it: save the change again.
+      const current = runtimes.get(rt.name);
+      if (current === rt) record = withToken(rt.record);
+      requireStore(ctx).write(
+        current ? { put: [[rt.name, current === rt ? record : current.record]] } : { remove: [rt.name] },
+      );
+      if (current !== rt) throw superseded(rt);
+    }
+    rt.record = record;
+    rt.accessToken = obtained.accessToken;
+    rt.failures = 0;
+    scheduleAfterSuccess(rt, random);
+  }
+
+  function renew(rt: Runtime, reason: TokenPurpose): Promise<void> {
+    if (rt.inFlight) return rt.inFlight;
+    const flight = performRenewal(rt, reason).finally(() => {
+      rt.inFlight = null;
+      if (isCurrent(rt)) emitState(ctx, rt);
+      deps.afterFlight();
+    });
+    rt.inFlight = flight;
+    emitState(ctx, rt);
+    return flight;
+  }
+
+  async function currentAccessToken(rt: Runtime): Promise<string | null> {
+    if (rt.accessToken) return rt.accessToken;
+    const envelope = rt.record.token?.access;
+    if (!envelope) return null;
+    try {
+      rt.accessToken = await open(cipher, rt, 'accessToken', envelope);
+      rt.lockedSecrets.delete('accessToken');
+    } catch {
+      // A token that cannot be read is simply renewed; it is not a secret the user typed.
+      rt.lockedSecrets.delete('accessToken');
+      return null;
+    }
+    return rt.accessToken;
+  }
+
+  async function validToken(rt: Runtime, purpose: TokenPurpose, minValidMs: number): Promise<string> {
+    if (rt.inFlight) await rt.inFlight.catch(() => {});
+    const goodEnough = async () => {
+      const token = await currentAccessToken(rt);
+      const expiresAt = expiresAtOf(rt);
+      const valid = token !== null && (expiresAt === null || expiresAt - clock.now() >= minValidMs);
+      return valid ? token : null;
+    };
+    let token = await goodEnough();
+    if (token === null) {
+      const flow = flowFor(presetOf(rt));
+      if (!flow.renewable) {
+        if (rt.record.token === null && rt.record.secrets.token) await renew(rt, purpose);
+        // A pasted token is handed out while it lasts, however short, but never once expired.
+        const current = await currentAccessToken(rt);
+        const expiresAt = expiresAtOf(rt);
+        if (current && (expiresAt === null || expiresAt > clock.now())) {
+          token = current;
+        } else {
+          throw new TokenError(
+            'expired',
+            `the pasted token of "${rt.name}" expired at ${rt.record.token?.expiresAt ?? 'an unknown time'}; paste a new one`,
+            'auth',
+          );
+        }
+      } else {
+        const recentFailure =
+          rt.record.error && rt.lastAttemptAt !== null && clock.now() - rt.lastAttemptAt < ON_DEMAND_RETRY_MS;
+        const blocked = rt.record.error && rt.record.error.kind !== 'transient' && !rt.inFlight;
+        if ((recentFailure || blocked) && rt.record.error) {
+          throw new TokenError(
+            rt.record.error.code,
+            rt.record.error.message,
+            rt.record.error.kind as TokenError['kind'],
+            {
+              serverMessage: rt.record.error.serverMessage,
+              status: rt.record.error.status,
+            },
+          );
+        }
+        await renew(rt, purpose);
+      }
+      token = token ?? (await currentAccessToken(rt));
+    }
+    if (token === null) throw new TokenError('no_token', `no token for "${rt.name}"`, 'transient');
+    return token;
+  }
+
+  return { renew, currentAccessToken, validToken };
+}

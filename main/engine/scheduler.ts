@@ -1,0 +1,67 @@
+/**
+ * The single timer: it wakes at the earliest renewal due, and never sleeps more than a minute, so a
+ * suspended machine or a clock jump is noticed against the wall clock rather than a stale timer.
+ */
+import { emitState, needsPastedToken, renewable, stateOf, type Runtime } from './account-state.js';
+import type { EngineContext } from './context.js';
+import { MAX_TICK_MS } from './schedule.js';
+import type { TokenPurpose } from './types.js';
+
+export interface Scheduler {
+  /** Renews the accounts that are due, reports states that changed with time, plans the next tick. */
+  tick(): void;
+  /** Sets the one timer for the earliest renewal due, at most a minute away. */
+  planNext(): void;
+  /** Cancels the timer. */
+  cancel(): void;
+}
+
+/** Creates the scheduler of one engine; `renew` starts (or joins) an account's renewal. */
+export function createScheduler(
+  ctx: EngineContext,
+  renew: (rt: Runtime, reason: TokenPurpose) => Promise<void>,
+): Scheduler {
+  const { clock, runtimes } = ctx;
+  let cancelTimer: (() => void) | null = null;
+
+  function tick() {
+    cancelTimer = null;
+    if (ctx.stopped) return;
+    const now = clock.now();
+    for (const rt of runtimes.values()) {
+      const due =
+        !ctx.paused &&
+        renewable(rt) &&
+        !rt.inFlight &&
+        (rt.renewDueAt === null ? !rt.record.token && rt.record.error === null : rt.renewDueAt <= now);
+      if (due || needsPastedToken(rt)) {
+        renew(rt, 'scheduler').catch(() => {});
+        continue;
+      }
+      const state = stateOf(rt, now, ctx);
+      if (state !== rt.lastState) emitState(ctx, rt);
+    }
+    planNext();
+  }
+
+  function planNext() {
+    if (ctx.stopped || !ctx.store) return;
+    const now = clock.now();
+    let next = now + MAX_TICK_MS;
+    if (!ctx.paused) {
+      for (const rt of runtimes.values()) {
+        if (rt.renewDueAt !== null && !rt.inFlight && renewable(rt) && rt.renewDueAt < next)
+          next = rt.renewDueAt;
+      }
+    }
+    cancelTimer?.();
+    cancelTimer = clock.at(Math.max(next, now), tick);
+  }
+
+  function cancel() {
+    cancelTimer?.();
+    cancelTimer = null;
+  }
+
+  return { tick, planNext, cancel };
+}
