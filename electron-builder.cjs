@@ -1,4 +1,3 @@
-/* global module */
 // electron-builder configuration: `npm run dist` packages Tokentray for the current OS (this needs
 // the Electron binary download). Identity fields (appId, productName) must never change: the OS
 // keyring and Keychain items and userData are named after them (main/desktop/identity.ts).

@@ -35,6 +35,15 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS files (the CLI launcher, electron-builder's config) use require and module.
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Windows come from one factory; safeStorage is used by one adapter, only after ready (B1).
     files: ['main/**'],
     rules: {

@@ -1,7 +1,5 @@
 // A stand-in `electron` module for loading the built main bundle under plain Node (node -r this).
 // Only what the composition root touches before `ready`; it records calls on stdout as JSON lines.
-/* global require */
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS preload for `node -r`
 const Module = require('node:module');
 
 const record = (call) => process.stdout.write(`${JSON.stringify({ call })}\n`);
