@@ -34,7 +34,8 @@ export function desktopEntry(opts: {
   const lines = [
     '[Desktop Entry]',
     'Type=Application',
-    'Version=1.5',
+    // 1.4: the newest spec version desktop-file-validate (Debian 12) knows; nothing here needs 1.5.
+    'Version=1.4',
     `Name=${escapeDesktopString(opts.name)}`,
     `Comment=${escapeDesktopString(opts.comment)}`,
     `Exec=${execValue(opts.argv)}`,

@@ -82,7 +82,7 @@ describe('autostart desktop entry', () => {
       [
         '[Desktop Entry]',
         'Type=Application',
-        'Version=1.5',
+        'Version=1.4',
         'Name=Tokentray',
         'Comment=Keeps API bearer tokens fresh',
         'Exec="/opt/My Apps/tokentray"',
