@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Clipboard, ClipboardItem as ElectronClipboardItem } from 'electron';
 import type { ClipboardPort } from '../app/handlers.js';
+import { toErrorInfo } from '../engine/errors.js';
 
 /** Electron's prefix for a raw platform clipboard format. */
 const RAW = 'electron application/osclipboard;format=';
@@ -84,9 +85,7 @@ export function createSecretClipboard(deps: ClipboardDeps): SecretClipboard {
     try {
       current = await deps.clipboard.readText();
     } catch (error) {
-      deps.log(
-        `clipboard: could not read it to clear the token (${error instanceof Error ? error.message : String(error)})`,
-      );
+      deps.log(`clipboard: could not read it to clear the token (${toErrorInfo(error).message})`);
       return false;
     }
     // The user copied something else since: leave it alone.
@@ -100,9 +99,7 @@ export function createSecretClipboard(deps: ClipboardDeps): SecretClipboard {
       await deps.clipboard.write([new deps.ClipboardItem(concealedItemEntries(text, deps.platform))]);
     } catch (error) {
       // Some clipboards refuse raw formats: copying still matters more than the history hint.
-      deps.log(
-        `clipboard: concealed copy failed, copying as plain text (${error instanceof Error ? error.message : String(error)})`,
-      );
+      deps.log(`clipboard: concealed copy failed, copying as plain text (${toErrorInfo(error).message})`);
       await deps.clipboard.writeText(text);
     }
   };
@@ -115,7 +112,7 @@ export function createSecretClipboard(deps: ClipboardDeps): SecretClipboard {
       const hash = ourHash;
       lastWrite = write(text).catch((error: unknown) => {
         if (ourHash === hash) ourHash = null;
-        deps.log(`clipboard: copy failed (${error instanceof Error ? error.message : String(error)})`);
+        deps.log(`clipboard: copy failed (${toErrorInfo(error).message})`);
       });
       if (clearAfterSeconds > 0) {
         timer = setTimeout(() => void clearIfOurs(), clearAfterSeconds * 1000);

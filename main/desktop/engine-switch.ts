@@ -3,6 +3,7 @@
  * accepts weak (obfuscation-only) storage, so the memory-only engine is replaced by one that
  * persists, and the accounts with their in-memory secrets are carried over.
  */
+import { toErrorInfo } from '../engine/errors.js';
 import type { Engine, EngineEvent } from '../engine/types.js';
 
 export interface SwitchableEngine extends Engine {
@@ -63,7 +64,7 @@ export function createSwitchableEngine(initial: Engine, log: (message: string) =
         try {
           await current.saveAccount(account, { originalName: current.view(name) ? name : undefined });
         } catch (error) {
-          log(`carrying "${name}" over failed: ${error instanceof Error ? error.message : String(error)}`);
+          log(`carrying "${name}" over failed: ${toErrorInfo(error).message}`);
         }
       }
     },

@@ -5,7 +5,7 @@
  * key: that is classified `weak`, and secrets are not persisted unless the user accepted it.
  */
 import type { SafeStorage } from 'electron';
-import { StoreError } from '../engine/errors.js';
+import { StoreError, toErrorInfo } from '../engine/errors.js';
 import type { Cipher } from '../engine/types.js';
 
 export type SafeStorageProtection = 'os' | 'weak' | 'unavailable';
@@ -118,10 +118,6 @@ export interface SafeStorageDeps {
 
 const PROBE = 'tokentray keyring probe';
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function cipherOver(deps: SafeStorageDeps, cls: ProtectionClass): Cipher {
   const { safeStorage, timeoutMs } = deps;
   return {
@@ -149,7 +145,10 @@ function cipherOver(deps: SafeStorageDeps, cls: ProtectionClass): Cipher {
         return out.result;
       } catch (error) {
         if (error instanceof StoreError) throw error;
-        throw new StoreError('locked', `the keyring could not decrypt a stored secret (${message(error)})`);
+        throw new StoreError(
+          'locked',
+          `the keyring could not decrypt a stored secret (${toErrorInfo(error).message})`,
+        );
       }
     },
   };
@@ -172,7 +171,7 @@ export async function openSafeStorage(deps: SafeStorageDeps): Promise<SecretStor
       probe = await withKeyringTimeout(deps.safeStorage.encryptStringAsync(PROBE), deps.timeoutMs, 'probe');
   } catch (error) {
     available = false;
-    failure = message(error);
+    failure = toErrorInfo(error).message;
   }
   const cls = classifyProtection({ platform: deps.platform, backend, available, probe });
   const final = failure === null ? cls : { ...cls, reason: failure };

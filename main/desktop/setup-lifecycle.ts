@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { app, net, powerMonitor } from 'electron';
 import { startApiServer, type ApiServer } from '../agent/server.js';
 import { defaultSocketPath } from '../agent/socket-path.js';
+import { toErrorInfo } from '../engine/errors.js';
 import type { Logger } from '../engine/index.js';
 import type { Engine } from '../engine/types.js';
 import { createAutostart, launchCommand } from './autostart.js';
@@ -50,7 +51,7 @@ export function setupAutostart(deps: { settings: SettingsStore; notifier: Notifi
       deps.notifier.show({
         account: null,
         title: 'Start at login',
-        body: String(error instanceof Error ? error.message : error),
+        body: toErrorInfo(error).message,
       });
     });
   });
@@ -70,7 +71,7 @@ export async function setupCliSocket(deps: {
     });
   } catch (error) {
     // The tray keeps working without the socket; say why the CLI cannot reach it.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = toErrorInfo(error).message;
     deps.log.error('local API not started', { error: message });
     deps.notifier.show({ account: null, title: 'Tokentray: the CLI socket is not available', body: message });
     return null;

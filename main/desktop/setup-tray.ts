@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { app, Menu, Tray } from 'electron';
 import type { createRequestHandlers } from '../app/handlers.js';
+import { toErrorInfo } from '../engine/errors.js';
 import { redactForNotification } from '../engine/notification-policy.js';
 import { trayModel, type TrayAction } from '../engine/tray-model.js';
 import type { Engine } from '../engine/types.js';
@@ -28,8 +29,7 @@ export function setupTray(deps: {
   notifier: Notifier;
 }): void {
   const { engine, settings, notifier: notify } = deps;
-  const report = (title: string, error: unknown): void => {
-    const message = error instanceof Error ? error.message : String(error);
+  const report = (title: string, message: string): void => {
     notify.show({ account: null, title, body: redactForNotification(message) });
   };
   const run = (action: TrayAction): void => {
@@ -37,14 +37,14 @@ export function setupTray(deps: {
       case 'copy':
         // engine.token (behind copyToken) renews a stale token before it is copied.
         void deps.handlers.copyToken(action.account, action.format).then((result) => {
-          if (!result.ok)
-            report(`${action.account}: could not copy the token`, new Error(result.error.message));
+          if (!result.ok) report(`${action.account}: could not copy the token`, result.error.message);
         });
         return;
       case 'renew':
         engine.refresh(action.account).catch((error: unknown) => {
           // A sign-in problem is announced by the notification policy already.
-          if (!engine.view(action.account)?.needsUser) report(`${action.account}: renewal failed`, error);
+          if (!engine.view(action.account)?.needsUser)
+            report(`${action.account}: renewal failed`, toErrorInfo(error).message);
         });
         return;
       case 'renew-all':

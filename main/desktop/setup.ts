@@ -22,6 +22,7 @@ import {
 } from 'electron';
 import { acquireDataDirLock, type DataDirLock } from '../agent/lock.js';
 import { createRequestHandlers, type AppPorts } from '../app/handlers.js';
+import { toErrorInfo } from '../engine/errors.js';
 import { createEngine, createLogger, type Logger } from '../engine/index.js';
 import type { Engine } from '../engine/types.js';
 import { denyAllPermissions } from './permissions.js';
@@ -83,10 +84,7 @@ export function whenReady(start: () => Promise<void>): void {
     .whenReady()
     .then(start)
     .catch((error: unknown) => {
-      dialog.showErrorBox(
-        'Tokentray could not start',
-        error instanceof Error ? error.message : String(error),
-      );
+      dialog.showErrorBox('Tokentray could not start', toErrorInfo(error).message);
       app.exit(1);
     });
 }

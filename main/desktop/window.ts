@@ -4,6 +4,7 @@
  */
 import type { BrowserWindow, BrowserWindowConstructorOptions, Rectangle, WebContents } from 'electron';
 import { pushChannels, type PushName, type Pushes } from '../../preload/contract.js';
+import { toErrorInfo } from '../engine/errors.js';
 import { APP_INDEX_URL, isAppUrl } from './app-origin.js';
 
 export interface WindowBounds {
@@ -143,7 +144,7 @@ export function createAccountWindowController(deps: AccountWindowDeps): AccountW
       loaded = false;
     });
     win.loadURL(APP_INDEX_URL).catch((error: unknown) => {
-      deps.log?.(`account window failed to load: ${error instanceof Error ? error.message : String(error)}`);
+      deps.log?.(`account window failed to load: ${toErrorInfo(error).message}`);
     });
     return win;
   };
