@@ -3,6 +3,7 @@
  * and what was already said (the memory), it returns the notices to show and the new memory, so
  * each condition is announced once per change rather than once per tick.
  */
+import { redact } from './log.js';
 import { formatDuration } from './tray-model.js';
 import type { AccountView } from './types.js';
 
@@ -32,12 +33,9 @@ export interface NotificationPlan {
 
 const BODY_MAX = 200;
 
-/** Strips anything that looks like a token (JWT, bearer value, long opaque string) from text meant for a notification. */
+/** The log's redaction, plus any long opaque string: a notification shows no token-like text at all. */
 export function redactForNotification(text: string): string {
-  return text
-    .replace(/\beyJ[\w-]*\.[\w-]*\.[\w-]*/g, '[redacted]')
-    .replace(/\b(Bearer|Basic)\s+[^\s"',;]+/gi, '$1 [redacted]')
-    .replace(/[A-Za-z0-9_\-+=~]{40,}/g, '[redacted]');
+  return redact(text).replace(/[A-Za-z0-9_\-+=~]{40,}/g, '[redacted]');
 }
 
 function clip(text: string): string {
