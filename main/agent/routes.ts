@@ -21,15 +21,12 @@ import {
   ValidationError,
 } from '../engine/errors.js';
 import { formatToken } from '../engine/formats.js';
+import type { Logger } from '../engine/log.js';
 import { toListJson } from '../engine/views.js';
 import type { AccountListEntry, AccountView, Engine } from '../engine/types.js';
 
-/** Log sink for the API: only account names and outcomes are ever passed to it. */
-export interface ApiLogger {
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
+/** Log sink for the API (the engine's Logger): only account names and outcomes are ever passed to it. */
+export type ApiLogger = Logger;
 
 export interface ApiResponse {
   status: number;
