@@ -136,11 +136,16 @@ function isCommand(word: string | undefined): word is CommandName {
   return (COMMANDS as readonly string[]).includes(word ?? '');
 }
 
+/** The agent accepts up to a year (366 days); say so here rather than as an agent error. */
+const MAX_MIN_VALID_SECONDS = 366 * 24 * 3600;
+
 function parseMinValid(raw: string | undefined, usage: string): number | undefined {
   if (raw === undefined) return undefined;
-  // The agent accepts up to a year (366 days); say so here rather than as an agent error.
-  if (!/^\d{1,9}$/.test(raw) || Number(raw) > 366 * 24 * 3600) {
-    throw new UsageError(`--min-valid must be a whole number of seconds up to 31622400, not "${raw}"`, usage);
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) > MAX_MIN_VALID_SECONDS) {
+    throw new UsageError(
+      `--min-valid must be a whole number of seconds up to ${MAX_MIN_VALID_SECONDS}, not "${raw}"`,
+      usage,
+    );
   }
   return Number(raw);
 }
