@@ -40,6 +40,7 @@ import type {
   FetchLike,
   IssuedToken,
   TestResult,
+  TokenPurpose,
 } from './types.js';
 
 export interface EngineOptions {
@@ -103,12 +104,52 @@ export function createEngine(options: EngineOptions): Engine {
   const scheduler = createScheduler(ctx, renewer.renew);
   let cancelFlush: (() => void) | null = null;
 
+  /** The account saved as `name`, or under the same name ignoring case. */
+  const lookup = (name: string): Runtime | undefined =>
+    runtimes.get(name) ?? runtimes.get(requireStore(ctx).findName(name) ?? '');
   const find = (name: string): Runtime => {
-    const runtime = runtimes.get(name) ?? runtimes.get(requireStore(ctx).findName(name) ?? '');
+    const runtime = lookup(name);
     if (!runtime) throw new NoSuchAccountError(name, [...runtimes.keys()]);
     return runtime;
   };
   const currentView = (rt: Runtime, now = clock.now()) => viewOf(rt, now, ctx);
+
+  /** Validates an input for a new account or an edit of `existing`, name clashes included. */
+  function check(input: unknown, existing: Runtime | undefined) {
+    const outcome = validateAccountInput(input, {
+      storedSecrets: existing ? Object.keys(existing.record.secrets) : [],
+    });
+    if (!outcome.ok) return outcome;
+    const clash = ctx.store?.findName(outcome.definition.name);
+    if (clash && clash !== existing?.name) {
+      const issue = {
+        account: outcome.definition.name,
+        field: 'name',
+        message: `is already used by the account "${clash}"`,
+      };
+      return { ok: false as const, issues: [issue] };
+    }
+    return outcome;
+  }
+
+  /** Puts a written record in place, tells listeners, and fetches a token when it was reset. */
+  function installWritten(name: string, record: AccountRecord, resetToken: boolean, previous?: Runtime) {
+    const rt = install(ctx, name, record, resetToken, previous);
+    if (resetToken) rt.accessToken = null;
+    if (!previous) ctx.emit({ type: 'added', name });
+    emitState(ctx, rt);
+    if (resetToken && ((renewable(rt) && !ctx.paused) || needsPastedToken(rt)))
+      renewer.renew(rt, 'manual').catch(() => {});
+    return rt;
+  }
+
+  const ACTIVITY_OF: Record<TokenPurpose, ActivityKind> = {
+    cli: 'served',
+    copy: 'copied',
+    reveal: 'revealed',
+    scheduler: 'served',
+    manual: 'served',
+  };
 
   /** Activity that needs no write of its own is flushed with the next write or within 2 s. */
   function scheduleFlush() {
@@ -164,36 +205,18 @@ export function createEngine(options: EngineOptions): Engine {
     },
 
     view(name) {
-      const rt = runtimes.get(name) ?? (ctx.store ? runtimes.get(ctx.store.findName(name) ?? '') : undefined);
+      const rt = ctx.store ? lookup(name) : runtimes.get(name);
       return rt ? currentView(rt) : undefined;
     },
 
     validate(input, opts = {}) {
       const existing = opts.originalName ? runtimes.get(opts.originalName) : undefined;
-      const outcome = validateAccountInput(input, {
-        storedSecrets: existing ? Object.keys(existing.record.secrets) : [],
-      });
-      if (!outcome.ok) return outcome.issues;
-      const clash = ctx.store?.findName(outcome.definition.name);
-      if (clash && clash !== opts.originalName) {
-        return [
-          {
-            account: outcome.definition.name,
-            field: 'name',
-            message: `is already used by the account "${clash}"`,
-          },
-        ];
-      }
-      return [];
+      return check(input, existing).issues;
     },
 
     async saveAccount(input, opts = {}) {
       const existing = opts.originalName ? find(opts.originalName) : undefined;
-      const issues = engine.validate(input, { originalName: existing?.name });
-      if (issues.length > 0) throw new ValidationError(issues);
-      const outcome = validateAccountInput(input, {
-        storedSecrets: existing ? Object.keys(existing.record.secrets) : [],
-      });
+      const outcome = check(input, existing);
       if (!outcome.ok) throw new ValidationError(outcome.issues);
       const definition = outcome.definition;
       const { record, resetToken } = await recordFor(ctx, definition, existing, 'edit');
@@ -201,13 +224,8 @@ export function createEngine(options: EngineOptions): Engine {
       const removed = existing && existing.name !== definition.name ? [existing.name] : [];
       requireStore(ctx).write({ put: [[definition.name, record]], remove: removed });
       for (const name of removed) runtimes.delete(name);
-      const rt = install(ctx, definition.name, record, resetToken, existing);
-      if (resetToken) rt.accessToken = null;
-      if (!existing) ctx.emit({ type: 'added', name: rt.name });
-      emitState(ctx, rt);
+      const rt = installWritten(definition.name, record, resetToken, existing);
       scheduler.planNext();
-      if (resetToken && ((renewable(rt) && !ctx.paused) || needsPastedToken(rt)))
-        renewer.renew(rt, 'manual').catch(() => {});
       return currentView(rt);
     },
 
@@ -241,13 +259,7 @@ export function createEngine(options: EngineOptions): Engine {
       const views: AccountView[] = [];
       for (const p of prepared) {
         if (p.remove) runtimes.delete(p.remove);
-        const rt = install(ctx, p.name, p.record, p.resetToken, p.previous);
-        if (p.resetToken) rt.accessToken = null;
-        if (!p.previous) ctx.emit({ type: 'added', name: p.name });
-        emitState(ctx, rt);
-        if (p.resetToken && ((renewable(rt) && !ctx.paused) || needsPastedToken(rt)))
-          renewer.renew(rt, 'manual').catch(() => {});
-        views.push(currentView(rt));
+        views.push(currentView(installWritten(p.name, p.record, p.resetToken, p.previous)));
       }
       scheduler.planNext();
       log.info('imported', { accounts: views.length });
@@ -261,7 +273,7 @@ export function createEngine(options: EngineOptions): Engine {
     },
 
     async removeAccount(name) {
-      const rt = runtimes.get(name) ?? runtimes.get(requireStore(ctx).findName(name) ?? '');
+      const rt = lookup(name);
       if (!rt) return false;
       requireStore(ctx).write({ remove: [rt.name] });
       runtimes.delete(rt.name);
@@ -289,14 +301,7 @@ export function createEngine(options: EngineOptions): Engine {
       if (purpose === 'cli' && rt.record.settings.cliAccess !== true) throw new CliAccessDeniedError(rt.name);
       const minValidMs = Math.max(0, opts.minValidSeconds ?? DEFAULT_MIN_VALID_SECONDS) * 1000;
       const token = await renewer.validToken(rt, purpose, minValidMs);
-      const kind: ActivityKind =
-        purpose === 'cli'
-          ? 'served'
-          : purpose === 'copy'
-            ? 'copied'
-            : purpose === 'reveal'
-              ? 'revealed'
-              : 'served';
+      const kind = ACTIVITY_OF[purpose];
       const detail = purpose === 'cli' ? 'token handed to a script' : `token ${kind}`;
       appendActivity(rt.record, kind, detail, clock.now());
       scheduleFlush();
