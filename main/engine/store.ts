@@ -3,8 +3,7 @@
  * migrations). Secrets and tokens are kept as envelopes `{c: cipher id, d: base64}`; the store
  * never decrypts anything itself. A file that does not parse is moved aside, never overwritten.
  */
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Conf from 'conf';
 import { StoreError } from './errors.js';
