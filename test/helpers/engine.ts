@@ -1,9 +1,10 @@
 /** Test set-up for the engine: a temp data dir, a real cipher, and a manual clock. */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine, type EngineOptions } from '../../main/engine/index.js';
+import { openWithKey, sealWithKey } from '../../main/engine/passphrase-cipher.js';
 import type { Cipher, Clock, Engine } from '../../main/engine/types.js';
 
 /** A real AES-256-GCM cipher with a random key and no key derivation (fast; for tests). */
@@ -11,18 +12,8 @@ export function testCipher(id = 'test-cipher'): Cipher {
   const key = randomBytes(32);
   return {
     id,
-    async encrypt(plain) {
-      const iv = randomBytes(12);
-      const c = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-      return Buffer.concat([iv, body, c.getAuthTag()]);
-    },
-    async decrypt(data) {
-      const b = Buffer.from(data);
-      const d = createDecipheriv('aes-256-gcm', key, b.subarray(0, 12));
-      d.setAuthTag(b.subarray(b.length - 16));
-      return Buffer.concat([d.update(b.subarray(12, b.length - 16)), d.final()]).toString('utf8');
-    },
+    encrypt: async (plain) => sealWithKey(key, plain),
+    decrypt: async (data) => openWithKey(key, data),
   };
 }
 
