@@ -13,23 +13,17 @@ import {
   startOAuth2ServerPeer,
   startOidcPeer,
 } from '../peers/index.js';
-import { startEngine, type EngineFixture } from '../helpers/engine.js';
+import { Cleanups } from '../fixtures/engine-harness.js';
+import { startEngine } from '../helpers/engine.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()?.();
-});
+const cleanups = new Cleanups();
+afterEach(() => cleanups.run());
 
-async function engineFixture(): Promise<EngineFixture> {
-  const fixture = await startEngine();
-  cleanups.push(() => fixture.cleanup());
-  return fixture;
-}
+const engineFixture = async () => cleanups.add(await startEngine());
 
 /** Waits for a peer (closed after the test) and starts an engine to talk to it. */
 async function withPeer<P extends { close(): Promise<void> }>(starting: Promise<P>) {
-  const peer = await starting;
-  cleanups.push(() => peer.close());
+  const peer = cleanups.add(await starting);
   const { engine } = await engineFixture();
   return { peer, engine };
 }

@@ -2,13 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine } from '../../main/engine/index.js';
+import { Cleanups } from '../fixtures/engine-harness.js';
 import { ManualClock, startEngine, testCipher } from '../helpers/engine.js';
 import { makeJwt } from '../peers/index.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()?.();
-});
+const cleanups = new Cleanups();
+afterEach(() => cleanups.run());
 
 const oauth2 = {
   name: 'gen',
@@ -22,8 +21,7 @@ const oauth2 = {
 
 describe('import replaces, edits keep', () => {
   it('an import replaces an account whole: a stored secret the file leaves out is not kept', async () => {
-    const fixture = await startEngine();
-    cleanups.push(() => fixture.cleanup());
+    const fixture = cleanups.add(await startEngine());
     const { engine } = fixture;
     engine.setPaused(true);
     await engine.importAccounts({ accounts: [{ ...oauth2, grantType: 'client_credentials' }] });
@@ -34,8 +32,7 @@ describe('import replaces, edits keep', () => {
   });
 
   it('an edit keeps the stored secrets the form leaves out', async () => {
-    const fixture = await startEngine();
-    cleanups.push(() => fixture.cleanup());
+    const fixture = cleanups.add(await startEngine());
     const { engine } = fixture;
     engine.setPaused(true);
     await engine.saveAccount(oauth2);
@@ -48,7 +45,7 @@ describe('import replaces, edits keep', () => {
 
 describe('memory-only secrets (weak storage not accepted)', () => {
   it('writes back, untouched, the secrets an earlier session stored under another keyring', async () => {
-    const fixture = await startEngine({ cipher: testCipher('safeStorage:gnome_libsecret') });
+    const fixture = cleanups.add(await startEngine({ cipher: testCipher('safeStorage:gnome_libsecret') }));
     await fixture.engine.saveAccount({
       name: 'pasted',
       preset: 'static',
@@ -73,15 +70,13 @@ describe('memory-only secrets (weak storage not accepted)', () => {
     expect(after.pasted.token).toEqual(before.token);
     expect(after.other.secrets).toEqual({});
     expect(await readFile(path, 'utf8')).not.toContain('fake-new-token');
-    await fixture.cleanup();
   });
 });
 
 describe('default notification lead', () => {
   it('uses the configured default for accounts that set none, and turns a pasted token "expiring"', async () => {
     const clock = new ManualClock();
-    const fixture = await startEngine({ clock });
-    cleanups.push(() => fixture.cleanup());
+    const fixture = cleanups.add(await startEngine({ clock }));
     const { engine } = fixture;
     const exp = Math.floor(clock.now() / 1000) + 1200;
     await engine.saveAccount({ name: 'pasted', preset: 'static', token: makeJwt({ exp }) });
