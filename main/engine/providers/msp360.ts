@@ -10,6 +10,13 @@ export async function msp360Login(ctx: FlowContext, input: FlowInput): Promise<O
   const base = String(settings.baseUrl ?? DEFAULTS.msp360BaseUrl).replace(/\/+$/, '');
   const url = typeof settings.tokenUrl === 'string' ? settings.tokenUrl : `${base}/api/Provider/Login`;
   const password = await input.secret('password');
+  if (password === undefined) {
+    throw new TokenError(
+      'missing_secret',
+      'the password is not stored: enter it again in the account',
+      'auth',
+    );
+  }
   const response = await ctx.fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
