@@ -1,7 +1,7 @@
 /**
- * Log lines with secrets removed. Values registered with `forget` (the secrets the engine
- * handles) are replaced wherever they appear, and so are bearer tokens, JWTs and secret-looking
- * `key=value` pairs, whatever their source.
+ * Log lines with secrets removed: bearer and Basic credentials, JWTs and secret-looking
+ * `key=value` pairs, whatever their source, plus any value a host registers with `forget`. The
+ * engine itself redacts the secrets an attempt read from its error texts before logging them.
  */
 
 export interface Logger {
