@@ -11,3 +11,8 @@ declare global {
 export function tokentray(): TokentrayApi | null {
   return window.tokentray ?? null;
 }
+
+/** The message of a rejected API call (or of anything else thrown), for the window to show. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

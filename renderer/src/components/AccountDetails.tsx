@@ -5,7 +5,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { AccountView, ActivityEntry, CopyFormat, ErrorInfo } from '../../../preload/contract.js';
-import { tokentray } from '../api.js';
+import { errorMessage, tokentray } from '../api.js';
 import { presetSpec } from '../presets.js';
 import { hasToken, stateLabel, stateTone } from '../status.js';
 import { formatDateTime, formatDuration, relative } from '../time.js';
@@ -37,7 +37,7 @@ export interface AccountDetailsProps {
 function errorText(error: unknown): ErrorInfo {
   return {
     code: 'internal',
-    message: error instanceof Error ? error.message : String(error),
+    message: errorMessage(error),
     serverMessage: null,
     status: null,
   };

@@ -6,7 +6,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { AccountView, Settings, TestResult, ValidationIssue } from '../../../preload/contract.js';
-import { tokentray } from '../api.js';
+import { errorMessage, tokentray } from '../api.js';
 import { buildInput, initialValues, issuesByField, issueText, switchPreset } from '../form-model.js';
 import {
   presetSpec,
@@ -31,10 +31,6 @@ export interface AccountFormProps {
   cliCommand: string;
   onSaved: (view: AccountView) => void;
   onCancel: () => void;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The add/edit form. */

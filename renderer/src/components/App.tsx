@@ -6,7 +6,7 @@
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { AccountView, AppInfo, Settings } from '../../../preload/contract.js';
-import { tokentray } from '../api.js';
+import { errorMessage, tokentray } from '../api.js';
 import { filterAccounts, sortByUrgency } from '../urgency.js';
 import { AccountDetails } from './AccountDetails.js';
 import { AccountForm } from './AccountForm.js';
@@ -68,7 +68,7 @@ export function App(): JSX.Element {
         setSettings(appSettings);
         setLoaded(true);
       })
-      .catch((error: unknown) => setLoadError(error instanceof Error ? error.message : String(error)));
+      .catch((error: unknown) => setLoadError(errorMessage(error)));
     return () => {
       offChanged();
       offFocus();

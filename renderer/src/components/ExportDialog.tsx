@@ -1,7 +1,7 @@
 /** Export every account to a JSON file; secrets only when the user ticks a box that says what that means. */
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { tokentray } from '../api.js';
+import { errorMessage, tokentray } from '../api.js';
 import { Dialog } from './Dialog.js';
 import { Icon } from './icons.js';
 
@@ -20,7 +20,7 @@ export function ExportDialog({ onClose, count }: { onClose: () => void; count: n
       const outcome = await api.exportAccounts(includeSecrets);
       setResult(outcome.saved ? `Saved to ${outcome.path}` : 'Export cancelled: nothing was written.');
     } catch (error) {
-      setResult(`Export failed: ${error instanceof Error ? error.message : String(error)}`);
+      setResult(`Export failed: ${errorMessage(error)}`);
     } finally {
       setBusy(false);
     }

@@ -2,7 +2,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import type { ValidationIssue } from '../../../preload/contract.js';
-import { tokentray } from '../api.js';
+import { errorMessage, tokentray } from '../api.js';
 import { Dialog } from './Dialog.js';
 import { Icon } from './icons.js';
 
@@ -34,7 +34,7 @@ export function ImportDialog({
       setOutcome(result);
       if (result.ok) onImported(result.imported);
     } catch (error) {
-      setOutcome({ ok: 'error', message: error instanceof Error ? error.message : String(error) });
+      setOutcome({ ok: 'error', message: errorMessage(error) });
     } finally {
       setBusy(false);
     }

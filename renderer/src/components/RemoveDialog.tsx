@@ -1,7 +1,7 @@
 /** Confirms removing an account: its settings and its secrets are deleted. */
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { tokentray } from '../api.js';
+import { errorMessage, tokentray } from '../api.js';
 import { Dialog } from './Dialog.js';
 
 /** The destructive button is not the default focus: Cancel is. */
@@ -21,7 +21,7 @@ export function RemoveDialog({
       await api.removeAccount(name);
       onRemoved();
     } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
+      setError(errorMessage(failure));
     }
   }
   return (
