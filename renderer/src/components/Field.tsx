@@ -80,6 +80,12 @@ function SecretInput({
   );
 }
 
+/** The two inputs of a key/value row: the row's property and the word its label and placeholder use. */
+const KEY_VALUE_PARTS = [
+  { part: 'key', word: 'name' },
+  { part: 'value', word: 'value' },
+] as const;
+
 function KeyValueEditor({
   spec,
   rows,
@@ -103,22 +109,17 @@ function KeyValueEditor({
     >
       {rows.map((row, index) => (
         <div class="keyvalue-row" key={index}>
-          <input
-            class="input mono"
-            aria-label={`Parameter ${index + 1} name`}
-            placeholder="name"
-            value={row.key}
-            spellcheck={false}
-            onInput={(event) => update(index, { key: event.currentTarget.value })}
-          />
-          <input
-            class="input mono"
-            aria-label={`Parameter ${index + 1} value`}
-            placeholder="value"
-            value={row.value}
-            spellcheck={false}
-            onInput={(event) => update(index, { value: event.currentTarget.value })}
-          />
+          {KEY_VALUE_PARTS.map(({ part, word }) => (
+            <input
+              key={part}
+              class="input mono"
+              aria-label={`Parameter ${index + 1} ${word}`}
+              placeholder={word}
+              value={row[part]}
+              spellcheck={false}
+              onInput={(event) => update(index, { [part]: event.currentTarget.value })}
+            />
+          ))}
           <button
             type="button"
             class="icon-button"
@@ -163,6 +164,8 @@ export function Field({
     .filter(Boolean)
     .join(' ');
   const text = typeof value === 'string' ? value : '';
+  /** A stored secret shows as "Stored · Replace": no input, so the label names a plain span. */
+  const showsStored = spec.kind === 'secret' && secretStatus === 'stored' && !replacing;
 
   let control: JSX.Element;
   if (spec.kind === 'checkbox') {
@@ -186,7 +189,7 @@ export function Field({
         <FieldErrors id={errorId} errors={errors} />
       </div>
     );
-  } else if (spec.kind === 'secret' && secretStatus === 'stored' && !replacing) {
+  } else if (showsStored) {
     control = (
       <div class="stored-secret" id={id} tabIndex={-1}>
         <Icon name="lock" />
@@ -264,7 +267,7 @@ export function Field({
   return (
     <div class={invalid ? 'field invalid' : 'field'} data-field={spec.name}>
       <div class="field-label-row">
-        {spec.kind === 'keyvalue' || (spec.kind === 'secret' && secretStatus === 'stored' && !replacing) ? (
+        {spec.kind === 'keyvalue' || showsStored ? (
           <span class="label" id={`${id}-label`}>
             {spec.label}
           </span>
