@@ -2,7 +2,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import type { AppInfo, Settings } from '../../../preload/contract.js';
-import { tokentray } from '../api.js';
+import { errorMessage, tokentray } from '../api.js';
 import { Dialog } from './Dialog.js';
 
 const PROTECTION: Record<AppInfo['storageProtection'], string> = {
@@ -11,8 +11,47 @@ const PROTECTION: Record<AppInfo['storageProtection'], string> = {
   weak: 'Obfuscated only (no key store available): see the warning in the window.',
 };
 
-function wholeSeconds(text: string): number | null {
+function wholeNumber(text: string): number | null {
   return /^\d+$/.test(text.trim()) ? Number(text.trim()) : null;
+}
+
+/** A labelled whole-number input with its unit and one line of help. */
+function NumberWithUnit({
+  id,
+  label,
+  unit,
+  help,
+  value,
+  onInput,
+}: {
+  id: string;
+  label: string;
+  unit: string;
+  help: string;
+  value: string;
+  onInput: (value: string) => void;
+}): JSX.Element {
+  return (
+    <div class="field">
+      <label class="label" for={id}>
+        {label}
+      </label>
+      <div class="input-with-unit">
+        <input
+          id={id}
+          class="input narrow"
+          inputMode="numeric"
+          value={value}
+          aria-describedby={`${id}-help`}
+          onInput={(event) => onInput(event.currentTarget.value)}
+        />
+        <span class="unit">{unit}</span>
+      </div>
+      <p class="help" id={`${id}-help`}>
+        {help}
+      </p>
+    </div>
+  );
 }
 
 /** Saves on submit (Enter works in every field); Escape or Cancel leaves the settings unchanged. */
@@ -35,8 +74,8 @@ export function SettingsDialog({
 
   async function submit(event: Event): Promise<void> {
     event.preventDefault();
-    const clipboardSeconds = wholeSeconds(clipboard);
-    const notifyMinutes = wholeSeconds(notify);
+    const clipboardSeconds = wholeNumber(clipboard);
+    const notifyMinutes = wholeNumber(notify);
     if (clipboardSeconds === null)
       return setError('Clipboard delay must be a whole number of seconds (0 = never clear).');
     if (notifyMinutes === null) return setError('Warning lead must be a whole number of minutes.');
@@ -50,51 +89,29 @@ export function SettingsDialog({
       );
       onClose();
     } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
+      setError(errorMessage(failure));
     }
   }
 
   return (
     <Dialog title="Settings" onClose={onClose}>
       <form class="dialog-body" onSubmit={(event) => void submit(event)} noValidate>
-        <div class="field">
-          <label class="label" for="setting-clipboard">
-            Clear copied tokens from the clipboard after
-          </label>
-          <div class="input-with-unit">
-            <input
-              id="setting-clipboard"
-              class="input narrow"
-              inputMode="numeric"
-              value={clipboard}
-              aria-describedby="setting-clipboard-help"
-              onInput={(event) => setClipboard(event.currentTarget.value)}
-            />
-            <span class="unit">seconds</span>
-          </div>
-          <p class="help" id="setting-clipboard-help">
-            Only if the clipboard still holds the token. 0 = never.
-          </p>
-        </div>
-        <div class="field">
-          <label class="label" for="setting-notify">
-            Warn before a token expires
-          </label>
-          <div class="input-with-unit">
-            <input
-              id="setting-notify"
-              class="input narrow"
-              inputMode="numeric"
-              value={notify}
-              aria-describedby="setting-notify-help"
-              onInput={(event) => setNotify(event.currentTarget.value)}
-            />
-            <span class="unit">minutes</span>
-          </div>
-          <p class="help" id="setting-notify-help">
-            For accounts without their own lead time, when the token cannot be renewed in time.
-          </p>
-        </div>
+        <NumberWithUnit
+          id="setting-clipboard"
+          label="Clear copied tokens from the clipboard after"
+          unit="seconds"
+          help="Only if the clipboard still holds the token. 0 = never."
+          value={clipboard}
+          onInput={setClipboard}
+        />
+        <NumberWithUnit
+          id="setting-notify"
+          label="Warn before a token expires"
+          unit="minutes"
+          help="For accounts without their own lead time, when the token cannot be renewed in time."
+          value={notify}
+          onInput={setNotify}
+        />
         <label class="checkbox">
           <input
             type="checkbox"
