@@ -68,6 +68,21 @@ const clientId = (help: string): FieldSpec => ({
   help,
 });
 
+const OPTIONAL_SCOPE: FieldSpec = {
+  name: 'scope',
+  label: 'Scope',
+  kind: 'text',
+  required: false,
+  help: 'Optional; space-separated.',
+};
+
+/** The client authentication choices the OAuth-style presets offer. */
+const BASIC_AUTH: FieldOption = { value: 'client_secret_basic', label: 'HTTP Basic (client_secret_basic)' };
+const POST_AUTH: FieldOption = {
+  value: 'client_secret_post',
+  label: 'In the form body (client_secret_post)',
+};
+
 const grantIs = (grant: string) => (values: FormValues) =>
   (values.grantType || 'client_credentials') === grant;
 
@@ -113,17 +128,13 @@ export const PRESET_SPECS: readonly PresetSpec[] = [
       },
       clientId('From portal.backup.net → Settings → Public APIs → New.'),
       secret('clientSecret', 'Client secret'),
-      { name: 'scope', label: 'Scope', kind: 'text', required: false, help: 'Optional; space-separated.' },
+      OPTIONAL_SCOPE,
       {
         name: 'clientAuth',
         label: 'Client authentication',
         kind: 'select',
         required: false,
-        options: [
-          { value: '', label: 'Automatic (from discovery)' },
-          { value: 'client_secret_basic', label: 'HTTP Basic (client_secret_basic)' },
-          { value: 'client_secret_post', label: 'In the form body (client_secret_post)' },
-        ],
+        options: [{ value: '', label: 'Automatic (from discovery)' }, BASIC_AUTH, POST_AUTH],
         help: 'Automatic uses client_secret_post when discovery lists it, else HTTP Basic.',
       },
     ],
@@ -222,11 +233,7 @@ export const PRESET_SPECS: readonly PresetSpec[] = [
         kind: 'select',
         required: false,
         default: 'client_secret_basic',
-        options: [
-          { value: 'client_secret_basic', label: 'HTTP Basic (client_secret_basic)' },
-          { value: 'client_secret_post', label: 'In the form body (client_secret_post)' },
-          { value: 'none', label: 'None (public client)' },
-        ],
+        options: [BASIC_AUTH, POST_AUTH, { value: 'none', label: 'None (public client)' }],
       },
       clientId('As registered with the authorization server.'),
       { ...secret('clientSecret', 'Client secret'), when: (values) => values.clientAuth !== 'none' },
@@ -240,7 +247,7 @@ export const PRESET_SPECS: readonly PresetSpec[] = [
         ),
         when: grantIs('refresh_token'),
       },
-      { name: 'scope', label: 'Scope', kind: 'text', required: false, help: 'Optional; space-separated.' },
+      OPTIONAL_SCOPE,
       { name: 'audience', label: 'Audience', kind: 'text', required: false, advanced: true },
       {
         name: 'extraParams',
