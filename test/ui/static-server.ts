@@ -3,10 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-
-/** The Content-Security-Policy the app sends with the window (no inline scripts or styles). */
-export const APP_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+import { APP_CSP } from '../../main/desktop/protocol.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
