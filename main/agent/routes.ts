@@ -20,6 +20,7 @@ import {
   TokenError,
   ValidationError,
 } from '../engine/errors.js';
+import { ACCOUNT_NAME_PATTERN } from '../engine/accounts/fields.js';
 import { formatToken } from '../engine/formats.js';
 import type { Logger } from '../engine/log.js';
 import { toListJson } from '../engine/views.js';
@@ -44,7 +45,6 @@ export const SMALL_BODY_LIMIT = 16 * 1024;
 /** CONTRACT §1/§3: an import file of up to 1 MiB is always accepted; leave room above it. */
 export const IMPORT_BODY_LIMIT = 4 * 1024 * 1024;
 
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const MAX_MIN_VALID_SECONDS = 366 * 24 * 3600;
 
 function problem(
@@ -243,7 +243,7 @@ export function routeRequest(
   } catch {
     return problem(400, 'bad_request', 'malformed account name in the path');
   }
-  if (!NAME_PATTERN.test(name)) return small(async () => noSuchAccount(engine, name.slice(0, 64)));
+  if (!ACCOUNT_NAME_PATTERN.test(name)) return small(async () => noSuchAccount(engine, name.slice(0, 64)));
 
   if (segments.length === 3) {
     if (method !== 'DELETE') return methodNotAllowed('DELETE');

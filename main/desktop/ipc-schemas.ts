@@ -4,10 +4,11 @@
  */
 import { z } from 'zod';
 import type { RequestName, Requests } from '../../preload/contract.js';
+import { ACCOUNT_NAME_PATTERN } from '../engine/accounts/fields.js';
 import { settingsPatchSchema } from './settings.js';
 
 /** CONTRACT §1: 1–64 of `A-Z a-z 0-9 . _ -`, starting with a letter or a digit. */
-const accountName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'not an account name');
+const accountName = z.string().regex(ACCOUNT_NAME_PATTERN, 'not an account name');
 const originalName = accountName.nullable();
 const accountInput = z.record(z.string(), z.unknown());
 const copyFormat = z.enum(['token', 'header', 'curl', 'powershell']);

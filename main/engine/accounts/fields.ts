@@ -11,6 +11,9 @@ export const COMMON_FIELDS = [
   'label',
 ] as const;
 
+/** CONTRACT §1 account names: 1–64 of `A-Z a-z 0-9 . _ -`, starting with a letter or digit. */
+export const ACCOUNT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
 export const SECRET_FIELDS = ['password', 'clientSecret', 'refreshToken', 'token'] as const;
 export type SecretField = (typeof SECRET_FIELDS)[number];
 

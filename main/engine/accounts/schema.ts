@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { AccountInput, FieldValue, Preset, ValidationIssue } from '../types.js';
 import { PRESETS } from '../types.js';
 import { insecureUrlReason } from '../url-policy.js';
-import { isSecretField } from './fields.js';
+import { ACCOUNT_NAME_PATTERN, isSecretField } from './fields.js';
 
 /** Describes what came instead of the expected value, for messages such as "must be a string, not null". */
 function received(input: unknown): string {
@@ -38,13 +38,12 @@ const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
     error: (issue) => `must be one of ${values.join(', ')}, not ${JSON.stringify(issue.input)}`,
   });
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const RESERVED_PARAMS = ['grant_type', 'client_id', 'client_secret', 'username', 'password', 'refresh_token'];
 
 const common = {
   name: text().superRefine((value, ctx) => {
     if (value.length > 64) ctx.addIssue({ code: 'custom', message: 'must be at most 64 characters' });
-    else if (!NAME.test(value))
+    else if (!ACCOUNT_NAME_PATTERN.test(value))
       ctx.addIssue({
         code: 'custom',
         message: 'must start with a letter or digit and use only A-Z a-z 0-9 . _ -',
