@@ -181,7 +181,8 @@ export function spawnAgent(
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    // 'close', not 'exit': it fires once stderr is drained, so a test reads the whole log.
+    child.once('close', (code, signal) => resolve({ code, signal })),
   );
   return {
     child,
@@ -210,6 +211,13 @@ export async function startAgent(
   const agent = spawnAgent(dirs, env);
   try {
     await waitForSocket(agent.socketPath, 20_000, agent.exited);
+    // The socket accepts before the agent's own "listening" line reaches our pipe; wait for the
+    // line too, so tests that read the log see it (CI once read stderr in between).
+    await waitUntil(
+      () => agent.stderr().includes('local API listening'),
+      5_000,
+      'the agent to log that it listens',
+    );
   } catch (error) {
     await agent.stop('SIGKILL').catch(() => undefined);
     throw new Error(`${(error as Error).message}; agent stderr:\n${agent.stderr()}`);
