@@ -21,6 +21,7 @@ import { validateAccountInput, validateImportFile } from './accounts/schema.js';
 import { systemClock } from './clock.js';
 import { requireStore, type EngineContext } from './context.js';
 import { CliAccessDeniedError, NoSuchAccountError, ValidationError } from './errors.js';
+import { createCircuitBreakers } from './circuit.js';
 import { createGuardedFetch, DEFAULT_TIMEOUT_MS } from './http.js';
 import { silentLogger, type Logger } from './log.js';
 import { flowFor, type FlowContext } from './providers/index.js';
@@ -87,17 +88,25 @@ export function createEngine(options: EngineOptions): Engine {
     },
   };
   const { runtimes } = ctx;
+  const guardedFetch = createGuardedFetch({
+    fetch: options.fetch ?? globalThis.fetch,
+    timeoutMs: options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+    now: () => clock.now(),
+  });
+  const breakers = createCircuitBreakers(() => clock.now());
   const flowContext: FlowContext = {
-    fetch: createGuardedFetch({
-      fetch: options.fetch ?? globalThis.fetch,
-      timeoutMs: options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,
-      now: () => clock.now(),
-    }),
+    fetch: breakers.wrap(guardedFetch, 'enforce'),
     now: () => clock.now(),
     discoveryCache: new Map(),
   };
+  // What a person asked for goes out even to an endpoint whose circuit is open.
+  const interactiveFlowContext: FlowContext = {
+    ...flowContext,
+    fetch: breakers.wrap(guardedFetch, 'observe'),
+  };
   const renewer = createRenewer(ctx, {
     flowContext,
+    interactiveFlowContext,
     maxConcurrentRenewals: options.maxConcurrentRenewals ?? 8,
     afterFlight: () => scheduler.planNext(),
   });
@@ -325,7 +334,7 @@ export function createEngine(options: EngineOptions): Engine {
 
     async testConnection(input, opts = {}): Promise<TestResult> {
       const existing = opts.originalName ? runtimes.get(opts.originalName) : undefined;
-      return runConnectionTest({ flowContext, cipher }, input, existing);
+      return runConnectionTest({ flowContext: interactiveFlowContext, cipher }, input, existing);
     },
 
     activity(name): ActivityEntry[] {
@@ -334,6 +343,8 @@ export function createEngine(options: EngineOptions): Engine {
 
     reconcile() {
       if (!ctx.store || ctx.stopped) return;
+      // Resumed, unlocked or back online: what failed before says little about the network now.
+      breakers.reset();
       scheduler.cancel();
       scheduler.tick();
     },

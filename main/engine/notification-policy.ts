@@ -38,10 +38,13 @@ export function redactForNotification(text: string): string {
   return redact(text).replace(/[A-Za-z0-9_\-+=~]{40,}/g, '[redacted]');
 }
 
-function clip(text: string): string {
+function clip(text: string, max = BODY_MAX): string {
   const clean = redactForNotification(text).replace(/\s+/g, ' ').trim();
-  return clean.length <= BODY_MAX ? clean : `${clean.slice(0, BODY_MAX - 1)}…`;
+  return clean.length <= max ? clean : `${clean.slice(0, max - 1)}…`;
 }
+
+/** Room left for the reason when the expiry and the next attempt follow it. */
+const REASON_MAX = 110;
 
 /** The account's own lead time when it set one, else the global default. */
 export function leadTimeSeconds(view: AccountView, defaultSeconds: number): number {
@@ -90,13 +93,21 @@ function conditionOf(
     };
   }
   if (view.state === 'error') {
+    // Retries cannot finish in time when the next one is due only after the token has lapsed.
+    const nextTry = view.nextRefreshAt === null ? null : Date.parse(view.nextRefreshAt);
+    const tooLate =
+      left !== null && left > 0 && nextTry !== null && expiresAt !== null && nextTry >= expiresAt;
     // A failed attempt while the token still has plenty of life is retried quietly.
-    if (!atRisk) return 'settling';
+    if (!atRisk && !tooLate) return 'settling';
+    const retryText =
+      tooLate && nextTry !== null
+        ? ` The next attempt, in ${formatDuration(Math.max(0, nextTry - now))}, comes after it expires.`
+        : '';
     return {
       key: `failed:${view.errorCode ?? 'error'}`,
       kind: 'renewal-failed',
       title: `${view.name}: renewal failed`,
-      body: clip(`${reasonOf(view)}.${expiryText}`),
+      body: clip(`${clip(reasonOf(view), REASON_MAX)}.${expiryText}${retryText}`),
     };
   }
   if (view.state === 'refreshing') return 'settling';

@@ -15,7 +15,7 @@ import { StoreError, TokenError, toErrorInfo } from './errors.js';
 import { redact } from './log.js';
 import { flowFor, type FlowContext, type ObtainedToken } from './providers/index.js';
 import { appendActivity, open, seal, secretReader } from './records.js';
-import { retryDelay } from './schedule.js';
+import { retryAt } from './schedule.js';
 import type { AccountRecord, Envelope, StoredError, StoredToken } from './store.js';
 import type { TokenPurpose } from './types.js';
 
@@ -64,10 +64,16 @@ export interface Renewer {
 /** Creates the renewals of one engine; `afterFlight` runs once each renewal has settled. */
 export function createRenewer(
   ctx: EngineContext,
-  deps: { flowContext: FlowContext; maxConcurrentRenewals: number; afterFlight: () => void },
+  deps: {
+    /** For renewals nobody is waiting on in person (the schedule, scripts): circuit breakers apply. */
+    flowContext: FlowContext;
+    /** For what a person asked for (Renew now, copy, reveal): always sent. */
+    interactiveFlowContext: FlowContext;
+    maxConcurrentRenewals: number;
+    afterFlight: () => void;
+  },
 ): Renewer {
   const { clock, random, log, cipher, runtimes } = ctx;
-  const { flowContext } = deps;
   const limit = createLimiter(deps.maxConcurrentRenewals);
 
   /** False once the account was removed, or replaced because its credentials changed. */
@@ -93,6 +99,8 @@ export function createRenewer(
         }
       }
       if (refreshToken) known.push(refreshToken);
+      const interactive = reason === 'manual' || reason === 'copy' || reason === 'reveal';
+      const flowContext = interactive ? deps.interactiveFlowContext : deps.flowContext;
       const obtained = await limit(() =>
         flowFor(presetOf(rt)).obtain(flowContext, {
           settings: rt.record.settings,
@@ -124,7 +132,9 @@ export function createRenewer(
       rt.failures = failure.kind === 'transient' ? rt.failures + 1 : 0;
       const retryAfter = error instanceof TokenError ? error.retryAfterMs : null;
       rt.renewDueAt =
-        failure.kind === 'transient' ? clock.now() + retryDelay(rt.failures, random, retryAfter) : null;
+        failure.kind === 'transient'
+          ? retryAt(clock.now(), rt.failures, random, retryAfter, expiresAtOf(rt))
+          : null;
       appendActivity(rt.record, 'failed', failure.message, clock.now());
       log.warn('renewal failed', { account: rt.name, code: failure.code, message: failure.message });
       try {

@@ -34,3 +34,24 @@ export function retryDelay(failures: number, random: () => number, retryAfterMs:
   const jittered = Math.max(1000, Math.round(random() * ceiling));
   return retryAfterMs !== null ? Math.max(jittered, Math.min(retryAfterMs, BACKOFF_CAP_MS * 4)) : jittered;
 }
+
+/** How long before expiry a failing account gets its last try, when the backoff would miss it. */
+export const LAST_CHANCE_MS = 30_000;
+
+/**
+ * When to try again after a transient failure: the backoff, except that when it would only come
+ * after the token has lapsed, one last try is made shortly before expiry (unless the server asked
+ * for the wait with Retry-After, or said it is down for longer: then its word stands).
+ */
+export function retryAt(
+  now: number,
+  failures: number,
+  random: () => number,
+  retryAfterMs: number | null,
+  expiresAt: number | null,
+): number {
+  const backoff = now + retryDelay(failures, random, retryAfterMs);
+  if (retryAfterMs !== null || expiresAt === null) return backoff;
+  const lastChance = expiresAt - LAST_CHANCE_MS;
+  return lastChance > now + 1000 && lastChance < backoff ? lastChance : backoff;
+}

@@ -114,6 +114,7 @@ describe('notification policy', () => {
         errorCode: code,
         error: 'token endpoint answered 503 Service Unavailable',
         expiresAt: iso(NOW + left),
+        nextRefreshAt: iso(NOW + MIN),
       });
     const [early, atRisk, same, other] = run([
       { accounts: [failing('http_503', 50 * MIN)] },
@@ -132,6 +133,27 @@ describe('notification policy', () => {
     ]);
     expect(same).toEqual([]);
     expect(other?.map((n) => n.kind)).toEqual(['renewal-failed']);
+  });
+
+  it('warns at once when the next retry comes only after the token has expired', () => {
+    const failing = (nextIn: number) =>
+      view({
+        name: 'acme',
+        state: 'error',
+        errorCode: 'server_error',
+        error: 'the service is down '.repeat(20),
+        expiresAt: iso(NOW + 50 * MIN),
+        nextRefreshAt: iso(NOW + nextIn),
+      });
+    const [inTime, tooLate] = run([{ accounts: [failing(20 * MIN)] }, { accounts: [failing(55 * MIN)] }]);
+    expect(inTime).toEqual([]);
+    expect(tooLate).toHaveLength(1);
+    expect(tooLate?.[0]?.kind).toBe('renewal-failed');
+    // A long server message is shortened so that the expiry and the next attempt still show.
+    expect(tooLate?.[0]?.body).toMatch(
+      /^server_error: the service is down .*…\. The token expires in 50 min\. The next attempt, in 55 min, comes after it expires\.$/,
+    );
+    expect(tooLate?.[0]?.body.length).toBeLessThanOrEqual(200);
   });
 
   it('asks for sign-in once per error code, then says when it recovered', () => {

@@ -5,8 +5,10 @@ import { systemClock } from '../../main/engine/clock.js';
 import {
   BACKOFF_CAP_MS,
   MAX_TICK_MS,
+  LAST_CHANCE_MS,
   MIN_MARGIN_MS,
   renewAt,
+  retryAt,
   retryDelay,
 } from '../../main/engine/schedule.js';
 
@@ -143,6 +145,29 @@ describe('retryDelay', () => {
     const delay = retryDelay(1, never, 86_400_000);
     expect(delay).toBeLessThanOrEqual(60 * MIN);
     expect(delay).toBeGreaterThanOrEqual(BACKOFF_CAP_MS);
+  });
+});
+
+describe('retryAt', () => {
+  it('is the backoff while the token outlives it', () => {
+    expect(retryAt(T0, 3, always, null, T0 + 60 * MIN)).toBe(T0 + retryDelay(3, always, null));
+  });
+
+  it('makes one last try shortly before expiry when the backoff would come after it', () => {
+    const expiresAt = T0 + 3 * MIN;
+    const at = retryAt(T0, 8, always, null, expiresAt);
+    expect(at).toBe(expiresAt - LAST_CHANCE_MS);
+    // That try failing too, the next one is the plain backoff: no loop at the edge.
+    expect(retryAt(at, 9, always, null, expiresAt)).toBe(at + retryDelay(9, always, null));
+  });
+
+  it("keeps the server's Retry-After even when it runs past expiry", () => {
+    const expiresAt = T0 + 3 * MIN;
+    expect(retryAt(T0, 1, never, 10 * MIN, expiresAt)).toBe(T0 + 10 * MIN);
+  });
+
+  it('is the backoff for a token of unknown expiry', () => {
+    expect(retryAt(T0, 2, always, null, null)).toBe(T0 + retryDelay(2, always, null));
   });
 });
 
