@@ -4,6 +4,7 @@
  * Absolute times come from the server's clock, so they are corrected by the skew its `Date`
  * header shows.
  */
+import { parseHttpDate } from './dates.js';
 import { jwtExpiry } from './jwt.js';
 
 export type ExpirySource = 'expires_in' | 'expires_on' | '.expires' | 'jwt' | 'default';
@@ -30,8 +31,8 @@ const isDate = (ms: number) => Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
 /** Our clock minus the server's, from its `Date` header (null when absent or unparsable). */
 export function clockSkewMs(dateHeader: string | null, receivedAt: number): number {
   if (!dateHeader) return 0;
-  const serverNow = Date.parse(dateHeader);
-  if (!Number.isFinite(serverNow)) return 0;
+  const serverNow = parseHttpDate(dateHeader);
+  if (serverNow === null) return 0;
   const skew = receivedAt - serverNow;
   // HTTP dates have one-second resolution: ignore anything below a couple of seconds.
   return Math.abs(skew) < 2000 ? 0 : skew;
@@ -53,8 +54,8 @@ export function expiryFromResponse(
     return { expiresAt: expiresOn * 1000 + skew, source: 'expires_on' };
   }
   if (typeof body['.expires'] === 'string') {
-    const at = Date.parse(body['.expires']);
-    if (Number.isFinite(at) && isDate(at + skew)) return { expiresAt: at + skew, source: '.expires' };
+    const at = parseHttpDate(body['.expires']);
+    if (at !== null && isDate(at + skew)) return { expiresAt: at + skew, source: '.expires' };
   }
   if (typeof body.access_token === 'string') {
     const exp = jwtExpiry(body.access_token);

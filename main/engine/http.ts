@@ -4,6 +4,7 @@
  * own words. Providers (and oauth4webapi, through its customFetch hook) only ever see clean
  * 2xx JSON answers.
  */
+import { parseHttpDate } from './dates.js';
 import { TokenError } from './errors.js';
 import { parseSeconds } from './expiry.js';
 import type { FetchLike } from './types.js';
@@ -24,14 +25,9 @@ export function parseRetryAfter(value: string | null, now: number): number | nul
   if (!value) return null;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  // Every HTTP-date form (IMF-fixdate, RFC 850, asctime) starts with a day name; Date.parse alone
-  // would also take "-5" or "2027" as dates.
-  if (!HTTP_DATE_START.test(trimmed)) return null;
-  const at = Date.parse(trimmed);
-  return Number.isFinite(at) ? Math.max(0, at - now) : null;
+  const at = parseHttpDate(trimmed);
+  return at === null ? null : Math.max(0, at - now);
 }
-
-const HTTP_DATE_START = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s/;
 
 const NETWORK_CODES: Record<string, [code: string, what: string]> = {
   ENOTFOUND: ['dns', "the token server's host name could not be resolved"],

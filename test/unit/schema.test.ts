@@ -212,6 +212,10 @@ describe('URL fields', () => {
     'javascript:alert(1)',
     'example.com/token',
     '/token',
+    'http://tokens.localhost/token',
+    'https:idp.example.com/token',
+    'https://idp.example.com/token ',
+    'https://user:pass@idp.example.com/token',
   ])('refuses %s with one issue', (tokenUrl) => {
     expect(fieldsOf(with_('oauth2', { tokenUrl }))).toEqual(['tokenUrl']);
   });
@@ -279,6 +283,8 @@ describe('static expiresAt', () => {
     '2026-12-01T10:00:00.250Z',
     '2026-12-01T10:00:00+02:00',
     '2026-12-01T10:00:00-05:30',
+    '2026-12-01t10:00:00z',
+    '2026-12-31T23:59:60Z',
   ])('accepts RFC 3339 %s', (expiresAt) => {
     accepts(with_('static', { expiresAt }));
   });
@@ -290,7 +296,10 @@ describe('static expiresAt', () => {
     'Tue, 01 Dec 2026 10:00:00 GMT',
     '1796119200',
     'soon',
-  ])('refuses %s (no zone, not RFC 3339)', (expiresAt) => {
+    '2026-02-30T10:00:00Z',
+    '2026-12-01T24:00:00Z',
+    '2026-12-01T10:00:00+24:00',
+  ])('refuses %s (no zone, not RFC 3339, or no such time)', (expiresAt) => {
     expect(fieldsOf(with_('static', { expiresAt }))).toEqual(['expiresAt']);
   });
 
@@ -445,6 +454,35 @@ describe('import file', () => {
         expect.stringMatching(/^accounts\[3\]: label: /),
       ]),
     );
+  });
+
+  it('reports a name used twice even when either account has other errors', () => {
+    const outcome = validateImportFile(
+      file([
+        { ...MINIMAL.static, name: 'Foo', label: 5 },
+        { ...MINIMAL.static, name: 'foo', colour: 'red' },
+      ]),
+    );
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.issues.map((i) => `${i.account}: ${i.field}`)).toEqual([
+      'Foo: label',
+      'foo: colour',
+      'foo: name',
+    ]);
+  });
+
+  it('keeps every issue on one line when a name or a field holds a newline', () => {
+    const outcome = validateImportFile(
+      file([{ ...MINIMAL.static, name: 'evil\nname', 'bad\nkey': 1 }]),
+    );
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    const lines = new ValidationError(outcome.issues).message.split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/^accounts\[0\] "evil\\nname": name: must start/),
+      'accounts[0] "evil\\nname": "bad\\nkey": unknown field',
+    ]);
   });
 
   it('accepts an import file of more than 1 MiB', () => {

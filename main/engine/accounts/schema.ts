@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { AccountInput, FieldValue, Preset, ValidationIssue } from '../types.js';
 import { PRESETS } from '../types.js';
+import { parseRfc3339 } from '../dates.js';
 import { insecureUrlReason } from '../url-policy.js';
 import { ACCOUNT_NAME_PATTERN, isSecretField } from './fields.js';
 
@@ -60,8 +61,7 @@ const common = {
 };
 
 const rfc3339 = () =>
-  z.iso.datetime({
-    offset: true,
+  z.string({ error: requiredOr('a string') }).refine((value) => parseRfc3339(value) !== null, {
     error: 'must be an RFC 3339 date-time with Z or an offset, e.g. 2026-12-01T10:00:00Z',
   });
 
@@ -171,8 +171,14 @@ function crossFieldIssues(def: AccountDefinition): Issue[] {
   return issues;
 }
 
+/** A field name as issues print it: quoted when it is not a plain identifier (one line, always). */
+const printable = (part: PropertyKey) => {
+  const text = String(part);
+  return /^[A-Za-z0-9_$-]+$/.test(text) ? text : JSON.stringify(text);
+};
+
 function fieldOf(path: readonly PropertyKey[]): string {
-  return path.map(String).join('.') || '(account)';
+  return path.map(printable).join('.') || '(account)';
 }
 
 /** One issue per field (the first found): an empty URL is "must not be empty", not that and "not a URL". */
@@ -188,6 +194,19 @@ function toIssues(error: z.ZodError): Issue[] {
     return [{ field: fieldOf(issue.path), message: issue.message }];
   });
   return all.filter((issue) => !seen.has(issue.field) && seen.add(issue.field));
+}
+
+/**
+ * How issues name an account: by the name it was given, or where it stands in the file when it has
+ * none; a name with control characters (a newline) or of unusual length is quoted, so that every
+ * issue stays one line.
+ */
+function accountLabelOf(name: string, position: string | undefined): string {
+  if (name === '') return position ?? '(new account)';
+  // eslint-disable-next-line no-control-regex
+  if (name.length <= 64 && !/[\u0000-\u001f\u007f]/.test(name)) return name;
+  const quoted = JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
+  return position ? `${position} ${quoted}` : quoted;
 }
 
 export type ValidationOutcome =
@@ -209,7 +228,7 @@ export function validateAccountInput(
     typeof input === 'object' && input !== null && typeof (input as AccountInput).name === 'string'
       ? ((input as AccountInput).name as string)
       : '';
-  const account = inputName || opts.accountLabel || '(new account)';
+  const account = accountLabelOf(inputName, opts.accountLabel);
   const wrap = (issues: Issue[]): ValidationOutcome => ({
     ok: false,
     issues: issues.map((issue) => ({ account, ...issue })),
@@ -289,22 +308,23 @@ export function validateImportFile(
   const seen = new Map<string, number>();
   accounts.forEach((entry, index) => {
     const outcome = validateAccountInput(entry, { accountLabel: `accounts[${index}]` });
-    if (!outcome.ok) {
-      issues.push(...outcome.issues);
-      return;
+    if (!outcome.ok) issues.push(...outcome.issues);
+    // Names are compared whatever else is wrong with either account: every problem is reported.
+    const name = (entry as { name?: unknown } | null)?.name;
+    if (typeof name === 'string' && ACCOUNT_NAME_PATTERN.test(name)) {
+      const key = name.toLowerCase();
+      const first = seen.get(key);
+      if (first !== undefined) {
+        issues.push({
+          account: name,
+          field: 'name',
+          message: `is used twice in this file (also accounts[${first}]); names are unique ignoring case`,
+        });
+        return;
+      }
+      seen.set(key, index);
     }
-    const key = outcome.definition.name.toLowerCase();
-    const first = seen.get(key);
-    if (first !== undefined) {
-      issues.push({
-        account: outcome.definition.name,
-        field: 'name',
-        message: `is used twice in this file (also accounts[${first}]); names are unique ignoring case`,
-      });
-      return;
-    }
-    seen.set(key, index);
-    definitions.push(outcome.definition);
+    if (outcome.ok) definitions.push(outcome.definition);
   });
   return issues.length > 0 ? { ok: false, issues } : { ok: true, definitions };
 }

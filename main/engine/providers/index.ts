@@ -4,6 +4,7 @@
  */
 import type * as oauth from 'oauth4webapi';
 import { DEFAULTS } from '../accounts/fields.js';
+import { parseRfc3339 } from '../dates.js';
 import { TokenError } from '../errors.js';
 import { expiryFromResponse } from '../expiry.js';
 import type { Preset } from '../types.js';
@@ -216,7 +217,7 @@ const staticToken: Flow = {
     const token = await required(input, 'token');
     const obtainedAt = ctx.now();
     const expiresAt = str(input.settings.expiresAt)
-      ? Date.parse(String(input.settings.expiresAt))
+      ? parseRfc3339(String(input.settings.expiresAt))
       : expiryFromResponse({ access_token: token }, obtainedAt).expiresAt;
     return {
       accessToken: token,
