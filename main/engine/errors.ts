@@ -25,6 +25,8 @@ export class TokenError extends Error {
       serverMessage?: string | null;
       status?: number | null;
       retryAfterMs?: number | null;
+      /** The refresh token was refused (invalid_grant): it must not be used again. */
+      refreshRefused?: boolean;
     } = {},
   ) {
     super(message);

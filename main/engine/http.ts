@@ -63,6 +63,19 @@ export function networkError(error: unknown, host: string, timeoutMs: number): T
   if (code && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
     return new TokenError('tls', `the TLS certificate of ${host} was not accepted (${code})`, 'transient');
   }
+  // Electron's net.fetch does not hand back a 3xx: it rejects ("Redirect was cancelled", or
+  // "unexpected redirect" from undici with redirect: 'error').
+  const text =
+    error instanceof Error
+      ? `${error.message} ${String((error.cause as Error | undefined)?.message ?? '')}`
+      : '';
+  if (/redirect/i.test(text)) {
+    return new TokenError(
+      'redirect',
+      `${host} redirected the token request; check the URL (it must name the token endpoint itself)`,
+      'config',
+    );
+  }
   const known = code ? NETWORK_CODES[code] : undefined;
   if (known) return new TokenError(known[0], `${known[1]} (${host}, ${code})`, 'transient');
   return new TokenError('network', `could not reach ${host}${code ? ` (${code})` : ''}`, 'transient');
@@ -87,12 +100,48 @@ function excerpt(text: string): string {
   return plain.length > 200 ? `${plain.slice(0, 200)}…` : plain;
 }
 
-function serverWords(body: Record<string, unknown>): string | null {
-  const parts = [body.error_description, body.Message, body.message, body.error].filter(
-    (part): part is string => typeof part === 'string' && part.length > 0,
-  );
-  return parts[0] ?? null;
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** ASP.NET Web API's `ModelState`: `{ "model.UserName": ["The UserName field is required."] }`. */
+function modelStateWords(state: unknown): string | null {
+  if (!isRecord(state)) return null;
+  const words = Object.values(state)
+    .flat()
+    .filter((item): item is string => typeof item === 'string' && item.length > 0);
+  return words.length > 0 ? words.join(' ') : null;
 }
+
+/**
+ * The server's own words: OAuth's `error_description`, ASP.NET's `Message` (with its ModelState
+ * details: MSP360), a plain `message`, the Acronis platform's `{ error: { message } }`, or the
+ * bare `error` code.
+ */
+export function serverWords(body: Record<string, unknown>): string | null {
+  const nested = isRecord(body.error) ? body.error : null;
+  const parts = [
+    body.error_description,
+    body.Message,
+    body.message,
+    nested?.message,
+    nested?.code,
+    body.error,
+  ].filter((part): part is string => typeof part === 'string' && part.length > 0);
+  const first = parts[0] ?? null;
+  const details = modelStateWords(body.ModelState);
+  return first !== null && details !== null ? `${first} ${details}` : (first ?? details);
+}
+
+/** True when a body says it failed: OAuth's `error` string, or an `{ error: { code | message } }` object. */
+function carriesError(body: Record<string, unknown>): boolean {
+  if (typeof body.error === 'string') return true;
+  return (
+    isRecord(body.error) && (typeof body.error.message === 'string' || typeof body.error.code === 'string')
+  );
+}
+
+/** JSON as token servers label it; anything else (an HTML login page, text/plain) is not a token answer. */
+const JSON_TYPE = /^(application\/(json|[\w.+-]+\+json)|text\/json)\s*(;|$)/i;
 
 /** Classifies an HTTP answer that carries no usable token. */
 export function responseError(
@@ -105,8 +154,7 @@ export function responseError(
   let body: Record<string, unknown> | null = null;
   try {
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
-      body = parsed as Record<string, unknown>;
+    if (isRecord(parsed)) body = parsed;
   } catch {
     body = null;
   }
@@ -219,12 +267,19 @@ export function createGuardedFetch(options: HttpOptions) {
     } catch {
       throw responseError(response.status, contentType, text, retryAfterMs, host);
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    if (!isRecord(body)) {
       throw new TokenError('invalid_response', `${host} answered JSON that is not an object`, 'config');
     }
-    const record = body as Record<string, unknown>;
-    if (typeof record.error === 'string')
-      throw responseError(response.status, contentType, text, retryAfterMs, host);
+    const record = body;
+    if (carriesError(record)) throw responseError(response.status, contentType, text, retryAfterMs, host);
+    if (!JSON_TYPE.test(contentType)) {
+      throw new TokenError(
+        'not_json',
+        `${host} answered HTTP ${response.status} with ${contentType || 'no content type'} instead of application/json; a proxy or captive portal may be in the way`,
+        'transient',
+        { status: response.status },
+      );
+    }
     const isDiscovery = url.includes('/.well-known/');
     if (!isDiscovery) {
       delete record.id_token;

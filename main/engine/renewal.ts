@@ -129,6 +129,9 @@ export function createRenewer(
       }
       const failure = storedError(error, known, clock.now());
       rt.record.error = failure;
+      const token = rt.record.token;
+      if (error instanceof TokenError && error.extra.refreshRefused && token?.refresh)
+        rt.record.token = { ...token, refresh: null };
       rt.failures = failure.kind === 'transient' ? rt.failures + 1 : 0;
       const retryAfter = error instanceof TokenError ? error.retryAfterMs : null;
       rt.renewDueAt =

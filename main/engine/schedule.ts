@@ -1,6 +1,8 @@
 /** Expiry math for the scheduler: when to renew, and how long to wait after a failure. */
 
 export const MIN_MARGIN_MS = 60_000;
+/** Scheduled renewals of one account are at least this far apart, whatever the server says. */
+export const MIN_RENEW_INTERVAL_MS = 30_000;
 export const BACKOFF_BASE_MS = 5_000;
 export const BACKOFF_CAP_MS = 15 * 60_000;
 /** The longest the single engine timer ever sleeps: Node's timers stop counting while suspended. */
@@ -10,8 +12,8 @@ export const MAX_TICK_MS = 60_000;
  * When to renew a token obtained at `obtainedAt` that expires at `expiresAt`: at 80 % of its
  * lifetime but at least 60 s before expiry, or `refreshBeforeSeconds` before expiry when set,
  * minus a random spread of up to 5 % of the lifetime (at most 5 min) so that equal lifetimes do
- * not all renew in the same second. Never earlier than half the lifetime (capped at 30 s) after it
- * was obtained, so a lifetime shorter than the margin cannot cause a renewal loop.
+ * not all renew in the same second. Never sooner than 30 s after it was obtained, so a lifetime
+ * shorter than the margin (a server answering `expires_in: 0`) cannot cause a renewal loop.
  */
 export function renewAt(
   obtainedAt: number,
@@ -24,7 +26,7 @@ export function renewAt(
     opts.refreshBeforeSeconds !== undefined
       ? expiresAt - opts.refreshBeforeSeconds * 1000
       : Math.min(obtainedAt + lifetime * 0.8, expiresAt - MIN_MARGIN_MS);
-  const earliest = obtainedAt + Math.min(Math.max(lifetime * 0.5, 1000), 30_000);
+  const earliest = obtainedAt + MIN_RENEW_INTERVAL_MS;
   return Math.round(Math.max(ideal - spread, earliest));
 }
 

@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TokenError } from '../../main/engine/index.js';
 import type { FetchLike } from '../../main/engine/types.js';
 import {
+  ACRONIS_DEFAULTS,
   MPS_MONITOR_DEFAULTS,
+  startAcronisPeer,
   OIDC_DEFAULT_CLIENT,
   startBackupNetPeer,
   MSP360_DEFAULTS,
@@ -151,6 +153,19 @@ describe('transient failures', () => {
     await expect(h.engine.token('mps')).rejects.toMatchObject({ code: 'not_json' });
   });
 
+  it('refuses a token answer that is JSON but labelled text/html, naming the content type', async () => {
+    const { peer, h, account } = await mpsSetup();
+    peer.faults.push({
+      kind: 'status',
+      status: 200,
+      contentType: 'text/html',
+      body: '{"access_token":"looks-like-a-token","token_type":"bearer","expires_in":3600}',
+    });
+    const view = await saveAndFail(h, peer, account);
+    expect(view).toMatchObject({ errorCode: 'not_json', needsUser: false });
+    expect(view?.error).toContain('text/html instead of application/json');
+  });
+
   it('times out a request that never answers (requestTimeoutMs) as a transient failure', async () => {
     const { peer, h, account } = await mpsSetup({ requestTimeoutMs: 300 });
     peer.faults.push({ kind: 'hang' });
@@ -204,6 +219,25 @@ describe('authentication failures wait for the user', () => {
     await idle(restarted);
     expect(peer.requests).toHaveLength(1);
     expect(restarted.view('gen')?.needsUser).toBe(true);
+  });
+
+  it("reads the server's words from an Acronis-style error object", async () => {
+    const peer = cleanups.add(await startAcronisPeer());
+    const h = await watchedHarness(() => peer.issued);
+    peer.faults.push({
+      kind: 'status',
+      status: 401,
+      body: '{"error":{"code":"Unauthorized","message":"API client is disabled","domain":"PlatformAccountServer"}}',
+    });
+    const view = await saveAndFail(h, peer, {
+      name: 'acr',
+      preset: 'acronis',
+      baseUrl: peer.url,
+      clientId: ACRONIS_DEFAULTS.clientId,
+      clientSecret: ACRONIS_DEFAULTS.clientSecret,
+    });
+    expect(view).toMatchObject({ errorCode: 'unauthorized', needsUser: true });
+    expect(view?.error).toContain('API client is disabled');
   });
 
   it('stops on an error field in a 200 JSON answer', async () => {
@@ -299,6 +333,27 @@ describe('invalid_grant and refresh-token rotation', () => {
       refresh_token: peer.issued.refreshTokens[1],
     });
     expectNoSecrets(h.lines, secretsOf(peer));
+  });
+
+  it('spends no more requests on a refused refresh token when the password fallback fails for now', async () => {
+    const { peer, h, account } = await mpsSetup();
+    await h.engine.saveAccount(account);
+    await h.engine.token('mps');
+    peer.revokeAllRefreshTokens();
+    // The refresh is refused (revoked), the password fallback meets a 503.
+    peer.faults.push({ kind: 'pass' }).push({ kind: 'status', status: 503 });
+    const refresh = h.engine.refresh('mps');
+    await expect(refresh).rejects.toMatchObject({ code: 'server_error' });
+    expect(peer.requests.map((r) => r.form?.grant_type)).toEqual(['password', 'refresh_token', 'password']);
+    await h.clock.advance(10_000);
+    await requestsThenIdle(h.engine, peer, 4);
+    expect(peer.requests.map((r) => r.form?.grant_type)).toEqual([
+      'password',
+      'refresh_token',
+      'password',
+      'password',
+    ]);
+    expect(h.engine.view('mps')?.state).toBe('valid');
   });
 
   it('does not loop when the fallback password grant also fails', async () => {

@@ -14,7 +14,9 @@ export type Fault =
   /** Destroy the socket without answering. */
   | { kind: 'reset' }
   /** Give the normal answer, but only after `ms` milliseconds. */
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  /** Give the normal answer (to queue a fault for a later request). */
+  | { kind: 'pass' };
 
 /** Queue of faults; the peer consults it once per token request. */
 export class FaultQueue {
@@ -70,5 +72,7 @@ export async function applyFault(fault: Fault, req: IncomingMessage, res: Server
     case 'delay':
       await new Promise((resolve) => setTimeout(resolve, fault.ms));
       return res.destroyed;
+    case 'pass':
+      return false;
   }
 }

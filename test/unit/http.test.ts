@@ -1,6 +1,12 @@
 /** Retry-After parsing (RFC 9110 §10.2.3) and how token server answers are classified (C5). */
 import { describe, expect, it } from 'vitest';
-import { assertSecureUrl, networkError, parseRetryAfter, responseError } from '../../main/engine/http.js';
+import {
+  assertSecureUrl,
+  networkError,
+  parseRetryAfter,
+  responseError,
+  serverWords,
+} from '../../main/engine/http.js';
 import { TokenError } from '../../main/engine/errors.js';
 
 const NOW = Date.parse('2026-11-24T09:00:00Z');
@@ -135,6 +141,12 @@ describe('networkError', () => {
     expect(error.message).toContain('idp.example.com');
   });
 
+  it("reports Electron's cancelled redirect as a settings problem, not a network failure", () => {
+    const error = networkError(new Error('Redirect was cancelled'), 'idp.example.com', 30_000);
+    expect(error).toMatchObject({ code: 'redirect', kind: 'config' });
+    expect(error.message).toContain('check the URL');
+  });
+
   it('reports a timeout in seconds', () => {
     const timeout = Object.assign(new Error('The operation was aborted due to timeout'), {
       name: 'TimeoutError',
@@ -142,5 +154,29 @@ describe('networkError', () => {
     const error = networkError(timeout, 'idp.example.com', 30_000);
     expect(error).toMatchObject({ code: 'timeout', kind: 'transient' });
     expect(error.message).toContain('30 s');
+  });
+});
+
+describe('serverWords', () => {
+  it("adds ASP.NET's ModelState details to its Message (MSP360)", () => {
+    expect(
+      serverWords({
+        Message: 'The request is invalid.',
+        ModelState: { 'model.UserName': ['The UserName field is required.'] },
+      }),
+    ).toBe('The request is invalid. The UserName field is required.');
+  });
+
+  it("reads the Acronis platform's nested error message", () => {
+    expect(serverWords({ error: { code: 'Unauthorized', message: 'API client is disabled' } })).toBe(
+      'API client is disabled',
+    );
+  });
+
+  it('prefers error_description to the bare OAuth error code', () => {
+    expect(serverWords({ error: 'invalid_client', error_description: 'Client is disabled.' })).toBe(
+      'Client is disabled.',
+    );
+    expect(serverWords({ error: 'invalid_client' })).toBe('invalid_client');
   });
 });

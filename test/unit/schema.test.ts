@@ -473,9 +473,7 @@ describe('import file', () => {
   });
 
   it('keeps every issue on one line when a name or a field holds a newline', () => {
-    const outcome = validateImportFile(
-      file([{ ...MINIMAL.static, name: 'evil\nname', 'bad\nkey': 1 }]),
-    );
+    const outcome = validateImportFile(file([{ ...MINIMAL.static, name: 'evil\nname', 'bad\nkey': 1 }]));
     expect(outcome.ok).toBe(false);
     if (outcome.ok) return;
     const lines = new ValidationError(outcome.issues).message.split('\n');

@@ -45,18 +45,19 @@ async function refreshOrPrimary(
   refresh: (() => Promise<ObtainedToken>) | null,
   primary: (() => Promise<ObtainedToken>) | null,
 ): Promise<ObtainedToken> {
+  let refreshRefused = false;
   if (refresh) {
     try {
       return await refresh();
     } catch (error) {
-      const refused = error instanceof TokenError && error.kind === 'grant';
-      if (!refused || !primary) {
-        if (refused) {
+      refreshRefused = error instanceof TokenError && error.kind === 'grant';
+      if (!refreshRefused || !primary) {
+        if (refreshRefused) {
           throw new TokenError(
             'invalid_grant',
-            `${error.message}; no password is stored to sign in again`,
+            `${(error as TokenError).message}; no password is stored to sign in again`,
             'auth',
-            error.extra,
+            { ...(error as TokenError).extra, refreshRefused },
           );
         }
         throw error;
@@ -72,10 +73,11 @@ async function refreshOrPrimary(
   try {
     return await primary();
   } catch (error) {
+    if (!(error instanceof TokenError)) throw error;
     // invalid_grant on a password grant means the user name or password is wrong: only the user can fix it.
-    if (error instanceof TokenError && error.kind === 'grant')
-      throw new TokenError(error.code, error.message, 'auth', error.extra);
-    throw error;
+    const kind = error.kind === 'grant' ? 'auth' : error.kind;
+    // The refused refresh token is said to be dead, so that the next attempt does not spend a request on it.
+    throw new TokenError(error.code, error.message, kind, { ...error.extra, refreshRefused });
   }
 }
 

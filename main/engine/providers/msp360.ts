@@ -1,6 +1,7 @@
 /** MSP360 (MBS API): a JSON login with no refresh token; log in again before the token expires. */
 import { TokenError } from '../errors.js';
 import { expiryFromResponse } from '../expiry.js';
+import { serverWords } from '../http.js';
 import { DEFAULTS } from '../accounts/fields.js';
 import type { FlowContext, FlowInput, ObtainedToken } from './types.js';
 
@@ -24,7 +25,13 @@ export async function msp360Login(ctx: FlowContext, input: FlowInput): Promise<O
   });
   const body = (await response.json()) as Record<string, unknown>;
   if (typeof body.access_token !== 'string' || body.access_token.length === 0) {
-    throw new TokenError('no_token', `${new URL(url).host} answered without an access_token`, 'config');
+    const said = serverWords(body);
+    throw new TokenError(
+      'no_token',
+      `${new URL(url).host} answered without an access_token${said ? `: ${said}` : ''}`,
+      'config',
+      { serverMessage: said, status: response.status },
+    );
   }
   const obtainedAt = ctx.now();
   const expiry = expiryFromResponse(body, obtainedAt, {
