@@ -17,7 +17,12 @@ import {
   type Runtime,
 } from './account-state.js';
 import { DEFAULTS } from './accounts/fields.js';
-import { validateAccountInput, validateImportFile } from './accounts/schema.js';
+import {
+  splitSecrets,
+  validateAccountInput,
+  validateImportFile,
+  type AccountDefinition,
+} from './accounts/schema.js';
 import { systemClock } from './clock.js';
 import { requireStore, type EngineContext } from './context.js';
 import { CliAccessDeniedError, NoSuchAccountError, ValidationError } from './errors.js';
@@ -25,11 +30,11 @@ import { createCircuitBreakers } from './circuit.js';
 import { createGuardedFetch, DEFAULT_TIMEOUT_MS } from './http.js';
 import { silentLogger, type Logger } from './log.js';
 import { flowFor, type FlowContext } from './providers/index.js';
-import { appendActivity, exportEntry, recordFor } from './records.js';
+import { appendActivity, exportEntry, recordFor, storedTokenFor } from './records.js';
 import { createRenewer } from './renewal.js';
 import { createScheduler } from './scheduler.js';
 import { AccountStore, type AccountRecord } from './store.js';
-import { runConnectionTest } from './test-connection.js';
+import { createSpentRefreshTokens, runConnectionTest, usesRefreshGrant } from './test-connection.js';
 import type {
   AccountView,
   ActivityEntry,
@@ -111,6 +116,22 @@ export function createEngine(options: EngineOptions): Engine {
     afterFlight: () => scheduler.planNext(),
   });
   const scheduler = createScheduler(ctx, renewer.renew);
+  const spentInTests = createSpentRefreshTokens();
+
+  /**
+   * When the form's refresh token was spent by Test connection, the account starts from what that
+   * test got back (the spent token may be dead already). True when it did.
+   */
+  async function adoptTestedToken(definition: AccountDefinition, record: AccountRecord): Promise<boolean> {
+    const typed = usesRefreshGrant(definition) ? splitSecrets(definition).secrets.refreshToken : undefined;
+    const obtained = typed === undefined ? null : spentInTests.take(typed, clock.now());
+    if (!obtained) return false;
+    record.token = await storedTokenFor(cipher, { ...obtained, grant: 'refresh_token' }, null);
+    record.lastRefreshAt = record.token.obtainedAt;
+    record.error = null;
+    appendActivity(record, 'renewed', 'token from Test connection kept', clock.now());
+    return true;
+  }
   let cancelFlush: (() => void) | null = null;
 
   /** The account saved as `name`, or under the same name ignoring case. */
@@ -230,10 +251,12 @@ export function createEngine(options: EngineOptions): Engine {
       const definition = outcome.definition;
       const { record, resetToken } = await recordFor(ctx, definition, existing, 'edit');
       appendActivity(record, 'saved', existing ? 'settings changed' : 'account added', clock.now());
+      const tested = resetToken && (await adoptTestedToken(definition, record));
       const removed = existing && existing.name !== definition.name ? [existing.name] : [];
       requireStore(ctx).write({ put: [[definition.name, record]], remove: removed });
       for (const name of removed) runtimes.delete(name);
-      const rt = installWritten(definition.name, record, resetToken, existing);
+      const rt = installWritten(definition.name, record, resetToken && !tested, existing);
+      if (tested) rt.accessToken = null; // read from the record: the tested token, not an older one
       scheduler.planNext();
       return currentView(rt);
     },
@@ -334,7 +357,11 @@ export function createEngine(options: EngineOptions): Engine {
 
     async testConnection(input, opts = {}): Promise<TestResult> {
       const existing = opts.originalName ? runtimes.get(opts.originalName) : undefined;
-      return runConnectionTest({ flowContext: interactiveFlowContext, cipher }, input, existing);
+      return runConnectionTest(
+        { flowContext: interactiveFlowContext, cipher, spent: spentInTests },
+        input,
+        existing,
+      );
     },
 
     activity(name): ActivityEntry[] {

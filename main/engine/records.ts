@@ -8,8 +8,8 @@ import { secretFieldsOf } from './accounts/fields.js';
 import { splitSecrets, type AccountDefinition } from './accounts/schema.js';
 import { TokenError } from './errors.js';
 import { redact } from './log.js';
-import type { FlowInput } from './providers/index.js';
-import type { AccountRecord, Envelope } from './store.js';
+import type { FlowInput, ObtainedToken } from './providers/index.js';
+import type { AccountRecord, Envelope, StoredToken } from './store.js';
 import type { ActivityKind, Cipher, Clock } from './types.js';
 
 const ACTIVITY_LIMIT = 50;
@@ -19,6 +19,32 @@ const toBase64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 /** Encrypts a value into an envelope naming the cipher that wrote it. */
 export async function seal(cipher: Cipher, plain: string): Promise<Envelope> {
   return { c: cipher.id, d: toBase64(await cipher.encrypt(plain)) };
+}
+
+/**
+ * A token as the store keeps it, access and refresh tokens sealed. A refresh answer without a new
+ * refresh token keeps `previousRefresh` (RFC 6749 §6: the old one stays valid).
+ */
+export async function storedTokenFor(
+  cipher: Cipher,
+  obtained: ObtainedToken,
+  previousRefresh: Envelope | null,
+): Promise<StoredToken> {
+  const refresh = obtained.refreshToken
+    ? await seal(cipher, obtained.refreshToken)
+    : obtained.grant === 'refresh_token'
+      ? previousRefresh
+      : null;
+  return {
+    access: await seal(cipher, obtained.accessToken),
+    refresh,
+    tokenType: obtained.tokenType,
+    scope: obtained.scope,
+    obtainedAt: new Date(obtained.obtainedAt).toISOString(),
+    expiresAt: obtained.expiresAt === null ? null : new Date(obtained.expiresAt).toISOString(),
+    expirySource: obtained.expirySource,
+    grant: obtained.grant,
+  };
 }
 
 /** Decrypts an envelope; one written by another cipher (or that fails to open) locks the field. */

@@ -14,9 +14,9 @@ import { requireStore, type EngineContext } from './context.js';
 import { StoreError, TokenError, toErrorInfo } from './errors.js';
 import { redact } from './log.js';
 import { flowFor, type FlowContext, type ObtainedToken } from './providers/index.js';
-import { appendActivity, open, seal, secretReader } from './records.js';
+import { appendActivity, open, secretReader, storedTokenFor } from './records.js';
 import { retryAt } from './schedule.js';
-import type { AccountRecord, Envelope, StoredError, StoredToken } from './store.js';
+import type { AccountRecord, Envelope, StoredError } from './store.js';
 import type { TokenPurpose } from './types.js';
 
 /** An on-demand request (CLI, copy) retries a failed account at most this often. */
@@ -156,22 +156,7 @@ export function createRenewer(
 
   /** Persists a new token (and any rotated refresh token) before anyone can use it. */
   async function commitToken(rt: Runtime, obtained: ObtainedToken, previousRefresh: Envelope | null) {
-    const usedRefresh = obtained.grant === 'refresh_token';
-    const refresh = obtained.refreshToken
-      ? await seal(cipher, obtained.refreshToken)
-      : usedRefresh
-        ? previousRefresh // RFC 6749 §6: no new refresh token means the old one stays valid.
-        : null;
-    const token: StoredToken = {
-      access: await seal(cipher, obtained.accessToken),
-      refresh,
-      tokenType: obtained.tokenType,
-      scope: obtained.scope,
-      obtainedAt: new Date(obtained.obtainedAt).toISOString(),
-      expiresAt: iso(obtained.expiresAt),
-      expirySource: obtained.expirySource,
-      grant: obtained.grant,
-    };
+    const token = await storedTokenFor(cipher, obtained, previousRefresh);
     const expiry =
       obtained.expiresAt === null
         ? 'expiry unknown'

@@ -1,16 +1,58 @@
-/** "Test connection": a token obtained with the values of a form, without saving anything. */
+/**
+ * "Test connection": a token obtained with the values of a form, without saving anything.
+ *
+ * A refresh token is the one thing a test cannot use without a trace: the server may rotate it, so
+ * the one typed in is dead once tested. The answer is therefore kept (in memory, for a few minutes)
+ * and a save of the same form starts from it instead of the spent token. A stored refresh token is
+ * never spent by a test: that would kill the saved account's token.
+ */
+import { createHash } from 'node:crypto';
 import { iso, type Runtime } from './account-state.js';
-import { splitSecrets, validateAccountInput } from './accounts/schema.js';
+import { splitSecrets, validateAccountInput, type AccountDefinition } from './accounts/schema.js';
 import { toErrorInfo } from './errors.js';
 import { decodeJwt } from './jwt.js';
 import { redact } from './log.js';
-import { flowFor, type FlowContext } from './providers/index.js';
+import { flowFor, type FlowContext, type ObtainedToken } from './providers/index.js';
 import { secretReader } from './records.js';
-import type { AccountInput, Cipher, TestResult } from './types.js';
+import type { AccountInput, Cipher, ErrorInfo, TestResult } from './types.js';
+
+/** How long the answer to a spent refresh token waits for the form to be saved. */
+export const SPENT_REFRESH_KEPT_MS = 15 * 60_000;
+
+/** Answers to refresh tokens spent by tests, by a hash of the spent token (never the token itself). */
+export interface SpentRefreshTokens {
+  keep(spent: string, obtained: ObtainedToken, now: number): void;
+  /** The answer a test got for `spent`, once, if it is recent enough. */
+  take(spent: string, now: number): ObtainedToken | null;
+}
+
+const digest = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export function createSpentRefreshTokens(): SpentRefreshTokens {
+  const kept = new Map<string, { obtained: ObtainedToken; at: number }>();
+  return {
+    keep(spent, obtained, now) {
+      for (const [key, entry] of kept) if (now - entry.at > SPENT_REFRESH_KEPT_MS) kept.delete(key);
+      kept.set(digest(spent), { obtained, at: now });
+    },
+    take(spent, now) {
+      const key = digest(spent);
+      const entry = kept.get(key);
+      kept.delete(key);
+      return entry && now - entry.at <= SPENT_REFRESH_KEPT_MS ? entry.obtained : null;
+    },
+  };
+}
+
+/** True for a definition whose grant spends a refresh token. */
+export const usesRefreshGrant = (definition: AccountDefinition) =>
+  definition.preset === 'oauth2' && definition.grantType === 'refresh_token';
+
+const failed = (error: ErrorInfo): TestResult => ({ ok: false, error });
 
 /** Runs the input's flow once; `existing` lends the stored secrets the input leaves out. */
 export async function runConnectionTest(
-  ports: { flowContext: FlowContext; cipher: Cipher },
+  ports: { flowContext: FlowContext; cipher: Cipher; spent: SpentRefreshTokens },
   input: AccountInput,
   existing: Runtime | undefined,
 ): Promise<TestResult> {
@@ -18,17 +60,24 @@ export async function runConnectionTest(
     storedSecrets: existing ? Object.keys(existing.record.secrets) : [],
   });
   if (!outcome.ok) {
-    return {
-      ok: false,
-      error: {
-        code: 'validation',
-        message: outcome.issues.map((i) => `${i.field}: ${i.message}`).join('; '),
-        serverMessage: null,
-        status: null,
-      },
-    };
+    return failed({
+      code: 'validation',
+      message: outcome.issues.map((i) => `${i.field}: ${i.message}`).join('; '),
+      serverMessage: null,
+      status: null,
+    });
   }
   const { settings, secrets } = splitSecrets(outcome.definition);
+  const typedRefreshToken = usesRefreshGrant(outcome.definition) ? secrets.refreshToken : undefined;
+  if (usesRefreshGrant(outcome.definition) && typedRefreshToken === undefined) {
+    return failed({
+      code: 'would_spend_refresh_token',
+      message:
+        'Testing would spend the stored refresh token (the server may replace it, and the account would lose it). Use Renew now on the saved account, or paste a new refresh token to test with.',
+      serverMessage: null,
+      status: null,
+    });
+  }
   const known: string[] = [];
   try {
     const obtained = await flowFor(outcome.definition.preset).obtain(ports.flowContext, {
@@ -36,6 +85,8 @@ export async function runConnectionTest(
       secret: secretReader(ports.cipher, existing ?? null, secrets, known),
       refreshToken: null,
     });
+    if (typedRefreshToken !== undefined)
+      ports.spent.keep(typedRefreshToken, obtained, ports.flowContext.now());
     const lifetime =
       obtained.expiresAt === null ? null : Math.round((obtained.expiresAt - obtained.obtainedAt) / 1000);
     return {
@@ -45,18 +96,16 @@ export async function runConnectionTest(
       lifetimeSeconds: lifetime,
       scope: obtained.scope,
       hasRefreshToken: obtained.refreshToken !== null,
+      spentRefreshToken: typedRefreshToken !== undefined,
       jwt: decodeJwt(obtained.accessToken),
     };
   } catch (error) {
     known.push(...Object.values(secrets));
     const info = toErrorInfo(error);
-    return {
-      ok: false,
-      error: {
-        ...info,
-        message: redact(info.message, known),
-        serverMessage: info.serverMessage === null ? null : redact(info.serverMessage, known),
-      },
-    };
+    return failed({
+      ...info,
+      message: redact(info.message, known),
+      serverMessage: info.serverMessage === null ? null : redact(info.serverMessage, known),
+    });
   }
 }

@@ -110,6 +110,8 @@ export type TestResult =
       lifetimeSeconds: number | null;
       scope: string | null;
       hasRefreshToken: boolean;
+      /** The refresh token typed in was spent; saving the form now keeps what came back instead. */
+      spentRefreshToken: boolean;
       /** Decoded, never verified. */
       jwt: { header: Record<string, unknown>; claims: Record<string, unknown> } | null;
     }

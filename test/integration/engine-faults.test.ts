@@ -400,6 +400,53 @@ describe('invalid_grant and refresh-token rotation', () => {
     expect(restarted.view('rt')?.state).toBe('valid');
   });
 
+  it('Test connection with a pasted refresh token, then Save: the account starts from the tested token', async () => {
+    const peer = cleanups.add(await startOAuth2ServerPeer());
+    const h = await watchedHarness(() => secretsOf(peer));
+    const seed = await passwordGrantOutOfBand(peer);
+    const form = {
+      name: 'rt',
+      preset: 'oauth2',
+      tokenUrl: peer.tokenUrl,
+      grantType: 'refresh_token',
+      clientId: OAUTH2_DEFAULTS.clientId,
+      clientSecret: OAUTH2_DEFAULTS.clientSecret,
+      refreshToken: seed,
+    };
+    const tested = await h.engine.testConnection(form);
+    expect(tested).toMatchObject({ ok: true, hasRefreshToken: true, spentRefreshToken: true });
+    const rotated = peer.issued.refreshTokens.at(-1);
+    expect(rotated).not.toBe(seed);
+    await h.engine.saveAccount(form);
+    await idle(h.engine);
+    // No request with the spent token: the access token from the test is handed out as is.
+    expect(peer.requests.map((r) => r.form?.refresh_token)).toEqual([seed]);
+    expect((await h.engine.token('rt')).accessToken).toBe(peer.issued.accessTokens.at(-1));
+    await h.engine.refresh('rt');
+    expect(peer.requests.at(-1)?.form?.refresh_token).toBe(rotated);
+    expect(h.engine.view('rt')).toMatchObject({ state: 'valid', error: null });
+  });
+
+  it('Test connection never spends the refresh token a saved account holds', async () => {
+    const { peer, h } = await refreshTokenSetup();
+    await h.engine.token('rt');
+    const before = peer.requests.length;
+    const tested = await h.engine.testConnection(
+      {
+        name: 'rt',
+        preset: 'oauth2',
+        tokenUrl: peer.tokenUrl,
+        grantType: 'refresh_token',
+        clientId: OAUTH2_DEFAULTS.clientId,
+      },
+      { originalName: 'rt' },
+    );
+    expect(tested).toMatchObject({ ok: false, error: { code: 'would_spend_refresh_token' } });
+    expect(peer.requests).toHaveLength(before);
+    await h.engine.refresh('rt');
+    expect(h.engine.view('rt')?.state).toBe('valid');
+  });
+
   it('keeps the old refresh token when the answer omits refresh_token (C4a)', async () => {
     const { peer, h, account } = await mpsSetup();
     await h.engine.saveAccount(account);

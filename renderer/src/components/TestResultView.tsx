@@ -35,6 +35,12 @@ export function TestResultView({ result, now }: { result: TestResult; now: numbe
         <Icon name="check" /> Connection works: a token was issued
       </p>
       <p class="help">Nothing was saved. The token itself stays in Tokentray.</p>
+      {result.spentRefreshToken && (
+        <p class="help" data-testid="spent-refresh-token">
+          This test used the refresh token you pasted, and the server may have replaced it. Save within 15
+          minutes and the account starts from the token this test got.
+        </p>
+      )}
       <dl class="facts">
         <dt>Token type</dt>
         <dd data-fact="tokenType">{result.tokenType}</dd>
