@@ -127,8 +127,10 @@ export async function runAgent(argv: string[]): Promise<number> {
   await waitForStopSignal(log);
   let code = 0;
   try {
-    await server.close();
+    // No new clients; renewals under way are cancelled, so their callers are answered at once.
+    const closed = server.close();
     await engine.stop();
+    await closed;
     log.info('stopped');
   } catch (error) {
     code = fail(log, `shutdown failed: ${(error as Error).message}`);

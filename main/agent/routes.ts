@@ -5,6 +5,7 @@
  *   GET    /v1/accounts                              200 { accounts: [...] }  (list --json)
  *   GET    /v1/accounts/NAME/token?minValid=S        200 { accessToken, tokenType, expiresAt }
  *   GET    /v1/accounts/NAME/header?minValid=S       200 { header: "Authorization: Bearer ..." }
+ *          (either with &rejected=1: the API refused the last token; renewed, at most every 30 s)
  *   POST   /v1/accounts/NAME/refresh                 200 { renewed, message, account }
  *   DELETE /v1/accounts/NAME                         200 { removed: NAME }
  *   POST   /v1/import   (body: an import file)       200 { accounts: [{ name, preset, action }] }
@@ -24,6 +25,7 @@ import { ACCOUNT_NAME_PATTERN } from '../engine/accounts/fields.js';
 import { formatToken } from '../engine/formats.js';
 import type { Logger } from '../engine/log.js';
 import { toListJson } from '../engine/views.js';
+import { IMPORT_BODY_LIMIT, SMALL_BODY_LIMIT } from './limits.js';
 import type { AccountListEntry, AccountView, Engine } from '../engine/types.js';
 
 /** Log sink for the API (the engine's Logger): only account names and outcomes are ever passed to it. */
@@ -40,10 +42,7 @@ export interface ApiRoute {
   run(body: Buffer): Promise<ApiResponse>;
 }
 
-/** Requests other than import carry no body worth more than this. */
-export const SMALL_BODY_LIMIT = 16 * 1024;
-/** CONTRACT §1/§3: an import file of up to 1 MiB is always accepted; leave room above it. */
-export const IMPORT_BODY_LIMIT = 4 * 1024 * 1024;
+export { IMPORT_BODY_LIMIT, SMALL_BODY_LIMIT } from './limits.js';
 
 const MAX_MIN_VALID_SECONDS = 366 * 24 * 3600;
 
@@ -77,7 +76,7 @@ export function describeJsonError(error: unknown): string {
 
 function noSuchAccount(engine: Engine, name: string): ApiResponse {
   const accounts = engine.list().map((view) => view.name);
-  return problem(404, 'no_such_account', `no account named "${name}"`, { accounts });
+  return problem(404, 'no_such_account', `no account named ${JSON.stringify(name)}`, { accounts });
 }
 
 function failure(engine: Engine, log: ApiLogger, action: string, name: string, error: unknown): ApiResponse {
@@ -85,6 +84,9 @@ function failure(engine: Engine, log: ApiLogger, action: string, name: string, e
   if (error instanceof CliAccessDeniedError) {
     log.warn(`${action} refused`, { account: name, outcome: error.code });
     return problem(403, error.code, error.message);
+  }
+  if (error instanceof TokenError && error.code === 'stopped') {
+    return problem(503, 'agent_stopping', 'the agent is stopping; ask the next one');
   }
   if (error instanceof TokenError) {
     log.warn(`${action} failed`, { account: name, outcome: error.code });
@@ -113,11 +115,19 @@ function parseMinValid(params: URLSearchParams): number | undefined | ApiRespons
   return Number(raw);
 }
 
+/** `rejected=1` (or true): the caller's API refused the token it had. */
+function parseRejected(params: URLSearchParams): boolean | ApiResponse {
+  const raw = params.get('rejected');
+  if (raw === null || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true' || raw === '') return true;
+  return problem(400, 'bad_request', 'rejected must be 1 or 0 (true or false)');
+}
+
 async function issueToken(
   engine: Engine,
   log: ApiLogger,
   name: string,
-  minValidSeconds: number | undefined,
+  request: { minValidSeconds: number | undefined; rejected: boolean },
   action: 'token' | 'header',
 ): Promise<ApiResponse> {
   const view = engine.view(name);
@@ -125,7 +135,7 @@ async function issueToken(
   // Checked here as well as in the engine: the socket must never hand out a token the user kept back.
   if (!view.cliAccess) return failure(engine, log, action, name, new CliAccessDeniedError(view.name));
   try {
-    const token = await engine.token(view.name, { minValidSeconds, purpose: 'cli' });
+    const token = await engine.token(view.name, { ...request, purpose: 'cli' });
     log.info(`${action} served`, { account: view.name, outcome: 'ok' });
     if (action === 'header')
       return { status: 200, body: { header: formatToken(token.accessToken, 'header', '') } };
@@ -173,7 +183,8 @@ async function removeAccount(engine: Engine, log: ApiLogger, name: string): Prom
 async function importFile(engine: Engine, log: ApiLogger, body: Buffer): Promise<ApiResponse> {
   let file: unknown;
   try {
-    file = JSON.parse(body.toString('utf8'));
+    // A byte-order mark (Windows editors write one) is not part of the JSON.
+    file = JSON.parse(body.toString('utf8').replace(/^\uFEFF/, ''));
   } catch (error) {
     const message = describeJsonError(error);
     return problem(400, 'validation', `import file is ${message}: nothing imported`, {
@@ -224,7 +235,12 @@ export function routeRequest(
     bodyLimit: SMALL_BODY_LIMIT,
     run,
   });
-  const segments = url.pathname.split('/').slice(1);
+  // Segments from the request as sent: URL parsing would fold "." and ".." (an account name the
+  // CLI passes through) into the path around them.
+  const segments = rawUrl
+    .replace(/[?#].*$/s, '')
+    .split('/')
+    .slice(1);
   if (segments[0] !== 'v1') return notFound();
 
   if (segments.length === 2 && segments[1] === 'import') {
@@ -253,9 +269,19 @@ export function routeRequest(
   const action = segments[3];
   if (action === 'token' || action === 'header') {
     if (method !== 'GET') return methodNotAllowed('GET');
+    // A misspelt parameter (minvalid) must not be ignored in silence.
+    const unknown = [...url.searchParams.keys()].find((key) => key !== 'minValid' && key !== 'rejected');
+    if (unknown !== undefined)
+      return problem(
+        400,
+        'bad_request',
+        `unknown parameter ${JSON.stringify(unknown)}: use minValid or rejected`,
+      );
     const minValid = parseMinValid(url.searchParams);
     if (typeof minValid === 'object') return minValid;
-    return small(() => issueToken(engine, log, name, minValid, action));
+    const rejected = parseRejected(url.searchParams);
+    if (typeof rejected === 'object') return rejected;
+    return small(() => issueToken(engine, log, name, { minValidSeconds: minValid, rejected }, action));
   }
   if (action === 'refresh') {
     if (method !== 'POST') return methodNotAllowed('POST');

@@ -47,7 +47,7 @@ export interface ApiServerOptions {
 
 export interface ApiServer {
   readonly socketPath: string;
-  /** Stops accepting, drops open connections, removes the socket. */
+  /** Removes the socket and stops accepting; requests under way get a few seconds to be answered. */
   close(): Promise<void>;
 }
 
@@ -126,10 +126,18 @@ function createHttpServer(engine: Engine, log: ApiLogger): Server {
   return server;
 }
 
-function closeHttp(server: Server): Promise<void> {
+/** How long requests under way may take to be answered once the agent stops. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
+/** Stops accepting; idle connections close now, requests under way get `graceMs` to be answered. */
+function closeHttp(server: Server, graceMs = 0): Promise<void> {
   return new Promise((done) => {
-    server.close(() => done());
-    server.closeAllConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(timer);
+      done();
+    });
+    server.closeIdleConnections();
   });
 }
 
@@ -191,7 +199,7 @@ async function startPipeServer(server: Server, rendezvousPath: string): Promise<
   return async () => {
     withdrawRendezvous(rendezvousPath, rendezvous);
     await new Promise<void>((done) => pipeServer.close(() => done()));
-    await closeHttp(server);
+    await closeHttp(server, SHUTDOWN_GRACE_MS);
   };
 }
 
@@ -220,7 +228,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       closing ??= (async () => {
         // Unlink first so no new client connects to a server that is going away.
         removeSocketIfOurs(socketPath, ino);
-        await closeHttp(server);
+        await closeHttp(server, SHUTDOWN_GRACE_MS);
       })();
       return closing;
     },

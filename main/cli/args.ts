@@ -7,6 +7,8 @@ export type CommandName = (typeof COMMANDS)[number];
 const DATA_DIR_HELP = `  --data-dir DIR      talk to the agent started with --data-dir DIR (socket DIR/agent.sock);
                       without it: $TOKENTRAY_SOCKET, else the tray app's socket`;
 const HELP_HELP = '  -h, --help          show this help';
+const REJECTED_HELP = `  --rejected          the API refused the last token (HTTP 401 invalid_token): renew it now
+                      (at most once every 30 s per account; then the current token is printed)`;
 
 export const MAIN_USAGE = `Usage: tokentray COMMAND [OPTIONS]
 
@@ -16,7 +18,7 @@ Commands:
   agent --data-dir DIR --passphrase-file FILE   run the headless agent in the foreground
   import FILE                 add or replace the accounts in FILE ("-" for stdin)
   list [--json]               every account and its state
-  token NAME [--min-valid S]  print a valid access token
+  token NAME [--min-valid S]  print a valid access token (--rejected: the API refused the last one)
   header NAME                 print "Authorization: Bearer <token>"
   exec NAME -- CMD [ARGS...]  run CMD with TOKENTRAY_TOKEN set to a valid token
   refresh NAME                renew now, whatever the expiry
@@ -48,22 +50,24 @@ Options:
 ${DATA_DIR_HELP}
 ${HELP_HELP}
 `,
-  token: `Usage: tokentray token NAME [--min-valid SECONDS] [--data-dir DIR]
+  token: `Usage: tokentray token NAME [--min-valid SECONDS] [--rejected] [--data-dir DIR]
 
 Prints a valid access token for NAME and a newline, nothing else. The agent renews it first if it
 has expired or would expire within SECONDS (default 60). The account must allow CLI access.
 
 Options:
   --min-valid SECONDS the token must stay valid at least this long (default 60)
+${REJECTED_HELP}
 ${DATA_DIR_HELP}
 ${HELP_HELP}
 `,
-  header: `Usage: tokentray header NAME [--min-valid SECONDS] [--data-dir DIR]
+  header: `Usage: tokentray header NAME [--min-valid SECONDS] [--rejected] [--data-dir DIR]
 
 Prints "Authorization: Bearer <token>" for NAME, e.g. curl -H "$(tokentray header acme)" URL.
 
 Options:
   --min-valid SECONDS the token must stay valid at least this long (default 60)
+${REJECTED_HELP}
 ${DATA_DIR_HELP}
 ${HELP_HELP}
 `,
@@ -102,7 +106,7 @@ export type ParsedCommand =
   | { kind: 'agent'; argv: string[] }
   | { kind: 'import'; dataDir?: string; file: string }
   | { kind: 'list'; dataDir?: string; json: boolean }
-  | { kind: 'token' | 'header'; dataDir?: string; name: string; minValid?: number }
+  | { kind: 'token' | 'header'; dataDir?: string; name: string; minValid?: number; rejected: boolean }
   | { kind: 'exec'; dataDir?: string; name: string; minValid?: number; command: string[] }
   | { kind: 'refresh' | 'remove'; dataDir?: string; name: string };
 
@@ -121,6 +125,7 @@ const OPTIONS = {
   'data-dir': { type: 'string' },
   'min-valid': { type: 'string' },
   json: { type: 'boolean' },
+  rejected: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -150,9 +155,32 @@ function parseMinValid(raw: string | undefined, usage: string): number | undefin
   return Number(raw);
 }
 
+/** `--data-dir DIR` given before the command (`tokentray --data-dir D list`) is moved after it. */
+function hoistDataDir(argv: string[]): string[] {
+  const leading: string[] = [];
+  let index = 0;
+  while (index < argv.length) {
+    const word = argv[index] ?? '';
+    if (word === '--data-dir' && index + 1 < argv.length) {
+      leading.push(word, argv[index + 1] ?? '');
+      index += 2;
+    } else if (word.startsWith('--data-dir=')) {
+      leading.push(word);
+      index += 1;
+    } else break;
+  }
+  if (leading.length === 0 || index >= argv.length) return argv;
+  const [command, ...rest] = argv.slice(index);
+  // exec's own options end at "--": the data dir goes before it, never into CMD.
+  const split = command === 'exec' ? rest.indexOf('--') : -1;
+  return split === -1
+    ? [command ?? '', ...rest, ...leading]
+    : [command ?? '', ...rest.slice(0, split), ...leading, ...rest.slice(split)];
+}
+
 /** Parses argv (without node and the script) into a command, or throws UsageError. */
 export function parseCommandLine(argv: string[]): ParsedCommand {
-  const [first, ...rest] = argv;
+  const [first, ...rest] = hoistDataDir(argv);
   if (first === undefined) throw new UsageError('no command given', MAIN_USAGE);
   if (first === '-h' || first === '--help') return { kind: 'help', text: MAIN_USAGE };
   if (first === 'help') {
@@ -187,8 +215,8 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
   const allowed: Record<string, readonly string[]> = {
     import: [],
     list: ['json'],
-    token: ['min-valid'],
-    header: ['min-valid'],
+    token: ['min-valid', 'rejected'],
+    header: ['min-valid', 'rejected'],
     exec: ['min-valid'],
     refresh: [],
     remove: [],
@@ -219,6 +247,7 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
         dataDir,
         name: positionals[0] as string,
         minValid: parseMinValid(values['min-valid'], usage),
+        rejected: values.rejected === true,
       };
     case 'exec':
       expectPositionals(1, 'account NAME');

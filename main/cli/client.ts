@@ -12,7 +12,7 @@ export interface ApiAnswer {
   body: Record<string, unknown>;
 }
 
-/** The socket could not be reached: no agent is running there (exit 3). */
+/** The socket could not be reached, or the agent went away before answering (exit 3). */
 export class AgentUnavailableError extends Error {
   override readonly name = 'AgentUnavailableError';
   constructor(
@@ -22,10 +22,15 @@ export class AgentUnavailableError extends Error {
     super(
       code === 'EACCES'
         ? `cannot connect to ${socketPath}: permission denied (is it another user's agent?)`
-        : `no agent is running at ${socketPath}`,
+        : code === 'STOPPED'
+          ? `the agent at ${socketPath} stopped before answering`
+          : `no agent is running at ${socketPath}`,
     );
   }
 }
+
+/** How long the CLI waits for an answer: a renewal may take two 30 s requests (discovery, token). */
+export const ANSWER_TIMEOUT_MS = 120_000;
 
 /** The agent answered something that is not our protocol (exit 1). */
 export class BadAnswerError extends Error {
@@ -97,13 +102,17 @@ export function callAgent(
   method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: Buffer,
+  timeoutMs = ANSWER_TIMEOUT_MS,
 ): Promise<ApiAnswer> {
   return new Promise((resolve, reject) => {
     let socket: Socket;
     let connected = false;
+    let timedOut = false;
     const fail = (error: NodeJS.ErrnoException): void => {
       const code = error.code ?? '';
       if (!connected && UNREACHABLE.has(code)) reject(new AgentUnavailableError(socketPath, code));
+      else if (connected && size === 0 && (code === 'ECONNRESET' || code === 'EPIPE'))
+        reject(new AgentUnavailableError(socketPath, 'STOPPED'));
       else
         reject(
           new BadAnswerError(`the agent at ${socketPath} closed the connection (${code || error.message})`),
@@ -117,6 +126,12 @@ export function callAgent(
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    // A stopped (SIGSTOP) or wedged agent must not hang a script for ever.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      socket.destroy();
+    }, timeoutMs);
+    timer.unref();
     socket.once('connect', () => {
       connected = true;
       const head =
@@ -138,7 +153,20 @@ export function callAgent(
       fail(error);
     });
     socket.once('close', () => {
+      clearTimeout(timer);
+      if (timedOut) {
+        reject(
+          new BadAnswerError(
+            `the agent at ${socketPath} did not answer within ${Math.round(timeoutMs / 1000)} s`,
+          ),
+        );
+        return;
+      }
       if (!connected) return;
+      if (size === 0) {
+        reject(new AgentUnavailableError(socketPath, 'STOPPED'));
+        return;
+      }
       const response = parseResponse(Buffer.concat(chunks));
       if (response === null) {
         reject(new BadAnswerError(`unexpected answer from the agent at ${socketPath}`));

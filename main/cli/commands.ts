@@ -3,6 +3,7 @@
  * on stderr and one of the CONTRACT §2 exit codes.
  */
 import { readFileSync } from 'node:fs';
+import { IMPORT_BODY_LIMIT } from '../agent/limits.js';
 import { clientSocketPath } from '../agent/socket-path.js';
 import type { AccountListEntry } from '../engine/types.js';
 import type { ParsedCommand } from './args.js';
@@ -23,18 +24,46 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
+/** Agent text for the terminal: one line, no control characters (no escapes a server slipped in). */
+function plain(value: unknown): string {
+  // eslint-disable-next-line no-control-regex
+  return text(value).replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+}
+
+/** At most this many account names follow "no account named …". */
+const NAMES_SHOWN = 10;
+
+/** The names to suggest for a mistyped one: those that look alike first, at most NAMES_SHOWN. */
+export function suggestNames(wanted: string, names: string[]): string {
+  const needle = wanted.toLowerCase();
+  const score = (name: string) => {
+    const hay = name.toLowerCase();
+    return hay.startsWith(needle) || needle.startsWith(hay) ? 0 : hay.includes(needle) ? 1 : 2;
+  };
+  const ranked = [...names].sort((a, b) => score(a) - score(b) || a.localeCompare(b));
+  const shown = ranked.slice(0, NAMES_SHOWN).join(', ');
+  const more = names.length - NAMES_SHOWN;
+  return more > 0 ? `${shown} and ${more} more (tokentray list)` : shown;
+}
+
 /** Turns a non-200 answer into a message and an exit code. */
 export function explainFailure(answer: ApiAnswer, name: string | null, io: Output): number {
   const { status, body } = answer;
-  const message = text(body.message) || `the agent answered HTTP ${status}`;
+  const message = plain(body.message) || `the agent answered HTTP ${status}`;
   if (status === 404 && body.error === 'no_such_account') {
-    const names = Array.isArray(body.accounts) ? body.accounts.filter((n) => typeof n === 'string') : [];
+    const names = Array.isArray(body.accounts)
+      ? body.accounts.filter((n): n is string => typeof n === 'string').map(plain)
+      : [];
     const known =
       names.length > 0
-        ? `accounts: ${names.join(', ')}`
+        ? `accounts: ${suggestNames(name ?? '', names)}`
         : 'there are no accounts yet (see `tokentray import`)';
-    io.err(`tokentray: no account named "${name ?? ''}"; ${known}\n`);
+    io.err(`tokentray: no account named ${JSON.stringify(name ?? '')}; ${known}\n`);
     return EXIT.noAccount;
+  }
+  if (status === 503 && body.error === 'agent_stopping') {
+    io.err(`tokentray: ${message}\n`);
+    return EXIT.noAgent;
   }
   if (status === 403 && body.error === 'cli_access_denied') {
     // The agent's message usually says where to turn it on already; say it only if it does not.
@@ -47,7 +76,7 @@ export function explainFailure(answer: ApiAnswer, name: string | null, io: Outpu
   if (body.error === 'validation' && Array.isArray(body.issues)) {
     io.err(`tokentray: ${message}\n`);
     for (const issue of body.issues as Record<string, unknown>[]) {
-      io.err(`  ${text(issue.account)}: ${text(issue.field)}: ${text(issue.message)}\n`);
+      io.err(`  ${plain(issue.account)}: ${plain(issue.field)}: ${plain(issue.message)}\n`);
     }
     return EXIT.failed;
   }
@@ -88,12 +117,12 @@ function shortTime(iso: string | null): string {
 export function formatTable(accounts: AccountListEntry[]): string {
   if (accounts.length === 0) return 'no accounts (add some with `tokentray import FILE`)\n';
   const rows = accounts.map((a) => [
-    a.name,
-    a.preset,
-    a.state,
+    plain(a.name),
+    plain(a.preset),
+    plain(a.state),
     shortTime(a.expiresAt),
     shortTime(a.nextRefreshAt),
-    a.error ?? '',
+    plain(a.error),
   ]);
   return `${pad([['NAME', 'PRESET', 'STATE', 'EXPIRES', 'NEXT RENEWAL', 'ERROR'], ...rows])}\n`;
 }
@@ -102,9 +131,16 @@ function readImportFile(file: string): Buffer {
   return file === '-' ? readFileSync(0) : readFileSync(file);
 }
 
-function accountPath(name: string, action?: string, minValid?: number): string {
-  const query = minValid === undefined ? '' : `?minValid=${minValid}`;
-  return `/v1/accounts/${encodeURIComponent(name)}${action === undefined ? '' : `/${action}`}${query}`;
+function accountPath(
+  name: string,
+  action?: string,
+  options: { minValid?: number; rejected?: boolean } = {},
+): string {
+  const query = new URLSearchParams();
+  if (options.minValid !== undefined) query.set('minValid', String(options.minValid));
+  if (options.rejected === true) query.set('rejected', '1');
+  const search = query.size > 0 ? `?${query.toString()}` : '';
+  return `/v1/accounts/${encodeURIComponent(name)}${action === undefined ? '' : `/${action}`}${search}`;
 }
 
 async function execute(command: ApiCommand, socketPath: string, io: Output): Promise<number> {
@@ -120,7 +156,12 @@ async function execute(command: ApiCommand, socketPath: string, io: Output): Pro
     case 'header':
     case 'exec': {
       const action = command.kind === 'header' ? 'header' : 'token';
-      const answer = await callAgent(socketPath, 'GET', accountPath(command.name, action, command.minValid));
+      const rejected = command.kind === 'exec' ? false : command.rejected;
+      const answer = await callAgent(
+        socketPath,
+        'GET',
+        accountPath(command.name, action, { minValid: command.minValid, rejected }),
+      );
       if (answer.status !== 200) return explainFailure(answer, command.name, io);
       if (command.kind === 'header') {
         io.out(`${text(answer.body.header)}\n`);
@@ -134,13 +175,13 @@ async function execute(command: ApiCommand, socketPath: string, io: Output): Pro
     case 'refresh': {
       const answer = await callAgent(socketPath, 'POST', accountPath(command.name, 'refresh'));
       if (answer.status !== 200) return explainFailure(answer, command.name, io);
-      io.out(`${text(answer.body.message)}\n`);
+      io.out(`${plain(answer.body.message)}\n`);
       return EXIT.ok;
     }
     case 'remove': {
       const answer = await callAgent(socketPath, 'DELETE', accountPath(command.name));
       if (answer.status !== 200) return explainFailure(answer, command.name, io);
-      io.out(`removed "${text(answer.body.removed)}" and its secrets\n`);
+      io.out(`removed "${plain(answer.body.removed)}" and its secrets\n`);
       return EXIT.ok;
     }
     case 'import': {
@@ -153,11 +194,18 @@ async function execute(command: ApiCommand, socketPath: string, io: Output): Pro
         );
         return EXIT.failed;
       }
+      if (file.length > IMPORT_BODY_LIMIT) {
+        io.err(
+          `tokentray: ${command.file} is ${(file.length / 1048576).toFixed(1)} MiB; the agent takes import files of up to ${IMPORT_BODY_LIMIT / 1048576} MiB (split it)\n`,
+        );
+        return EXIT.failed;
+      }
       const answer = await callAgent(socketPath, 'POST', '/v1/import', file);
       if (answer.status !== 200) return explainFailure(answer, null, io);
       const accounts = (answer.body.accounts ?? []) as { name: string; preset: string; action: string }[];
       if (accounts.length === 0) io.err('tokentray: the file holds no accounts; nothing imported\n');
-      for (const account of accounts) io.out(`${account.action} ${account.name} (${account.preset})\n`);
+      for (const account of accounts)
+        io.out(`${plain(account.action)} ${plain(account.name)} (${plain(account.preset)})\n`);
       return EXIT.ok;
     }
   }

@@ -14,6 +14,8 @@ export interface Runtime {
   renewDueAt: number | null;
   failures: number;
   lastAttemptAt: number | null;
+  /** When a caller last made us renew because its API refused the token (rate-limited). */
+  lastRejectedAt: number | null;
   lockedSecrets: Set<string>;
   lastState: AccountState | null;
 }
@@ -123,6 +125,7 @@ export function newRuntime(ctx: EngineContext, name: string, record: AccountReco
     renewDueAt: null,
     failures: 0,
     lastAttemptAt: null,
+    lastRejectedAt: null,
     lockedSecrets: new Set(
       Object.entries(record.secrets)
         .filter(([, envelope]) => envelope.c !== ctx.cipher.id)

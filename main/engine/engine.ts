@@ -93,10 +93,13 @@ export function createEngine(options: EngineOptions): Engine {
     },
   };
   const { runtimes } = ctx;
+  /** Aborted by stop(): token requests under way are cancelled, not waited for. */
+  let stopping = new AbortController();
   const guardedFetch = createGuardedFetch({
     fetch: options.fetch ?? globalThis.fetch,
     timeoutMs: options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     now: () => clock.now(),
+    stopSignal: () => stopping.signal,
   });
   const breakers = createCircuitBreakers(() => clock.now());
   const flowContext: FlowContext = {
@@ -214,6 +217,7 @@ export function createEngine(options: EngineOptions): Engine {
         if (record) runtimes.set(name, newRuntime(ctx, name, record));
       }
       ctx.stopped = false;
+      stopping = new AbortController();
       log.info('store loaded', { accounts: runtimes.size, path: store.path });
       scheduler.tick();
     },
@@ -221,6 +225,7 @@ export function createEngine(options: EngineOptions): Engine {
     async stop() {
       ctx.stopped = true;
       scheduler.cancel();
+      stopping.abort();
       // Only unsaved activity needs a write: a stop must not rewrite a store it did not change (B4).
       const unsaved = cancelFlush !== null;
       cancelFlush?.();
@@ -332,7 +337,7 @@ export function createEngine(options: EngineOptions): Engine {
       const purpose = opts.purpose ?? 'manual';
       if (purpose === 'cli' && rt.record.settings.cliAccess !== true) throw new CliAccessDeniedError(rt.name);
       const minValidMs = Math.max(0, opts.minValidSeconds ?? DEFAULT_MIN_VALID_SECONDS) * 1000;
-      const token = await renewer.validToken(rt, purpose, minValidMs);
+      const token = await renewer.validToken(rt, purpose, minValidMs, opts.rejected === true);
       const kind = ACTIVITY_OF[purpose];
       const detail = purpose === 'cli' ? 'token handed to a script' : `token ${kind}`;
       appendActivity(rt.record, kind, detail, clock.now());

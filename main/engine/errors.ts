@@ -56,7 +56,7 @@ export class NoSuchAccountError extends Error {
     readonly account: string,
     readonly known: string[],
   ) {
-    super(`no account named "${account}"`);
+    super(`no account named ${JSON.stringify(account)}`);
   }
 }
 

@@ -18,7 +18,13 @@ export interface HttpOptions {
   timeoutMs: number;
   /** Wall clock, for Retry-After in HTTP-date form. */
   now: () => number;
+  /** Aborted when the engine stops: requests under way are cancelled rather than waited for. */
+  stopSignal?: () => AbortSignal;
 }
+
+/** The engine is stopping: a request under way was cancelled. */
+export const stoppedError = () =>
+  new TokenError('stopped', 'Tokentray is stopping; the token request was cancelled', 'transient');
 
 /** RFC 9110 §10.2.3: delay-seconds or an HTTP-date; anything else is ignored. */
 export function parseRetryAfter(value: string | null, now: number): number | null {
@@ -91,13 +97,21 @@ const NEEDS_USER = new Set([
   'unauthorized',
 ]);
 
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]+/g;
+
+/**
+ * A server's words as one plain line: no newlines or terminal escapes (they end up in a table, a
+ * notification and a terminal), and not longer than `max`.
+ */
+export function oneLine(text: string, max = 300): string {
+  const plain = text.replace(CONTROL_CHARACTERS, ' ').replace(/\s+/g, ' ').trim();
+  return plain.length > max ? `${plain.slice(0, max)}…` : plain;
+}
+
 function excerpt(text: string): string {
-  const plain = text
-    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return plain.length > 200 ? `${plain.slice(0, 200)}…` : plain;
+  const plain = text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' ');
+  return oneLine(plain, 200);
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -159,7 +173,8 @@ export function responseError(
     body = null;
   }
   const oauthError = typeof body?.error === 'string' ? body.error : null;
-  const serverMessage = body ? serverWords(body) : text.trim() ? excerpt(text) : null;
+  const words = body ? serverWords(body) : text.trim() ? excerpt(text) : null;
+  const serverMessage = words === null ? null : oneLine(words) || null;
   const said = serverMessage ? `: ${serverMessage}` : '';
   const extra = { serverMessage, status, retryAfterMs };
   if (
@@ -240,21 +255,30 @@ export function createGuardedFetch(options: HttpOptions) {
   ): Promise<Response> {
     assertSecureUrl(url);
     const host = new URL(url).host;
+    const stop = options.stopSignal?.();
+    if (stop?.aborted) throw stoppedError();
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const classify = (error: unknown) =>
+      error instanceof TokenError
+        ? error
+        : stop?.aborted
+          ? stoppedError()
+          : networkError(error, host, options.timeoutMs);
     let response: Response;
     try {
       response = await options.fetch(url, {
         ...init,
         redirect: 'manual',
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal: stop ? AbortSignal.any([timeout, stop]) : timeout,
       });
     } catch (error) {
-      throw error instanceof TokenError ? error : networkError(error, host, options.timeoutMs);
+      throw classify(error);
     }
     let text: string;
     try {
       text = await readCapped(response);
     } catch (error) {
-      throw error instanceof TokenError ? error : networkError(error, host, options.timeoutMs);
+      throw classify(error);
     }
     const contentType = response.headers.get('content-type') ?? '';
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), options.now());

@@ -21,6 +21,8 @@ import type { TokenPurpose } from './types.js';
 
 /** An on-demand request (CLI, copy) retries a failed account at most this often. */
 const ON_DEMAND_RETRY_MS = 5_000;
+/** A caller's report that its API refused the token forces a renewal at most this often (C7). */
+export const REJECTED_RENEW_INTERVAL_MS = 30_000;
 
 /** A counting semaphore: at most `limit` renewals talk to token servers at once. */
 function createLimiter(limit: number) {
@@ -57,8 +59,11 @@ export interface Renewer {
   renew(rt: Runtime, reason: TokenPurpose): Promise<void>;
   /** The stored access token, decrypted once and kept in memory; null when there is none to read. */
   currentAccessToken(rt: Runtime): Promise<string | null>;
-  /** A token valid for at least `minValidMs`, renewed first if needed. Throws TokenError. */
-  validToken(rt: Runtime, purpose: TokenPurpose, minValidMs: number): Promise<string>;
+  /**
+   * A token valid for at least `minValidMs`, renewed first if needed, or when `rejected` (the
+   * caller's API refused the last one) and no such renewal ran in the last 30 s. Throws TokenError.
+   */
+  validToken(rt: Runtime, purpose: TokenPurpose, minValidMs: number, rejected?: boolean): Promise<string>;
 }
 
 /** Creates the renewals of one engine; `afterFlight` runs once each renewal has settled. */
@@ -118,8 +123,9 @@ export function createRenewer(
         expiresAt: iso(obtained.expiresAt) ?? 'unknown',
       });
     } catch (error) {
-      // Nothing is recorded for an account that was removed or replaced meanwhile.
-      if (!isCurrent(rt)) throw error;
+      // Nothing is recorded for an account that was removed or replaced meanwhile, nor for a
+      // request the engine cancelled because it is stopping.
+      if (!isCurrent(rt) || ctx.stopped) throw error;
       if (error instanceof StoreError) {
         log.error('could not save the renewed token; it was not handed out', {
           account: rt.name,
@@ -221,15 +227,43 @@ export function createRenewer(
     return rt.accessToken;
   }
 
-  async function validToken(rt: Runtime, purpose: TokenPurpose, minValidMs: number): Promise<string> {
-    if (rt.inFlight) await rt.inFlight.catch(() => {});
+  /** RFC 6750 invalid_token reported by a caller: renew once, unless that was done moments ago. */
+  async function renewRejected(rt: Runtime, purpose: TokenPurpose): Promise<void> {
+    if (!flowFor(presetOf(rt)).renewable) {
+      throw new TokenError(
+        'token_rejected',
+        `the API refused the pasted token of "${rt.name}"; Tokentray cannot renew it: paste a new one`,
+        'auth',
+      );
+    }
+    // An account waiting on its user is not retried on a caller's word (vendors lock accounts).
+    if (rt.record.error && rt.record.error.kind !== 'transient') return;
+    const now = clock.now();
+    if (rt.lastRejectedAt !== null && now - rt.lastRejectedAt < REJECTED_RENEW_INTERVAL_MS) return;
+    rt.lastRejectedAt = now;
+    log.info('the API refused the token; renewing', { account: rt.name, reason: purpose });
+    await renew(rt, purpose);
+  }
+
+  async function validToken(
+    rt: Runtime,
+    purpose: TokenPurpose,
+    minValidMs: number,
+    rejected = false,
+  ): Promise<string> {
+    if (rejected) await renewRejected(rt, purpose);
     const goodEnough = async () => {
       const token = await currentAccessToken(rt);
       const expiresAt = expiresAtOf(rt);
       const valid = token !== null && (expiresAt === null || expiresAt - clock.now() >= minValidMs);
       return valid ? token : null;
     };
+    // A renewal under way (a scheduled one, say) is waited for only when the token we hold is not good enough.
     let token = await goodEnough();
+    if (token === null && rt.inFlight) {
+      await rt.inFlight.catch(() => {});
+      token = await goodEnough();
+    }
     if (token === null) {
       const flow = flowFor(presetOf(rt));
       if (!flow.renewable) {

@@ -154,8 +154,15 @@ export interface Engine {
   exportAccounts(opts: { includeSecrets: boolean }): Promise<{ accounts: Record<string, unknown>[] }>;
   removeAccount(name: string): Promise<boolean>;
   setCliAccess(name: string, enabled: boolean): Promise<AccountView>;
-  /** A token valid for at least `minValidSeconds` (default 60), renewed first if needed. Throws NoSuchAccountError, CliAccessDeniedError, TokenError. */
-  token(name: string, opts?: { minValidSeconds?: number; purpose?: TokenPurpose }): Promise<IssuedToken>;
+  /**
+   * A token valid for at least `minValidSeconds` (default 60), renewed first if needed. `rejected`:
+   * the caller's API refused the token it had (RFC 6750 invalid_token), so renew now, at most once
+   * every 30 s per account. Throws NoSuchAccountError, CliAccessDeniedError, TokenError.
+   */
+  token(
+    name: string,
+    opts?: { minValidSeconds?: number; purpose?: TokenPurpose; rejected?: boolean },
+  ): Promise<IssuedToken>;
   /** Renews now whatever the expiry; a static account returns its view unchanged. Throws TokenError. */
   refresh(name: string): Promise<AccountView>;
   /** Gets a token with these values without saving anything. `originalName` lends stored secrets. */

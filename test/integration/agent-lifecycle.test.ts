@@ -197,6 +197,29 @@ describe('start and stop', () => {
     expect(names.sort()).toEqual(['stop-sigint', 'stop-sigterm']);
   });
 
+  it('SIGTERM while a token request hangs: the agent stops within seconds, the waiting CLI exits 3', async () => {
+    const dirs = await freshDirs();
+    const agent = await running(dirs);
+    await importAccount(dirs, mspAccount('hung'));
+    expect((await runCli(['token', 'hung', '--data-dir', dirs.dataDir])).code).toBe(0);
+    const before = peer.requests.length;
+    peer.faults.push({ kind: 'hang' });
+    const waiting = runCli(['refresh', 'hung', '--data-dir', dirs.dataDir]);
+    await waitUntil(() => peer.requests.length > before, 5_000, 'the hanging request');
+    const started = Date.now();
+    expect(await agent.stop('SIGTERM')).toBe(0);
+    expect(Date.now() - started).toBeLessThan(8_000);
+    const result = await waiting;
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/stopping|stopped before answering/);
+    // The cancelled request is not recorded as a failure of the account.
+    const again = await running(dirs);
+    const list = (await httpOverSocket(again.socketPath, 'GET', '/v1/accounts')).json() as {
+      accounts: { name: string; error: string | null }[];
+    };
+    expect(list.accounts.find((a) => a.name === 'hung')?.error).toBeNull();
+  });
+
   it('a restarted agent serves the stored token without asking the token server again', async () => {
     const dirs = await freshDirs();
     const first = await running(dirs);

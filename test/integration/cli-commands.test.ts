@@ -426,6 +426,41 @@ describe('with a running agent', () => {
     }
   });
 
+  it('the names "." and ".." are no such account (exit 4), not another endpoint', async () => {
+    for (const name of ['.', '..'])
+      for (const command of ['token', 'refresh', 'remove']) {
+        const result = await runCli([command, name, ...dd()]);
+        expect(result.code, `${command} ${name}`).toBe(4);
+        expect(result.stderr).toContain(`no account named ${JSON.stringify(name)}`);
+      }
+  });
+
+  it('--data-dir may come before the command', async () => {
+    const result = await runCli([...dd(), 'token', 'msp']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${msp.issued.at(-1)}\n`);
+  });
+
+  it('token --rejected renews at once, but at most once every 30 s', async () => {
+    const before = mps.requests.length;
+    const first = await runCli(['token', 'mps', '--rejected', ...dd()]);
+    expect(first.code).toBe(0);
+    expect(mps.requests.length).toBe(before + 1);
+    expect(first.stdout).toBe(`${mps.issued.accessTokens.at(-1)}\n`);
+    const again = await runCli(['header', 'mps', '--rejected', ...dd()]);
+    expect(again.code).toBe(0);
+    expect(mps.requests.length).toBe(before + 1);
+    expect(again.stdout).toBe(`Authorization: Bearer ${mps.issued.accessTokens.at(-1)}\n`);
+  });
+
+  it('refuses an import file over the agent limit before sending it', async () => {
+    const file = join(dirs.root, 'huge.json');
+    await writeFile(file, `{"accounts":[]${' '.repeat(5 * 1024 * 1024)}}`);
+    const result = await runCli(['import', file, ...dd()]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/huge\.json is 5\.0 MiB; the agent takes import files of up to 4 MiB/);
+  });
+
   it('an account without CLI access exits 5 for token, header and exec, and says where to turn it on', async () => {
     const marker = join(dirs.root, 'exec-ran');
     const commands = [
@@ -463,6 +498,37 @@ describe('with a running agent', () => {
     const refresh = await runCli(['refresh', 'broken', ...dd()]);
     expect(refresh.code).toBe(1);
     expect(refresh.stderr).toContain('The user name or password is incorrect.');
+  });
+
+  it("a token server's newlines and terminal escapes never reach the terminal", async () => {
+    const nasty = 'line one\nline two \u001b[31mred\u001b[0m';
+    others.faults.push({
+      kind: 'status',
+      status: 400,
+      body: JSON.stringify({ error: 'invalid_grant', error_description: nasty }),
+    });
+    const file = join(dirs.root, 'escapes.json');
+    const msp360 = {
+      preset: 'msp360',
+      username: MSP360_DEFAULTS.username,
+      password: MSP360_DEFAULTS.password,
+    };
+    await writeFile(
+      file,
+      JSON.stringify({ accounts: [{ name: 'escapes', ...msp360, baseUrl: others.url }] }),
+    );
+    expect((await runCli(['import', file, ...dd()])).code).toBe(0);
+    await waitUntil(
+      async () => (await listJson()).some((a) => a.name === 'escapes' && a.state === 'error'),
+      10_000,
+      'the failed login',
+    );
+    const list = await runCli(['list', ...dd()]);
+    expect(list.stdout).not.toContain('\u001b');
+    const row = list.stdout.split('\n').filter((line) => line.includes('line one'));
+    expect(row).toHaveLength(1);
+    expect(row[0]).toMatch(/^escapes .*line one line two \[31mred/);
+    await runCli(['remove', 'escapes', ...dd()]);
   });
 
   it('an expired pasted token exits 1 and says to paste a new one', async () => {

@@ -24,13 +24,25 @@ describe('parseCommandLine', () => {
       kind: 'token',
       name: 'acme',
       minValid: undefined,
+      rejected: false,
       dataDir: undefined,
     });
     expect(parseCommandLine(['token', '--min-valid', '300', 'acme'])).toEqual({
       kind: 'token',
       name: 'acme',
       minValid: 300,
+      rejected: false,
       dataDir: undefined,
+    });
+    expect(parseCommandLine(['token', 'acme', '--rejected'])).toMatchObject({ rejected: true });
+    expect(parseCommandLine(['--data-dir', '/d', 'list'])).toEqual({
+      kind: 'list',
+      json: false,
+      dataDir: '/d',
+    });
+    expect(parseCommandLine(['--data-dir=/d', 'token', 'acme'])).toMatchObject({
+      kind: 'token',
+      dataDir: '/d',
     });
     expect(parseCommandLine(['header', 'acme', '--data-dir', '/d'])).toMatchObject({
       kind: 'header',

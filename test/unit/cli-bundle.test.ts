@@ -1,6 +1,6 @@
 /**
- * The CLI must start fast: its bundle may hold only its own files, the two builtin-only agent
- * helpers it shares (socket location, pipe handshake) and Node builtins: no engine, OAuth or store.
+ * The CLI must start fast: its bundle may hold only its own files, the builtin-only agent
+ * helpers it shares (socket location, pipe handshake, body limits) and Node builtins: no engine, OAuth or store.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,7 @@ describe('the CLI bundle', () => {
       });
       const inputs = Object.keys(result.metafile.inputs).sort();
       expect(inputs.filter((file) => !file.startsWith('main/cli/'))).toEqual([
+        'main/agent/limits.ts',
         'main/agent/pipe-auth.ts',
         'main/agent/socket-path.ts',
       ]);

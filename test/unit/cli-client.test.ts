@@ -1,6 +1,10 @@
 /** The CLI's minimal HTTP/1.1 response reader (it talks to the agent over node:net). */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeChunked, parseResponse } from '../../main/cli/client.js';
+import { AgentUnavailableError, callAgent, decodeChunked, parseResponse } from '../../main/cli/client.js';
 
 const raw = (text: string) => Buffer.from(text, 'latin1');
 
@@ -24,5 +28,46 @@ describe('parseResponse', () => {
     expect(parseResponse(raw('SSH-2.0-OpenSSH_9.6\r\n\r\n'))).toBeNull();
     expect(decodeChunked(raw('zz\r\n'))).toBeNull();
     expect(decodeChunked(raw('5\r\nab'))).toBeNull();
+  });
+});
+
+describe('callAgent against a socket that misbehaves', () => {
+  async function withServer(onConnection: (socket: Socket) => void, run: (path: string) => Promise<void>) {
+    const dir = await mkdtemp(join(tmpdir(), 'ttclient-'));
+    const path = join(dir, 'agent.sock');
+    const server = createServer(onConnection);
+    await new Promise<void>((done) => server.listen(path, done));
+    try {
+      await run(path);
+    } finally {
+      server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('gives up on an agent that accepts and never answers (stopped, wedged)', async () => {
+    const held: Socket[] = [];
+    await withServer(
+      (socket) => held.push(socket),
+      async (path) => {
+        const started = Date.now();
+        await expect(callAgent(path, 'GET', '/v1/accounts', undefined, 200)).rejects.toThrow(
+          /did not answer within 0 s/,
+        );
+        expect(Date.now() - started).toBeLessThan(2000);
+        for (const socket of held) socket.destroy();
+      },
+    );
+  });
+
+  it('reports an agent that hangs up without answering as gone (exit 3), not as a bad answer', async () => {
+    await withServer(
+      (socket) => socket.destroy(),
+      async (path) => {
+        const error = await callAgent(path, 'GET', '/v1/accounts').catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(AgentUnavailableError);
+        expect((error as Error).message).toContain('stopped before answering');
+      },
+    );
   });
 });

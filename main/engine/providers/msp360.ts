@@ -1,7 +1,7 @@
 /** MSP360 (MBS API): a JSON login with no refresh token; log in again before the token expires. */
 import { TokenError } from '../errors.js';
 import { expiryFromResponse } from '../expiry.js';
-import { serverWords } from '../http.js';
+import { oneLine, serverWords } from '../http.js';
 import { DEFAULTS } from '../accounts/fields.js';
 import type { FlowContext, FlowInput, ObtainedToken } from './types.js';
 
@@ -25,7 +25,8 @@ export async function msp360Login(ctx: FlowContext, input: FlowInput): Promise<O
   });
   const body = (await response.json()) as Record<string, unknown>;
   if (typeof body.access_token !== 'string' || body.access_token.length === 0) {
-    const said = serverWords(body);
+    const words = serverWords(body);
+    const said = words === null ? null : oneLine(words);
     throw new TokenError(
       'no_token',
       `${new URL(url).host} answered without an access_token${said ? `: ${said}` : ''}`,
