@@ -108,6 +108,13 @@ describe('oidc peer', () => {
     });
     expect(res.status).toBe(200);
     expect(res.json.expires_in).toBe(3600);
+    // Strict like the real IdentityServer: the registered method only, never two at once.
+    const basic = await call(String(discovery.json.token_endpoint), {
+      headers: { authorization: rfcBasic('fake-backupnet-client', OIDC_DEFAULT_CLIENT.client_secret ?? '') },
+      body: { grant_type: 'client_credentials' },
+    });
+    expect(basic.status).toBe(401);
+    expect(basic.json.error_description).toMatch(/must authenticate with client_secret_post/);
   });
 
   it('password grant for a configured user; discovery faults', async () => {
@@ -211,6 +218,19 @@ describe('oauth2-server peer', () => {
     });
     expect(oldPassword.status).toBe(400);
     expect(oldPassword.json.error).toBe('invalid_grant');
+
+    const both = await call(peer.tokenUrl, {
+      headers: { authorization: rfcBasic(clientId, clientSecret) },
+      body: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret },
+    });
+    expect(both.status).toBe(400);
+
+    const json = await call(peer.tokenUrl, {
+      headers: { authorization: rfcBasic(clientId, clientSecret), 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'client_credentials' }),
+    });
+    expect(json.status).toBe(400);
+    expect(json.json.error).toBe('invalid_request');
   });
 });
 

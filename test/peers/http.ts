@@ -137,3 +137,8 @@ export function decodeBasic(header: string | undefined): string | undefined {
   const match = /^Basic +([A-Za-z0-9+/=_-]+) *$/i.exec(header ?? '');
   return match?.[1] === undefined ? undefined : Buffer.from(match[1], 'base64').toString('utf8');
 }
+
+/** RFC 6749 §2.3: a client must not use more than one authentication method in one request. */
+export function twoClientAuthMethods(logged: PeerRequest): boolean {
+  return logged.headers.authorization !== undefined && logged.form?.client_secret !== undefined;
+}

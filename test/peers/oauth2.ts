@@ -1,6 +1,6 @@
 /** Generic RFC 6749 token endpoint (@node-oauth/oauth2-server): password, refresh_token (rotating), client_credentials. */
 import OAuth2Server from '@node-oauth/oauth2-server';
-import { decodeBasic, sendJson, startHttpPeer, type PeerHandle } from './http.js';
+import { decodeBasic, sendJson, startHttpPeer, twoClientAuthMethods, type PeerHandle } from './http.js';
 
 export interface OAuth2PeerOptions {
   clientId?: string;
@@ -104,6 +104,12 @@ export async function startOAuth2ServerPeer(opts: OAuth2PeerOptions = {}): Promi
     isTokenRequest: (method, path) => method === 'POST' && path === '/token',
     async handle(_req, res, logged) {
       if (logged.path !== '/token') return sendJson(res, 404, { error: 'not_found' });
+      if (twoClientAuthMethods(logged)) {
+        return sendJson(res, 400, {
+          error: 'invalid_request',
+          error_description: 'Client authenticated with both Basic and the request body',
+        });
+      }
       const headers = { ...logged.headers };
       if (headers.authorization !== undefined) {
         const basic = reencodeBasic(headers.authorization, config.basicDecoding);
@@ -126,10 +132,17 @@ export async function startOAuth2ServerPeer(opts: OAuth2PeerOptions = {}): Promi
       const response = new OAuth2Server.Response({ headers: {} });
       try {
         await server.token(request, response);
-      } catch {
-        // the error answer is already in `response`
+      } catch (error) {
+        // Some errors (a wrong content type or method) are thrown before the library fills in `response`.
+        const failure = error as { code?: number; name?: string; message?: string };
+        return sendJson(
+          res,
+          failure.code ?? 500,
+          { error: failure.name ?? 'server_error', error_description: failure.message ?? '' },
+          response.headers ?? {},
+        );
       }
-      sendJson(res, response.status ?? 500, response.body ?? {}, response.headers ?? {});
+      sendJson(res, response.status ?? 200, response.body ?? {}, response.headers ?? {});
     },
   });
 

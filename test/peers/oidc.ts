@@ -4,7 +4,14 @@ import type { IncomingMessage } from 'node:http';
 import Provider, { errors, type OidcContext } from 'oidc-provider';
 import { createMemoryAdapter } from 'oidc-provider/lib/adapters/memory_adapter.js';
 import { applyFault, FaultQueue } from './faults.js';
-import { sendJson, startHttpPeer, type PeerHandle, type PeerRequest } from './http.js';
+import {
+  decodeBasic,
+  sendJson,
+  startHttpPeer,
+  twoClientAuthMethods,
+  type PeerHandle,
+  type PeerRequest,
+} from './http.js';
 
 export type OidcClientAuth = 'client_secret_basic' | 'client_secret_post' | 'none';
 
@@ -75,6 +82,10 @@ export async function startOidcPeer(opts: OidcPeerOptions = {}): Promise<OidcPee
         if (fault && (await applyFault(fault, req, res))) return;
       }
       if (!ready.serve) return sendJson(res, 503, { error: 'temporarily_unavailable' });
+      if (logged.path === tokenPath) {
+        const refused = clientAuthRefusal(clients, logged);
+        if (refused) return sendJson(res, 401, { error: 'invalid_client', error_description: refused });
+      }
       replayBody(req, logged.body);
       await ready.serve(req, res);
     },
@@ -135,6 +146,27 @@ export async function startBackupNetPeer(opts: OidcPeerOptions = {}): Promise<Oi
     ],
     ...opts,
   });
+}
+
+/**
+ * What oidc-provider v9 lets through but a strict server (IdentityServer, as backup.net runs) does
+ * not: two methods at once, or a method other than the one the client was registered with.
+ */
+function clientAuthRefusal(clients: OidcPeerClient[], logged: PeerRequest): string | null {
+  if (twoClientAuthMethods(logged)) return 'more than one client authentication method';
+  const basic = decodeBasic(logged.headers.authorization);
+  const basicId = basic === undefined ? undefined : decodeURIComponent(basic.split(':')[0] ?? '');
+  const client = clients.find((c) => c.client_id === (basicId ?? logged.form?.client_id));
+  if (!client) return null;
+  const used =
+    basic !== undefined
+      ? 'client_secret_basic'
+      : logged.form?.client_secret !== undefined
+        ? 'client_secret_post'
+        : 'none';
+  return used === client.token_endpoint_auth_method
+    ? null
+    : `client ${client.client_id} must authenticate with ${client.token_endpoint_auth_method}, not ${used}`;
 }
 
 let cachedKey: JsonWebKey | undefined;
