@@ -132,7 +132,7 @@ function cipherOver(deps: SafeStorageDeps, cls: ProtectionClass): Cipher {
       }
       return new Uint8Array(data);
     },
-    async decrypt(data) {
+    async decrypt(data, onStale) {
       if (cls.protection === 'unavailable')
         throw new StoreError('locked', `cannot read secrets: ${cls.reason ?? ''}`);
       try {
@@ -141,7 +141,10 @@ function cipherOver(deps: SafeStorageDeps, cls: ProtectionClass): Cipher {
           timeoutMs,
           'decrypt',
         );
-        if (out.shouldReEncrypt) deps.log?.('safeStorage: a secret should be re-encrypted (key rotated)');
+        if (out.shouldReEncrypt) {
+          deps.log?.('safeStorage: a secret is encrypted again (the key was rotated)');
+          onStale?.();
+        }
         return out.result;
       } catch (error) {
         if (error instanceof StoreError) throw error;

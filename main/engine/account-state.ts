@@ -18,6 +18,8 @@ export interface Runtime {
   lastRejectedAt: number | null;
   lockedSecrets: Set<string>;
   lastState: AccountState | null;
+  /** The record changed in memory only (a value sealed anew); the next write takes it along. */
+  unsaved: boolean;
 }
 
 /** The engine-wide settings an account's state depends on. */
@@ -132,6 +134,7 @@ export function newRuntime(ctx: EngineContext, name: string, record: AccountReco
         .map(([field]) => field),
     ),
     lastState: null,
+    unsaved: false,
   };
   scheduleAfterSuccess(rt, ctx.random);
   if (record.error?.kind === 'transient') rt.renewDueAt = ctx.clock.now();

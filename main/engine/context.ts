@@ -18,6 +18,8 @@ export interface EngineContext {
   stopped: boolean;
   /** `notifyBeforeSeconds` for accounts that set none. */
   defaultNotifyBeforeSeconds: number;
+  /** Writes every record within a few seconds (changes that need no write of their own). */
+  persistSoon(): void;
   /** Tells every listener; a listener that throws is logged, never lets the others miss out. */
   emit(event: EngineEvent): void;
 }

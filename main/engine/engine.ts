@@ -82,6 +82,7 @@ export function createEngine(options: EngineOptions): Engine {
     paused: false,
     stopped: false,
     defaultNotifyBeforeSeconds: options.defaultNotifyBeforeSeconds ?? DEFAULTS.notifyBeforeSeconds,
+    persistSoon: () => scheduleFlush(),
     emit(event) {
       for (const listener of listeners) {
         try {
@@ -197,6 +198,7 @@ export function createEngine(options: EngineOptions): Engine {
     if (!ctx.store) return;
     try {
       ctx.store.write({ put: [...runtimes.values()].map((rt) => [rt.name, rt.record]) });
+      for (const rt of runtimes.values()) rt.unsaved = false;
     } catch (error) {
       log.error('could not save activity', { error: (error as Error).message });
     }
@@ -227,7 +229,7 @@ export function createEngine(options: EngineOptions): Engine {
       scheduler.cancel();
       stopping.abort();
       // Only unsaved activity needs a write: a stop must not rewrite a store it did not change (B4).
-      const unsaved = cancelFlush !== null;
+      const unsaved = cancelFlush !== null || [...runtimes.values()].some((rt) => rt.unsaved);
       cancelFlush?.();
       cancelFlush = null;
       await Promise.allSettled([...runtimes.values()].map((rt) => rt.inFlight));

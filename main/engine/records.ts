@@ -57,8 +57,10 @@ export async function open(cipher: Cipher, rt: Runtime, field: string, envelope:
       'auth',
     );
   }
+  let stale = false;
+  let plain: string;
   try {
-    return await cipher.decrypt(Buffer.from(envelope.d, 'base64'));
+    plain = await cipher.decrypt(Buffer.from(envelope.d, 'base64'), () => (stale = true));
   } catch {
     rt.lockedSecrets.add(field);
     throw new TokenError(
@@ -67,6 +69,24 @@ export async function open(cipher: Cipher, rt: Runtime, field: string, envelope:
       'auth',
     );
   }
+  // SECURITY-CHECKLIST B6: the OS rotated its key; seal the value anew where it is kept.
+  if (stale && replaceEnvelope(rt.record, envelope, await seal(cipher, plain))) rt.unsaved = true;
+  return plain;
+}
+
+/** Puts `fresh` where `old` is kept in the record (a secret, the access or the refresh token). */
+function replaceEnvelope(record: AccountRecord, old: Envelope, fresh: Envelope): boolean {
+  for (const [field, envelope] of Object.entries(record.secrets)) {
+    if (envelope === old) {
+      record.secrets = { ...record.secrets, [field]: fresh };
+      return true;
+    }
+  }
+  const token = record.token;
+  if (token?.access === old) record.token = { ...token, access: fresh };
+  else if (token?.refresh === old) record.token = { ...token, refresh: fresh };
+  else return false;
+  return true;
 }
 
 /** Reads secrets for a flow; each value read joins `seen`, so an error echoing it can be redacted. */

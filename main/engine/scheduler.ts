@@ -28,7 +28,9 @@ export function createScheduler(
     cancelTimer = null;
     if (ctx.stopped) return;
     const now = clock.now();
+    let unsaved = false;
     for (const rt of runtimes.values()) {
+      unsaved ||= rt.unsaved;
       const due =
         !ctx.paused &&
         renewable(rt) &&
@@ -41,6 +43,7 @@ export function createScheduler(
       const state = stateOf(rt, now, ctx);
       if (state !== rt.lastState) emitState(ctx, rt);
     }
+    if (unsaved) ctx.persistSoon();
     planNext();
   }
 

@@ -28,7 +28,8 @@ export interface Clock {
 export interface Cipher {
   readonly id: string;
   encrypt(plain: string): Promise<Uint8Array>;
-  decrypt(data: Uint8Array): Promise<string>;
+  /** Decrypts; calls `onStale` when the value should be encrypted again (the OS rotated its key). */
+  decrypt(data: Uint8Array, onStale?: () => void): Promise<string>;
 }
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;

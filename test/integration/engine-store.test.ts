@@ -4,11 +4,15 @@
  * nothing, the v1 known-answer fixture, nothing secret on disk in clear, and account changes made
  * while a renewal is in flight.
  */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine, openPassphraseCipher, StoreError } from '../../main/engine/index.js';
+import { openWithKey, sealWithKey } from '../../main/engine/passphrase-cipher.js';
+import type { Cipher } from '../../main/engine/types.js';
 import {
   ACRONIS_DEFAULTS,
   MPS_MONITOR_DEFAULTS,
@@ -115,6 +119,61 @@ describe('the store file', () => {
     await second.engine.saveAccount(mpsAccount(peer), { originalName: 'mps' });
     await idle(second.engine);
     expect(second.engine.view('mps')).toMatchObject({ lockedSecrets: [], needsUser: false, state: 'valid' });
+  });
+});
+
+describe('a key the OS rotated (B6 shouldReEncrypt)', () => {
+  /** Same key, two ciphertext versions: values of the old one decrypt but are reported stale. */
+  function rotatingCiphers() {
+    const key = randomBytes(32);
+    const encrypts = { count: 0 };
+    const before: Cipher = {
+      id: 'os:keychain',
+      encrypt: async (plain) => sealWithKey(key, plain),
+      decrypt: async (data) => openWithKey(key, data),
+    };
+    const after: Cipher = {
+      id: 'os:keychain',
+      encrypt: async (plain) => {
+        encrypts.count++;
+        return Buffer.concat([Buffer.from([0xff]), sealWithKey(key, plain)]);
+      },
+      decrypt: async (data, onStale) => {
+        if (data[0] === 0xff) return openWithKey(key, data.subarray(1));
+        onStale?.();
+        return openWithKey(key, data);
+      },
+    };
+    return { before, after, encrypts };
+  }
+
+  it('encrypts a stale value again exactly once and writes it, leaving the other values alone', async () => {
+    const peer = cleanups.add(await startMpsMonitorPeer());
+    const { before, after, encrypts } = rotatingCiphers();
+    const first = await startHarness(cleanups, { cipher: before });
+    await first.engine.saveAccount(mpsAccount(peer));
+    const token = (await first.engine.token('mps')).accessToken;
+    await first.engine.stop();
+    const file = join(first.fixture.dataDir, 'accounts.json');
+    const stored = () => JSON.parse(readFileSync(file, 'utf8')).accounts.mps;
+    const old = stored();
+
+    const second = await startHarness(cleanups, { dataDir: first.fixture.dataDir, cipher: after });
+    expect((await second.engine.token('mps')).accessToken).toBe(token);
+    expect(encrypts.count).toBe(1);
+    await second.clock.advance(65_000);
+    await idle(second.engine);
+    const now = stored();
+    expect(now.token.access.d).not.toBe(old.token.access.d);
+    expect(Buffer.from(now.token.access.d, 'base64')[0]).toBe(0xff);
+    expect(now.secrets).toEqual(old.secrets);
+    expect(now.token.refresh).toEqual(old.token.refresh);
+    // Read again after a restart: no longer stale, nothing sealed anew.
+    await second.engine.stop();
+    const third = await startHarness(cleanups, { dataDir: first.fixture.dataDir, cipher: after });
+    expect((await third.engine.token('mps')).accessToken).toBe(token);
+    expect(encrypts.count).toBe(1);
+    expect(peer.requests).toHaveLength(1);
   });
 });
 

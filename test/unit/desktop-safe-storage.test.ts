@@ -88,6 +88,18 @@ describe('safeStorage cipher', () => {
     expect((await open(new FakeSafeStorage(), 'win32')).cipher.id).toBe('safeStorage:dpapi');
   });
 
+  it("passes safeStorage's shouldReEncrypt on to the engine, once per decrypt that reports it", async () => {
+    const fake = new FakeSafeStorage();
+    const storage = await open(fake);
+    const sealed = await storage.cipher.encrypt('s3cret');
+    const onStale = vi.fn();
+    expect(await storage.cipher.decrypt(sealed, onStale)).toBe('s3cret');
+    expect(onStale).not.toHaveBeenCalled();
+    fake.shouldReEncrypt = true;
+    expect(await storage.cipher.decrypt(sealed, onStale)).toBe('s3cret');
+    expect(onStale).toHaveBeenCalledTimes(1);
+  });
+
   it('classifies basic_text as weak and says why', async () => {
     const fake = new FakeSafeStorage();
     fake.backend = 'basic_text';
