@@ -66,6 +66,11 @@ describe.each(['light', 'dark'] as const)('axe in %s', (scheme) => {
     found.testResult = await seriousViolations(page);
 
     await ui.cancel();
+    const discard = ui.dialog('Discard this new account?');
+    await discard.waitFor();
+    found.discard = await seriousViolations(page);
+    await discard.getByRole('button', { name: 'Discard changes' }).click();
+    await ui.form.waitFor({ state: 'detached' });
     for (const [button, title] of [
       ['Import', 'Import accounts'],
       ['Export', 'Export accounts'],

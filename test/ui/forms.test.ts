@@ -282,3 +282,41 @@ describe('validation messages', () => {
       .toContain('Choose the kind of account');
   });
 });
+
+describe('leaving a half-filled form', () => {
+  it('leaves an untouched form at once, but asks before dropping what was typed', async () => {
+    const win = await openWindow(suite, {
+      seed: async (engine) => {
+        await engine.saveAccount({ name: 'kept', preset: 'static', token: 'opaque-token-1' });
+      },
+    });
+    const { ui, page } = win;
+    const discard = page.getByRole('dialog', { name: 'Discard this new account?' });
+
+    // Defaults only: nothing to lose.
+    await ui.startAdd();
+    await ui.choosePreset('MSP360');
+    await ui.cancel();
+    await expect.poll(() => ui.form.count()).toBe(0);
+
+    await ui.startAdd();
+    await ui.choosePreset('MSP360');
+    await ui.fill({ name: 'half', username: 'api-user' });
+    await ui.cancel();
+    await discard.waitFor({ timeout: 5000 });
+    // Keep editing is the default: Enter keeps the form and what was typed.
+    await page.keyboard.press('Enter');
+    await expect.poll(() => discard.count()).toBe(0);
+    expect(await ui.input('username').inputValue()).toBe('api-user');
+
+    // Escape in the form, and choosing another account, ask too; Discard then leaves.
+    await ui.input('username').press('Escape');
+    await discard.waitFor({ timeout: 5000 });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => ui.form.count()).toBe(1);
+    await ui.row('kept').click();
+    await discard.getByRole('button', { name: 'Discard changes' }).click();
+    await ui.detailsTitle.filter({ hasText: 'kept' }).waitFor({ timeout: 5000 });
+    expect(await ui.form.count()).toBe(0);
+  });
+});

@@ -31,6 +31,8 @@ export interface AccountFormProps {
   cliCommand: string;
   onSaved: (view: AccountView) => void;
   onCancel: () => void;
+  /** Told whenever the form starts or stops differing from what it opened with. */
+  onDirtyChange?: (dirty: boolean) => void;
 }
 
 /** The add/edit form. */
@@ -40,6 +42,7 @@ export function AccountForm({
   cliCommand,
   onSaved,
   onCancel,
+  onDirtyChange,
 }: AccountFormProps): JSX.Element {
   const api = tokentray()!;
   const originalName = view?.name ?? null;
@@ -78,6 +81,15 @@ export function AccountForm({
     }, VALIDATE_DEBOUNCE_MS);
     return () => clearTimeout(timer);
   }, [api, preset, values, originalName]);
+
+  // Dirty: the form would save something other than what it opened with (a new account's defaults).
+  const dirty = useMemo(() => {
+    if (!preset) return false;
+    const baseline = view ? initialValues(view.preset, view) : initialValues(preset);
+    return JSON.stringify(buildInput(preset, values)) !== JSON.stringify(buildInput(preset, baseline));
+  }, [preset, values, view]);
+  useEffect(() => onDirtyChange?.(dirty), [dirty, onDirtyChange]);
+  useEffect(() => () => onDirtyChange?.(false), [onDirtyChange]);
 
   // Bring a fresh test answer into view: it appears below the fields.
   useEffect(() => {

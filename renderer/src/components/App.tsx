@@ -11,6 +11,7 @@ import { filterAccounts, sortByUrgency } from '../urgency.js';
 import { AccountDetails } from './AccountDetails.js';
 import { AccountForm } from './AccountForm.js';
 import { AccountList } from './AccountList.js';
+import { DiscardDialog } from './DiscardDialog.js';
 import { ExportDialog } from './ExportDialog.js';
 import { Icon, Logo } from './icons.js';
 import { ImportDialog } from './ImportDialog.js';
@@ -49,18 +50,31 @@ export function App(): JSX.Element {
   const [selected, setSelected] = useState<string | null>(null);
   const [pane, setPane] = useState<Pane>({ kind: 'details' });
   const [dialog, setDialog] = useState<DialogKind>(null);
+  /** The form differs from what it opened with; leaving it asks first. */
+  const formDirty = useRef(false);
+  const [pendingLeave, setPendingLeave] = useState<(() => void) | null>(null);
+  const onDirtyChange = useCallback((dirty: boolean) => {
+    formDirty.current = dirty;
+  }, []);
+  /** Runs `leave` at once, or after the user agreed to drop the form's unsaved changes. */
+  const leaveForm = useCallback((leave: () => void) => {
+    if (formDirty.current) setPendingLeave(() => leave);
+    else leave();
+  }, []);
   const { toasts, notify } = useToasts();
   const now = useNow(1000);
   const listRef = useRef<HTMLDivElement | null>(null);
 
   useEffect(() => {
     const offChanged = api.onAccountsChanged((views) => setAccounts(views));
-    const offFocus = api.onFocusAccount((name) => {
-      setQuery('');
-      setSelected(name);
-      setPane({ kind: 'details' });
-      focusSoon('#details-title');
-    });
+    const offFocus = api.onFocusAccount((name) =>
+      leaveForm(() => {
+        setQuery('');
+        setSelected(name);
+        setPane({ kind: 'details' });
+        focusSoon('#details-title');
+      }),
+    );
     Promise.all([api.listAccounts(), api.appInfo(), api.getSettings()])
       .then(([views, appInfo, appSettings]) => {
         setAccounts(views);
@@ -73,17 +87,22 @@ export function App(): JSX.Element {
       offChanged();
       offFocus();
     };
-  }, [api]);
+  }, [api, leaveForm]);
 
   const sorted = useMemo(() => sortByUrgency(accounts), [accounts]);
   const visible = useMemo(() => filterAccounts(sorted, query), [sorted, query]);
   const selectedView = selected === null ? undefined : accounts.find((view) => view.name === selected);
   const editing = pane.kind === 'edit' ? accounts.find((view) => view.name === pane.name) : undefined;
 
-  const select = useCallback((name: string) => {
-    setSelected(name);
-    setPane({ kind: 'details' });
-  }, []);
+  const select = useCallback(
+    (name: string) =>
+      leaveForm(() => {
+        setSelected(name);
+        setPane({ kind: 'details' });
+      }),
+    [leaveForm],
+  );
+  const openAddForm = () => leaveForm(() => setPane({ kind: 'add' }));
 
   const replaceView = useCallback(
     (view: AccountView) => setAccounts((old) => old.map((v) => (v.name === view.name ? view : v))),
@@ -124,10 +143,13 @@ export function App(): JSX.Element {
         settings={settings}
         cliCommand={cliCommand}
         onSaved={onSaved}
-        onCancel={() => {
-          setPane({ kind: 'details' });
-          focusSoon(selectedView ? '#details-title' : '.list');
-        }}
+        onDirtyChange={onDirtyChange}
+        onCancel={() =>
+          leaveForm(() => {
+            setPane({ kind: 'details' });
+            focusSoon(selectedView ? '#details-title' : '.list');
+          })
+        }
       />
     );
   } else if (selectedView) {
@@ -152,12 +174,12 @@ export function App(): JSX.Element {
               Add an account for MSP360, backup.net, MPS Monitor, Acronis, any OAuth 2.0 server, or paste a
               token. Tokentray renews it before it expires and hands it to you and your scripts.
             </p>
-            <button type="button" class="button primary" onClick={() => setPane({ kind: 'add' })}>
+            <button type="button" class="button primary" onClick={openAddForm}>
               <Icon name="plus" /> Add your first account
             </button>
           </>
         ) : loaded ? (
-          <Overview accounts={accounts} onAdd={() => setPane({ kind: 'add' })} />
+          <Overview accounts={accounts} onAdd={openAddForm} />
         ) : (
           <p class="muted">Loading…</p>
         )}
@@ -197,7 +219,7 @@ export function App(): JSX.Element {
           >
             <Icon name="gear" /> Settings
           </button>
-          <button type="button" class="button primary" onClick={() => setPane({ kind: 'add' })}>
+          <button type="button" class="button primary" onClick={openAddForm}>
             <Icon name="plus" /> Add account
           </button>
         </nav>
@@ -254,6 +276,18 @@ export function App(): JSX.Element {
           onImported={(names) => {
             notify(`Imported ${names.length} ${names.length === 1 ? 'account' : 'accounts'}`);
             void api.listAccounts().then(setAccounts);
+          }}
+        />
+      )}
+      {pendingLeave && (
+        <DiscardDialog
+          editing={pane.kind === 'edit' ? pane.name : null}
+          onKeep={() => setPendingLeave(null)}
+          onDiscard={() => {
+            const leave = pendingLeave;
+            formDirty.current = false;
+            setPendingLeave(null);
+            leave();
           }}
         />
       )}
