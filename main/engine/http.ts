@@ -163,8 +163,9 @@ export function responseError(
   contentType: string,
   text: string,
   retryAfterMs: number | null,
-  host: string,
+  url: string,
 ): TokenError {
+  const { host } = new URL(url);
   let body: Record<string, unknown> | null = null;
   try {
     const parsed: unknown = JSON.parse(text);
@@ -194,6 +195,14 @@ export function responseError(
       'grant',
       extra,
     );
+  }
+  if (status === 404 || status === 410) {
+    // Say where: a wrong data center, token path or issuer all end here.
+    const { origin, pathname } = new URL(url);
+    const what = pathname.includes('/.well-known/')
+      ? `no discovery document at ${origin}${pathname} (HTTP ${status}); check the issuer`
+      : `nothing at ${origin}${pathname} (HTTP ${status}); check the URL`;
+    return new TokenError('not_found', `${what}${said}`, 'config', extra);
   }
   if (oauthError) {
     const kind = NEEDS_USER.has(oauthError) ? 'auth' : 'config';
@@ -283,19 +292,19 @@ export function createGuardedFetch(options: HttpOptions) {
     const contentType = response.headers.get('content-type') ?? '';
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), options.now());
     if (response.status < 200 || response.status >= 300) {
-      throw responseError(response.status, contentType, text, retryAfterMs, host);
+      throw responseError(response.status, contentType, text, retryAfterMs, url);
     }
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      throw responseError(response.status, contentType, text, retryAfterMs, host);
+      throw responseError(response.status, contentType, text, retryAfterMs, url);
     }
     if (!isRecord(body)) {
       throw new TokenError('invalid_response', `${host} answered JSON that is not an object`, 'config');
     }
     const record = body;
-    if (carriesError(record)) throw responseError(response.status, contentType, text, retryAfterMs, host);
+    if (carriesError(record)) throw responseError(response.status, contentType, text, retryAfterMs, url);
     if (!JSON_TYPE.test(contentType)) {
       throw new TokenError(
         'not_json',

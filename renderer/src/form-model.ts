@@ -69,8 +69,9 @@ export function switchPreset(
         : Array.isArray(old)
           ? old.length > 0
           : old === true;
-    // Keep only what the user typed; the old preset's defaults are not the new one's.
-    if (typed) fresh[field.name] = old as FormValue;
+    // Keep only what the user typed; the old preset's defaults are not the new one's, and a URL
+    // means another vendor's server (MPS Monitor's base URL is not MSP360's).
+    if (typed && field.kind !== 'url') fresh[field.name] = old as FormValue;
   }
   return fresh;
 }
@@ -137,9 +138,24 @@ export function issuesByField(
   return grouped;
 }
 
+/** The engine's messages name other fields by their JSON name; the form shows their labels. */
+function withLabels(message: string, preset: Preset | null): string {
+  if (!preset) return message;
+  const labels = new Map(
+    formFields(preset).map((f) => [f.name, f.advanced ? `${f.label} (under Advanced)` : f.label]),
+  );
+  // camelCase words only: "password" or "name" in a sentence are plain English.
+  return message.replace(/\b[a-z]+[A-Z][A-Za-z]*\b/g, (word) => labels.get(word) ?? word);
+}
+
 /** An issue as a sentence under its field: `Client secret is required`, `resource: must be a string`. */
-export function issueText(issue: ValidationIssue, field: FieldSpec | undefined): string {
-  if (!field) return `${issue.field}: ${issue.message}`;
+export function issueText(
+  issue: ValidationIssue,
+  field: FieldSpec | undefined,
+  preset: Preset | null = null,
+): string {
+  if (!field) return `${issue.field}: ${withLabels(issue.message, preset)}`;
   const sub = issue.field.slice(field.name.length).replace(/^\./, '');
-  return sub ? `${sub} ${issue.message}` : `${field.label} ${issue.message}`;
+  const message = withLabels(issue.message, preset).replace(/^must not be empty$/, 'is required');
+  return sub ? `${sub} ${message}` : `${field.label} ${message}`;
 }

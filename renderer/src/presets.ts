@@ -27,6 +27,8 @@ export interface FieldSpec {
   name: string;
   label: string;
   kind: FieldKind;
+  /** Values a text field suggests (a datalist): the user may still type another. */
+  suggestions?: FieldOption[];
   /** Shown as required; the engine decides what is actually valid. */
   required: boolean;
   /** Filled in for a new account. */
@@ -107,9 +109,9 @@ export const PRESET_SPECS: readonly PresetSpec[] = [
         label: 'API user name',
         kind: 'text',
         required: true,
-        help: 'MBS Web Console → Settings → General → Change Credentials.',
+        help: 'MBS Web Console → Settings → General → Change Credentials → Generate.',
       },
-      secret('password', 'API password'),
+      secret('password', 'API password', 'Generated with the user name (not your console sign-in).'),
     ],
   },
   {
@@ -127,13 +129,14 @@ export const PRESET_SPECS: readonly PresetSpec[] = [
         help: 'The token endpoint comes from {issuer}/.well-known/openid-configuration.',
       },
       clientId('From portal.backup.net → Settings → Public APIs → New.'),
-      secret('clientSecret', 'Client secret'),
-      OPTIONAL_SCOPE,
+      secret('clientSecret', 'Client secret', 'Shown beside the client ID when you create it.'),
+      { ...OPTIONAL_SCOPE, advanced: true },
       {
         name: 'clientAuth',
         label: 'Client authentication',
         kind: 'select',
         required: false,
+        advanced: true,
         options: [{ value: '', label: 'Automatic (from discovery)' }, BASIC_AUTH, POST_AUTH],
         help: 'Automatic uses client_secret_post when discovery lists it, else HTTP Basic.',
       },
@@ -150,13 +153,20 @@ export const PRESET_SPECS: readonly PresetSpec[] = [
         label: 'API base URL',
         kind: 'url',
         required: true,
-        placeholder: 'https://api.mpsmonitor.com',
-        help: 'Your EndpointApiUri; Tokentray posts to {baseUrl}/token.',
+        placeholder: 'e.g. https://api.mpsmonitor.com',
+        help: 'The EndpointApiUri MPS Monitor gave you; Tokentray posts to {baseUrl}/token.',
       },
       clientId('From the developer section of the MPS Monitor portal (APP credentials).'),
-      secret('clientSecret', 'Client secret'),
-      { name: 'username', label: 'User name', kind: 'text', required: true, placeholder: 'name@example.com' },
-      secret('password', 'Password'),
+      secret('clientSecret', 'Client secret', 'The “client password” of the same APP credentials.'),
+      {
+        name: 'username',
+        label: 'User name',
+        kind: 'text',
+        required: true,
+        placeholder: 'e.g. name@example.com',
+        help: 'The portal user the API acts as.',
+      },
+      secret('password', 'Password', 'That user’s password or token.'),
       {
         name: 'scope',
         label: 'Scope',
@@ -178,18 +188,24 @@ export const PRESET_SPECS: readonly PresetSpec[] = [
         label: 'Data center URL',
         kind: 'url',
         required: true,
-        placeholder: 'https://eu8-cloud.acronis.com',
+        placeholder: 'e.g. https://eu8-cloud.acronis.com',
         help: 'The URL you sign in to the management portal with.',
       },
-      clientId('The API client created for your CyberApp or tenant.'),
-      secret('clientSecret', 'Client secret'),
+      clientId(
+        'Of the API client: management portal → Settings → API clients (or your CyberApp’s credentials).',
+      ),
+      secret('clientSecret', 'Client secret', 'Shown once, when the API client is created.'),
       {
         name: 'tokenPath',
         label: 'Token path',
         kind: 'text',
         required: false,
         default: '/bc/idp/token',
-        help: 'Cyber Protect Cloud API clients use /api/2/idp/token.',
+        suggestions: [
+          { value: '/bc/idp/token', label: 'CyberApp (Vendor Portal) credentials' },
+          { value: '/api/2/idp/token', label: 'API client from the management portal' },
+        ],
+        help: 'CyberApps use /bc/idp/token; API clients created in the management portal use /api/2/idp/token.',
       },
     ],
   },
@@ -204,16 +220,16 @@ export const PRESET_SPECS: readonly PresetSpec[] = [
         label: 'Issuer',
         kind: 'url',
         required: false,
-        placeholder: 'https://login.example.com',
-        help: 'For discovery. Give the issuer or the token URL.',
+        placeholder: 'e.g. https://login.example.com',
+        help: 'Issuer or Token URL: one of the two is needed. The issuer finds the token URL by discovery.',
       },
       {
         name: 'tokenUrl',
         label: 'Token URL',
         kind: 'url',
         required: false,
-        placeholder: 'https://login.example.com/oauth/token',
-        help: 'Used as is; no discovery.',
+        placeholder: 'e.g. https://login.example.com/oauth/token',
+        help: 'Used as is, without discovery; wins over the issuer.',
       },
       {
         name: 'grantType',
@@ -271,8 +287,8 @@ export const PRESET_SPECS: readonly PresetSpec[] = [
         label: 'Expires at',
         kind: 'text',
         required: false,
-        placeholder: '2026-12-01T10:00:00Z',
-        help: 'Optional. Empty: the JWT exp claim, else unknown.',
+        placeholder: 'e.g. 2026-12-01T10:00:00Z',
+        help: 'RFC 3339 with Z or an offset. Empty: the JWT exp claim, else no known expiry.',
       },
     ],
   },
@@ -284,7 +300,7 @@ export const NAME_FIELD: FieldSpec = {
   label: 'Name',
   kind: 'text',
   required: true,
-  placeholder: 'acme-eu',
+  placeholder: 'e.g. acme-eu',
   help: 'How the tray and the CLI name it: letters, digits, . _ -',
 };
 
@@ -293,7 +309,7 @@ export const LABEL_FIELD: FieldSpec = {
   label: 'Label',
   kind: 'text',
   required: false,
-  placeholder: 'Customer, tenant or data center',
+  placeholder: 'e.g. customer, tenant or data center',
 };
 
 export const CLI_ACCESS_FIELD: FieldSpec = {

@@ -61,3 +61,44 @@ export function rowStatus(view: AccountView, now: number): string {
 export function hasToken(view: AccountView): boolean {
   return view.tokenType !== null || view.expiresAt !== null;
 }
+
+/** What to do about a failure, by the engine's error code: the first line an error box shows. */
+const ADVICE: Record<string, string> = {
+  invalid_client:
+    'The client ID or client secret was not accepted. Check both (some portals show a secret only once: create a new one if in doubt).',
+  unauthorized:
+    'The credentials were refused. Check the user name and password, or the client ID and secret.',
+  invalid_grant: 'The sign-in was refused. Check the user name and password.',
+  unauthorized_client:
+    'This client may not use this kind of sign-in. Check the grant type, or the client’s settings on the server.',
+  invalid_scope: 'The scope was refused. Check the Scope field, or leave it empty.',
+  unsupported_grant_type: 'The server does not offer this grant type for this client.',
+  invalid_request: 'The server refused the request as malformed. Check the account’s settings.',
+  not_found: 'Nothing answers at that address. Check the URL: the data center, the token path or the issuer.',
+  redirect: 'The server sent Tokentray elsewhere. Use the token endpoint’s own URL.',
+  network: 'The server could not be reached. Check the URL, your network and any proxy.',
+  dns: 'The server’s name could not be resolved. Check the URL and your network.',
+  timeout: 'The server did not answer in time. Tokentray tries again by itself.',
+  tls: 'The server’s certificate was not accepted. A proxy that inspects TLS needs its certificate installed in the system.',
+  not_json:
+    'Something else answered instead of the token server (a captive portal or a proxy). Open a web page to sign in to the network, then try again.',
+  server_error: 'The token server has trouble right now. Tokentray tries again by itself.',
+  temporarily_unavailable: 'The token server has trouble right now. Tokentray tries again by itself.',
+  rate_limited: 'The token server asked to slow down. Tokentray waits as it asked, then tries again.',
+  circuit_open:
+    'This token server failed several times in a row; Tokentray waits before asking it again. Renew now tries at once.',
+  discovery:
+    'The issuer’s discovery document is not usable. Check the Issuer, or give the Token URL instead.',
+  insecure_url: 'Tokens are only requested over https (plain http only on this computer).',
+  locked_secret: 'A stored secret cannot be read here any more. Enter it again under Edit.',
+  missing_secret: 'A secret is missing. Enter it under Edit.',
+  expired: 'The pasted token has expired. Paste a new one under Edit.',
+  token_rejected: 'The API refused the pasted token. Paste a new one under Edit.',
+  would_spend_refresh_token: 'Paste a new refresh token to test with, or save and use Renew now.',
+  no_token: 'The server answered without a token. Check the URL and the credentials.',
+};
+
+/** What a person can do about an error code; null when there is nothing better than its message. */
+export function adviceFor(code: string): string | null {
+  return ADVICE[code] ?? null;
+}

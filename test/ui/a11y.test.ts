@@ -141,6 +141,27 @@ describe('keyboard', () => {
       .toBe('Settings');
   });
 
+  it('keeps the focus on Renew now while it works, and opens dialogs on their first control', async () => {
+    const win = await openWindow(suite);
+    const { ui, page } = win;
+    await ui.startAdd();
+    await ui.choosePreset('Acronis');
+    await ui.fill(formValuesFor(peers, 'focus-acronis').Acronis!);
+    await ui.save();
+    await ui.waitForState('Valid');
+    const renew = page.getByRole('button', { name: 'Renew now' });
+    await renew.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => peers.acronis.issued.length).toBeGreaterThan(1);
+    await ui.waitForState('Valid');
+    expect(await renew.evaluate((el) => el === document.activeElement)).toBe(true);
+
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await ui.dialog('Settings').waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('setting-clipboard');
+    await page.keyboard.press('Escape');
+  });
+
   it('moves from the filter into the list with the down arrow, and Enter opens the account', async () => {
     const win = await openWindow(suite, {
       seed: async (engine) => {

@@ -94,10 +94,17 @@ export class AccountWindow {
     return this.page.locator(`#field-${name}`);
   }
 
+  /** The preset the form is for: the checked radio when adding. */
+  async currentPreset(): Promise<string> {
+    return this.page.locator('input[name="preset"]:checked').inputValue();
+  }
+
   /** Types into text, URL, number and secret fields; picks an option in selects; ticks checkboxes. */
   async fill(values: Record<string, string | boolean>): Promise<void> {
     for (const [name, value] of Object.entries(values)) {
       const input = this.input(name);
+      // A field under the collapsed "Advanced" is opened first, as a person would.
+      if ((await this.page.locator(`details.advanced #field-${name}`).count()) > 0) await this.openAdvanced();
       if (typeof value === 'boolean') await input.setChecked(value);
       else if ((await input.evaluate((el) => el.tagName)) === 'SELECT') await input.selectOption(value);
       else await input.fill(value);

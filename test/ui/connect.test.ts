@@ -109,6 +109,26 @@ describe('test connection', () => {
     );
     expect(await answer.textContent()).toContain('HTTP 401');
     expect(await answer.textContent()).not.toContain('wrong-secret');
+    // What to do comes first; the server's words are quoted once, not repeated in the message.
+    expect(await answer.getByTestId('error-advice').textContent()).toMatch(/Check both/);
+    expect((await answer.textContent())?.split('Client authentication failed.').length).toBe(2);
+    // The answer has the focus (the button kept its place while busy; the result took over).
+    await expect.poll(() => answer.evaluate((el) => el === document.activeElement)).toBe(true);
+  });
+
+  it('names the URL that was not found, and suggests the other Acronis token path', async () => {
+    const win = await openWindow(suite);
+    const { ui, page } = win;
+    await ui.startAdd();
+    await ui.choosePreset('Acronis');
+    const suggested = await page.$$eval('#field-tokenPath-suggestions option', (options) =>
+      options.map((o) => (o as HTMLOptionElement).value),
+    );
+    expect(suggested).toEqual(['/bc/idp/token', '/api/2/idp/token']);
+    await ui.fill({ ...formValuesFor(peers, 'acr-404').Acronis!, tokenPath: '/no/such/token' });
+    const answer = await ui.testConnection();
+    expect(await answer.textContent()).toContain(`nothing at ${peers.acronis.url}/no/such/token (HTTP 404)`);
+    expect(await answer.getByTestId('error-advice').textContent()).toMatch(/token path/);
   });
 
   it('shows the server’s own text when the MPS Monitor password is wrong', async () => {

@@ -177,3 +177,42 @@ describe('urgency', () => {
     );
   });
 });
+
+describe('the form in its own words', () => {
+  it('names other fields by their labels in a message, and says "is required" for an empty one', () => {
+    const field = formFields('acronis').find((f) => f.name === 'baseUrl');
+    expect(
+      issueText(
+        { account: 'a', field: 'baseUrl', message: 'is required unless tokenUrl is given' },
+        field,
+        'acronis',
+      ),
+    ).toBe('Data center URL is required unless Token URL override (under Advanced) is given');
+    const name = formFields('acronis').find((f) => f.name === 'name');
+    expect(issueText({ account: 'a', field: 'name', message: 'must not be empty' }, name, 'acronis')).toBe(
+      'Name is required',
+    );
+    // Plain words that happen to be field names stay as they are.
+    const password = formFields('oauth2').find((f) => f.name === 'password');
+    expect(
+      issueText(
+        { account: 'a', field: 'password', message: 'is required for the password grant' },
+        password,
+        'oauth2',
+      ),
+    ).toBe('Password is required for the password grant');
+  });
+
+  it("does not carry one vendor's URL into another preset", () => {
+    const mps = {
+      ...initialValues('mps-monitor'),
+      name: 'acme',
+      baseUrl: 'https://api.mpsmonitor.example',
+      username: 'u',
+    };
+    const msp = switchPreset('msp360', 'mps-monitor', mps);
+    expect(msp.baseUrl).toBe('https://api.mspbackups.com');
+    expect(msp.name).toBe('acme');
+    expect(msp.username).toBe('u');
+  });
+});

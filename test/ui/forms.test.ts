@@ -1,6 +1,8 @@
 /** The add form: each preset shows exactly its fields with defaults, and every engine message sits under its field. */
 import { describe, expect, it } from 'vitest';
 import type { ValidationIssue } from '../../preload/contract.js';
+import { issueText } from '../../renderer/src/form-model.js';
+import { formFields, type Preset } from '../../renderer/src/presets.js';
 import type { AccountWindow } from './account-window.js';
 import type { Bridge } from './bridge.js';
 import { openWindow } from './harness.js';
@@ -89,14 +91,19 @@ async function latestIssues(bridge: Bridge, after: number): Promise<ValidationIs
   return (last?.result as ValidationIssue[] | undefined) ?? [];
 }
 
-/** Asserts that each issue's message is shown under the form field it names. */
+/**
+ * Asserts that each issue's message is shown under the form field it names, in the form's words:
+ * the engine's message with other fields called by their labels (form-model's issueText).
+ */
 async function expectEachUnderItsField(ui: AccountWindow, issues: ValidationIssue[]): Promise<void> {
   expect(issues.length).toBeGreaterThan(0);
+  const preset = (await ui.currentPreset()) as Preset;
   for (const issue of issues) {
     const field = issue.field.split('.')[0]!;
+    const spec = formFields(preset).find((f) => f.name === field);
     await expect
       .poll(() => ui.fieldErrors(field), { timeout: 3000 })
-      .toEqual(expect.arrayContaining([expect.stringContaining(issue.message)]));
+      .toEqual(expect.arrayContaining([issueText(issue, spec, preset)]));
   }
 }
 
@@ -169,7 +176,7 @@ describe('the add form', () => {
 });
 
 describe('validation messages', () => {
-  it('shows a message under the name field while typing, before any save', async () => {
+  it('shows a message under the name field once the user leaves it, before any save, and clears it as they fix it', async () => {
     const win = await openWindow(suite);
     const { ui, bridge } = win;
     await ui.startAdd();
@@ -179,7 +186,13 @@ describe('validation messages', () => {
     const issues = await latestIssues(bridge, before);
     const nameIssue = issues.find((i) => i.field === 'name');
     expect(nameIssue?.message).toMatch(/must start with a letter or digit/);
+    // Not while typing the first letters…
+    expect(await ui.fieldErrors('name')).toEqual([]);
+    // …but as soon as the field is left.
+    await ui.input('name').press('Tab');
     await expectEachUnderItsField(ui, [nameIssue!]);
+    await ui.input('name').fill('good-name');
+    await expect.poll(() => ui.fieldErrors('name'), { timeout: 3000 }).toEqual([]);
     // Fields the user has not touched yet stay quiet until a save.
     expect(await ui.fieldErrors('clientId')).toEqual([]);
   });

@@ -86,7 +86,7 @@ describe('secrets', () => {
 
     await ui.edit();
     await ui.replaceSecret('password');
-    await ui.field('password').getByRole('button', { name: 'Keep stored value' }).waitFor();
+    await ui.field('password').getByRole('button', { name: 'Keep stored value (Password)' }).waitFor();
     await ui.fill({ password: 'a-new-wrong-password' });
     await ui.save();
     await ui.waitForState('Needs you');

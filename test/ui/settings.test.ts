@@ -41,7 +41,13 @@ describe('settings', () => {
     const dialog = await ui.openSettings();
     await dialog.getByLabel('Clear copied tokens from the clipboard after').fill('soon');
     await dialog.getByRole('button', { name: 'Save' }).click();
-    expect(await dialog.getByRole('alert').textContent()).toContain('whole number of seconds');
+    // Under the field it concerns, which is marked invalid and keeps the focus.
+    const field = dialog.getByLabel('Clear copied tokens from the clipboard after');
+    await expect.poll(() => field.getAttribute('aria-invalid')).toBe('true');
+    const described = (await field.getAttribute('aria-describedby')) ?? '';
+    const errorId = described.split(' ').find((id) => id.endsWith('-error')) ?? '';
+    expect(await dialog.locator(`#${errorId}`).textContent()).toContain('whole number of seconds');
+    expect(await field.evaluate((el) => el === document.activeElement)).toBe(true);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
     expect(settings.current.clipboardClearSeconds).toBe(30);

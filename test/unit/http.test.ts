@@ -48,7 +48,7 @@ describe('responseError', () => {
     body: string,
     contentType = 'application/json',
     retryAfter: number | null = null,
-  ) => responseError(status, contentType, body, retryAfter, 'idp.example.com');
+  ) => responseError(status, contentType, body, retryAfter, 'https://idp.example.com/token');
 
   it('treats 429 as transient and keeps the Retry-After delay', () => {
     const error = classify(429, '{"error":"slow_down"}', 'application/json', 120_000);
@@ -154,6 +154,32 @@ describe('networkError', () => {
     const error = networkError(timeout, 'idp.example.com', 30_000);
     expect(error).toMatchObject({ code: 'timeout', kind: 'transient' });
     expect(error.message).toContain('30 s');
+  });
+});
+
+describe('a 404', () => {
+  it('names the URL that was not there, and the issuer when it was discovery', () => {
+    const token = responseError(
+      404,
+      'application/json',
+      '{"error":"not_found"}',
+      null,
+      'https://dc.example.com/bc/idp/token',
+    );
+    expect(token).toMatchObject({ code: 'not_found', kind: 'config' });
+    expect(token.message).toMatch(
+      /^nothing at https:\/\/dc\.example\.com\/bc\/idp\/token \(HTTP 404\); check the URL/,
+    );
+    const discovery = responseError(
+      404,
+      'text/html',
+      '<h1>Not Found</h1>',
+      null,
+      'https://login.example.com/.well-known/openid-configuration?x=1',
+    );
+    expect(discovery.message).toMatch(
+      /^no discovery document at https:\/\/login\.example\.com\/\.well-known\/openid-configuration \(HTTP 404\); check the issuer/,
+    );
   });
 });
 

@@ -47,7 +47,11 @@ function TimeLeft({ view, now }: { view: AccountView; now: number }): JSX.Elemen
   if (!view.expiresAt) {
     return (
       <p class="time-left muted">
-        {view.state === 'unknown-expiry' ? 'The server gave no expiry' : 'No token yet'}
+        {view.state !== 'unknown-expiry'
+          ? 'No token yet'
+          : view.preset === 'static'
+            ? 'No expiry known: Edit to add one'
+            : 'The server gave no expiry'}
       </p>
     );
   }
@@ -119,6 +123,8 @@ export function AccountDetails({
   }, [now, revealed]);
 
   async function act(label: string, action: () => Promise<void>): Promise<void> {
+    // Buttons stay focusable while busy (aria-disabled), so a second press lands here and waits.
+    if (busy !== null) return;
     setBusy(label);
     setActionError(null);
     try {
@@ -197,7 +203,7 @@ export function AccountDetails({
 
       <section class={`status-card ${tone}`} aria-label="Token status">
         <div class="status-line">
-          <span class={`badge large ${tone}`} data-testid="state-badge">
+          <span class={`badge large ${tone}`} data-testid="state-badge" aria-live="polite">
             {stateLabel(view)}
           </span>
           <TimeLeft view={view} now={now} />
@@ -214,14 +220,14 @@ export function AccountDetails({
             )}
             {view.needsUser && (
               <button type="button" class="button small primary" onClick={onEdit}>
-                <Icon name="edit" /> Update credentials
+                <Icon name="edit" /> {view.preset === 'static' ? 'Paste a new token' : 'Update credentials'}
               </button>
             )}
           </div>
         )}
       </section>
 
-      {actionError && <ErrorBox title={actionError.title} error={actionError.error} />}
+      {actionError && <ErrorBox title={actionError.title} error={actionError.error} announce />}
 
       <section class="card" aria-labelledby="token-title">
         <h3 id="token-title">Access token</h3>
@@ -233,14 +239,16 @@ export function AccountDetails({
               {revealed.token}
             </code>
           ) : (
-            <span class="token-hidden" aria-label="Hidden">
-              ••••••••••••••••••••••••
+            <span class="token-hidden">
+              <span aria-hidden="true">••••••••••••••••••••••••</span>
+              <span class="visually-hidden">Token hidden</span>
             </span>
           )}
           <button
             type="button"
             class="button small"
-            disabled={busy !== null || !hasToken(view)}
+            disabled={!hasToken(view)}
+            aria-disabled={busy !== null}
             onClick={() => (revealed ? setRevealed(null) : void reveal())}
           >
             <Icon name={revealed ? 'eyeOff' : 'eye'} /> {revealed ? 'Hide' : 'Reveal'}
@@ -255,7 +263,8 @@ export function AccountDetails({
               type="button"
               class="button small"
               aria-label={`Copy ${label === 'Token' ? 'token' : `as ${label}`}`}
-              disabled={busy !== null || !hasToken(view)}
+              disabled={!hasToken(view)}
+              aria-disabled={busy !== null}
               onClick={() => void copy(format, label)}
             >
               <Icon name="copy" /> {label}
@@ -268,7 +277,7 @@ export function AccountDetails({
             {formatDateTime(view.expiresAt)}
             {view.expiresAt && <span class="muted"> ({relative(view.expiresAt, now)})</span>}
           </dd>
-          <dt>Last renewal</dt>
+          <dt>{view.preset === 'static' ? 'Pasted' : 'Last renewal'}</dt>
           <dd>
             {formatDateTime(view.lastRefreshAt)}
             {view.lastRefreshAt && <span class="muted"> ({relative(view.lastRefreshAt, now)})</span>}
@@ -295,7 +304,8 @@ export function AccountDetails({
           <button
             type="button"
             class="button"
-            disabled={busy !== null || view.preset === 'static'}
+            disabled={view.preset === 'static'}
+            aria-disabled={busy !== null}
             onClick={() => void renew()}
           >
             <Icon name="refresh" /> {busy === 'Renewal' ? 'Renewing…' : 'Renew now'}

@@ -91,16 +91,18 @@ export function AccountForm({
   useEffect(() => onDirtyChange?.(dirty), [dirty, onDirtyChange]);
   useEffect(() => () => onDirtyChange?.(false), [onDirtyChange]);
 
-  // Bring a fresh test answer into view: it appears below the fields.
+  // Bring a fresh test answer into view and focus it (the button's place is kept: it stays enabled).
   useEffect(() => {
-    if (test) formRef.current?.querySelector('.test-area')?.scrollIntoView({ block: 'nearest' });
+    if (!test) return;
+    formRef.current?.querySelector('.test-area')?.scrollIntoView({ block: 'nearest' });
+    formRef.current?.querySelector<HTMLElement>('#test-result-title, [data-testid="error-box"]')?.focus();
   }, [test]);
 
   const fields = useMemo(() => (preset ? visibleFields(preset, values) : []), [preset, values]);
   const grouped = useMemo(() => issuesByField(issues, preset), [issues, preset]);
   const shownFor = (field: FieldSpec): string[] =>
     submitted || touched.has(field.name)
-      ? (grouped.get(field.name) ?? []).map((issue) => issueText(issue, field))
+      ? (grouped.get(field.name) ?? []).map((issue) => issueText(issue, field, preset))
       : [];
   const advanced = fields.filter((f) => f.advanced);
   const advancedHasErrors = advanced.some((f) => shownFor(f).length > 0);
@@ -113,8 +115,12 @@ export function AccountForm({
 
   function change(name: string, value: FormValue): void {
     setValues((old) => ({ ...old, [name]: value }));
-    setTouched((old) => (old.has(name) ? old : new Set([...old, name])));
     setTest(null);
+  }
+
+  /** A field's messages show once the user has left it: not while typing its first letters. */
+  function leave(name: string): void {
+    setTouched((old) => (old.has(name) ? old : new Set([...old, name])));
   }
 
   function choosePreset(next: Preset): void {
@@ -201,6 +207,7 @@ export function AccountForm({
       spec={field}
       value={values[field.name] ?? ''}
       onChange={(value) => change(field.name, value)}
+      onLeave={() => leave(field.name)}
       errors={shownFor(field)}
       secretStatus={secretStatus(field)}
       replacing={replacing.has(field.name)}
@@ -255,7 +262,7 @@ export function AccountForm({
             <Icon name="alert" class="callout-icon" />
             <div class="callout-body">
               {formIssues.map((issue) => (
-                <p key={`${issue.field}:${issue.message}`}>{issueText(issue, undefined)}</p>
+                <p key={`${issue.field}:${issue.message}`}>{issueText(issue, undefined, preset)}</p>
               ))}
             </div>
           </div>
@@ -282,8 +289,22 @@ export function AccountForm({
           </div>
         )}
 
-        <div aria-live="polite" class="test-area">
-          {busy === 'test' && <p class="muted">Requesting a token…</p>}
+        {/* One short line for screen readers; the answer itself gets the focus when it comes. */}
+        <p class="visually-hidden" aria-live="polite" data-testid="test-status">
+          {busy === 'test'
+            ? 'Requesting a token…'
+            : test
+              ? test.result.ok
+                ? 'Connection works: a token was issued.'
+                : 'Connection failed.'
+              : ''}
+        </p>
+        <div class="test-area">
+          {busy === 'test' && (
+            <p class="muted" aria-hidden="true">
+              Requesting a token…
+            </p>
+          )}
           {test && <TestResultView result={test.result} now={test.at} />}
           {failure && (
             <div class="callout danger" role="alert">
@@ -301,7 +322,8 @@ export function AccountForm({
         <button
           type="button"
           class="button"
-          disabled={!spec || busy !== null}
+          disabled={!spec}
+          aria-disabled={busy !== null}
           onClick={() => void run('test')}
         >
           <Icon name="key" /> {busy === 'test' ? 'Testing…' : 'Test connection'}
@@ -310,7 +332,12 @@ export function AccountForm({
         <button type="button" class="button ghost" onClick={onCancel}>
           Cancel
         </button>
-        <button type="submit" class="button primary" disabled={busy !== null} aria-busy={busy === 'save'}>
+        <button
+          type="submit"
+          class="button primary"
+          aria-disabled={busy !== null}
+          aria-busy={busy === 'save'}
+        >
           {busy === 'save' ? 'Saving…' : view ? 'Save changes' : 'Save account'}
         </button>
       </footer>

@@ -18,7 +18,14 @@ export function Dialog({ title, onClose, children, class: extra }: DialogProps):
   useEffect(() => {
     const dialog = ref.current;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    if (dialog && !dialog.open) dialog.showModal();
+    if (dialog && !dialog.open) {
+      dialog.showModal();
+      // Start in the dialog's content (an autofocus button, else its first field), not on ×.
+      const first = dialog.querySelector<HTMLElement>(
+        '.dialog-body [autofocus], .dialog-body input:not([disabled]), .dialog-body select, .dialog-body textarea, .dialog-body button:not([disabled])',
+      );
+      first?.focus();
+    }
     return () => opener?.focus();
   }, []);
   return (

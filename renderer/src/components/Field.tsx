@@ -22,6 +22,8 @@ export interface FieldProps {
   onReplace?: (replacing: boolean) => void;
   /** Placeholder override (e.g. the default lead time from Settings). */
   placeholder?: string;
+  /** Focus left the field (its messages show from then on). */
+  onLeave?: () => void;
 }
 
 /** The DOM id of a field's input. */
@@ -70,7 +72,7 @@ function SecretInput({
       <button
         type="button"
         class="icon-button"
-        aria-label={shown ? `Hide ${spec.label}` : `Show ${spec.label}`}
+        aria-label={`Show ${spec.label}`}
         aria-pressed={shown}
         onClick={() => setShown(!shown)}
       >
@@ -151,6 +153,7 @@ export function Field({
   replacing = false,
   onReplace,
   placeholder,
+  onLeave,
 }: FieldProps): JSX.Element {
   const id = fieldId(spec.name);
   const helpId = `${id}-help`;
@@ -170,7 +173,7 @@ export function Field({
   let control: JSX.Element;
   if (spec.kind === 'checkbox') {
     return (
-      <div class="field checkbox-field" data-field={spec.name}>
+      <div class="field checkbox-field" data-field={spec.name} onFocusOut={onLeave}>
         <label class="checkbox">
           <input
             id={id}
@@ -244,28 +247,39 @@ export function Field({
       />
     );
   } else {
+    const listId = spec.suggestions ? `${id}-suggestions` : undefined;
     control = (
-      <input
-        id={id}
-        name={spec.name}
-        class={spec.kind === 'url' || spec.name === 'tokenPath' ? 'input mono' : 'input'}
-        type="text"
-        inputMode={spec.kind === 'number' ? 'numeric' : spec.kind === 'url' ? 'url' : 'text'}
-        value={text}
-        placeholder={placeholder ?? spec.placeholder}
-        autoComplete="off"
-        spellcheck={false}
-        autoCapitalize="off"
-        aria-describedby={describedBy || undefined}
-        aria-invalid={invalid}
-        aria-required={spec.required}
-        onInput={(event) => onChange(event.currentTarget.value)}
-      />
+      <>
+        <input
+          id={id}
+          name={spec.name}
+          list={listId}
+          class={spec.kind === 'url' || spec.name === 'tokenPath' ? 'input mono' : 'input'}
+          type="text"
+          inputMode={spec.kind === 'number' ? 'numeric' : spec.kind === 'url' ? 'url' : 'text'}
+          value={text}
+          placeholder={placeholder ?? spec.placeholder}
+          autoComplete="off"
+          spellcheck={false}
+          autoCapitalize="off"
+          aria-describedby={describedBy || undefined}
+          aria-invalid={invalid}
+          aria-required={spec.required}
+          onInput={(event) => onChange(event.currentTarget.value)}
+        />
+        {spec.suggestions && (
+          <datalist id={listId}>
+            {spec.suggestions.map((option) => (
+              <option key={option.value} value={option.value} label={option.label} />
+            ))}
+          </datalist>
+        )}
+      </>
     );
   }
 
   return (
-    <div class={invalid ? 'field invalid' : 'field'} data-field={spec.name}>
+    <div class={invalid ? 'field invalid' : 'field'} data-field={spec.name} onFocusOut={onLeave}>
       <div class="field-label-row">
         {spec.kind === 'keyvalue' || showsStored ? (
           <span class="label" id={`${id}-label`}>
@@ -276,9 +290,15 @@ export function Field({
             {spec.label}
           </label>
         )}
-        {!spec.required && <span class="optional">optional</span>}
+        {/* A select always has a value (its default), so "optional" would only puzzle. */}
+        {!spec.required && spec.kind !== 'select' && <span class="optional">optional</span>}
         {spec.kind === 'secret' && replacing && (
-          <button type="button" class="link-button small" onClick={() => onReplace?.(false)}>
+          <button
+            type="button"
+            class="link-button small"
+            aria-label={`Keep stored value (${spec.label})`}
+            onClick={() => onReplace?.(false)}
+          >
             Keep stored value
           </button>
         )}

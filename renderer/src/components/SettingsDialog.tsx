@@ -23,6 +23,7 @@ function NumberWithUnit({
   help,
   value,
   onInput,
+  error,
 }: {
   id: string;
   label: string;
@@ -30,9 +31,12 @@ function NumberWithUnit({
   help: string;
   value: string;
   onInput: (value: string) => void;
+  /** The message under the field when its value is not accepted. */
+  error: string | null;
 }): JSX.Element {
+  const described = error ? `${id}-help ${id}-error` : `${id}-help`;
   return (
-    <div class="field">
+    <div class={error ? 'field invalid' : 'field'}>
       <label class="label" for={id}>
         {label}
       </label>
@@ -42,7 +46,8 @@ function NumberWithUnit({
           class="input narrow"
           inputMode="numeric"
           value={value}
-          aria-describedby={`${id}-help`}
+          aria-describedby={described}
+          aria-invalid={error !== null}
           onInput={(event) => onInput(event.currentTarget.value)}
         />
         <span class="unit">{unit}</span>
@@ -50,6 +55,11 @@ function NumberWithUnit({
       <p class="help" id={`${id}-help`}>
         {help}
       </p>
+      {error && (
+        <p class="error-text" id={`${id}-error`} data-testid="field-error">
+          {error}
+        </p>
+      )}
     </div>
   );
 }
@@ -71,14 +81,23 @@ export function SettingsDialog({
   const [notify, setNotify] = useState(String(Math.round(settings.defaultNotifyBeforeSeconds / 60)));
   const [startAtLogin, setStartAtLogin] = useState(settings.startAtLogin);
   const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<{ clipboard?: string; notify?: string }>({});
 
   async function submit(event: Event): Promise<void> {
     event.preventDefault();
     const clipboardSeconds = wholeNumber(clipboard);
     const notifyMinutes = wholeNumber(notify);
-    if (clipboardSeconds === null)
-      return setError('Clipboard delay must be a whole number of seconds (0 = never clear).');
-    if (notifyMinutes === null) return setError('Warning lead must be a whole number of minutes.');
+    const found = {
+      ...(clipboardSeconds === null
+        ? { clipboard: 'Must be a whole number of seconds (0 = never clear).' }
+        : {}),
+      ...(notifyMinutes === null ? { notify: 'Must be a whole number of minutes.' } : {}),
+    };
+    setFieldErrors(found);
+    if (clipboardSeconds === null || notifyMinutes === null) {
+      document.getElementById(clipboardSeconds === null ? 'setting-clipboard' : 'setting-notify')?.focus();
+      return;
+    }
     try {
       onSaved(
         await api.setSettings({
@@ -103,6 +122,7 @@ export function SettingsDialog({
           help="Only if the clipboard still holds the token. 0 = never."
           value={clipboard}
           onInput={setClipboard}
+          error={fieldErrors.clipboard ?? null}
         />
         <NumberWithUnit
           id="setting-notify"
@@ -111,6 +131,7 @@ export function SettingsDialog({
           help="For accounts without their own lead time, when the token cannot be renewed in time."
           value={notify}
           onInput={setNotify}
+          error={fieldErrors.notify ?? null}
         />
         <label class="checkbox">
           <input

@@ -31,7 +31,7 @@ export function TestResultView({ result, now }: { result: TestResult; now: numbe
   const scopes = result.scope ? result.scope.split(/\s+/).filter(Boolean) : [];
   return (
     <section class="test-result" aria-labelledby="test-result-title" data-testid="test-result">
-      <p class="callout-title success-text" id="test-result-title">
+      <p class="callout-title success-text" id="test-result-title" tabIndex={-1}>
         <Icon name="check" /> Connection works: a token was issued
       </p>
       <p class="help">Nothing was saved. The token itself stays in Tokentray.</p>
