@@ -7,7 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { AccountView, ActivityEntry, CopyFormat, ErrorInfo } from '../../../preload/contract.js';
 import { errorMessage, tokentray } from '../api.js';
 import { presetSpec } from '../presets.js';
-import { hasToken, stateLabel, stateTone } from '../status.js';
+import { adviceFor, hasToken, stateLabel, stateTone } from '../status.js';
 import { formatDateTime, formatDuration, relative } from '../time.js';
 import { ErrorBox } from './ErrorBox.js';
 import { Icon } from './icons.js';
@@ -212,6 +212,11 @@ export function AccountDetails({
         {view.error && (
           <div class="status-error" data-testid="account-error">
             <p class="callout-title">{view.needsUser ? 'Tokentray needs you' : 'The last attempt failed'}</p>
+            {view.errorCode && adviceFor(view.errorCode) && (
+              <p class="error-advice" data-testid="error-advice">
+                {adviceFor(view.errorCode)}
+              </p>
+            )}
             <p class="error-message">{view.error}</p>
             {view.errorCode && (
               <p class="error-meta">
