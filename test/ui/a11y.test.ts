@@ -162,6 +162,25 @@ describe('keyboard', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('does not pull the focus back after the user moved it (a late focus timer on a busy page)', async () => {
+    const win = await openWindow(suite);
+    const { ui, page } = win;
+    await ui.startAdd();
+    await ui.choosePreset('MSP360');
+    // Cancel queues "focus the list"; the user reaches Settings before that timer runs.
+    const focused = await page.evaluate(async () => {
+      const cancel = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Cancel');
+      cancel?.click();
+      const settings = [...document.querySelectorAll('button')].find(
+        (b) => b.textContent?.trim() === 'Settings',
+      );
+      settings?.focus();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return document.activeElement?.textContent?.trim();
+    });
+    expect(focused).toBe('Settings');
+  });
+
   it('moves from the filter into the list with the down arrow, and Enter opens the account', async () => {
     const win = await openWindow(suite, {
       seed: async (engine) => {

@@ -34,8 +34,17 @@ function useNow(ms: number): number {
   return now;
 }
 
+/**
+ * Focuses `selector` once it has rendered, unless the user has put the focus somewhere else in
+ * the meantime (a busy page can run this timer after their next click).
+ */
 function focusSoon(selector: string): void {
-  setTimeout(() => document.querySelector<HTMLElement>(selector)?.focus(), 0);
+  const before = document.activeElement;
+  setTimeout(() => {
+    const now = document.activeElement;
+    const movedOn = now !== null && now !== before && now !== document.body && now.isConnected;
+    if (!movedOn) document.querySelector<HTMLElement>(selector)?.focus();
+  }, 0);
 }
 
 /** The root component. */

@@ -1,6 +1,6 @@
 /** A modal dialog on the native <dialog>: focus stays inside, Escape closes, focus returns to the opener. */
 import type { ComponentChildren, JSX } from 'preact';
-import { useEffect, useId, useRef } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { Icon } from './icons.js';
 
 export interface DialogProps {
@@ -15,9 +15,12 @@ export interface DialogProps {
 export function Dialog({ title, onClose, children, class: extra }: DialogProps): JSX.Element {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
+  // What had the focus when the dialog was asked for (its first render), not when it opened.
+  const [opener] = useState(() =>
+    document.activeElement instanceof HTMLElement ? document.activeElement : null,
+  );
   useEffect(() => {
     const dialog = ref.current;
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (dialog && !dialog.open) {
       dialog.showModal();
       // Start in the dialog's content (an autofocus button, else its first field), not on ×.
@@ -27,7 +30,7 @@ export function Dialog({ title, onClose, children, class: extra }: DialogProps):
       first?.focus();
     }
     return () => opener?.focus();
-  }, []);
+  }, [opener]);
   return (
     <dialog
       ref={ref}
