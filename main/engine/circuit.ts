@@ -30,8 +30,6 @@ export interface CircuitBreakers {
   wrap(fetch: GuardedFetch, mode: 'enforce' | 'observe'): GuardedFetch;
   /** Forgets every endpoint's failures: the network changed (resume, unlock, back online). */
   reset(): void;
-  /** Endpoints whose circuit is open now, for logs and tests. */
-  open(): { endpoint: string; until: number }[];
 }
 
 /** The endpoint a request goes to: scheme, host and path, no query. */
@@ -65,12 +63,17 @@ export function createCircuitBreakers(now: () => number): CircuitBreakers {
       return;
     }
     const until = Math.max(health.openUntil, at + 1000);
-    const last = health.lastError ? ` (last: ${health.lastError.message})` : '';
+    // Only the last failure's code and status: its message came from another account's attempt
+    // and was redacted of that account's secrets only, so it must not travel to this one.
+    const last = health.lastError;
+    const lastText = last
+      ? ` (last: ${last.code}${last.status === null ? '' : `, HTTP ${last.status}`})`
+      : '';
     throw new TokenError(
       'circuit_open',
-      `${host} failed ${health.failures} times in a row${last}; Tokentray asks it again after ${clock(until)} UTC`,
+      `${host} failed ${health.failures} times in a row${lastText}; Tokentray asks it again after ${clock(until)} UTC`,
       'transient',
-      { serverMessage: health.lastError?.serverMessage ?? null, retryAfterMs: until - at },
+      { retryAfterMs: until - at },
     );
   }
 
@@ -105,10 +108,12 @@ export function createCircuitBreakers(now: () => number): CircuitBreakers {
           answered(endpoint);
           return response;
         } catch (error) {
-          if (error instanceof TokenError && error.kind === 'transient') failed(endpoint, error);
+          const cancelled = error instanceof TokenError && error.code === 'stopped';
+          if (error instanceof TokenError && error.kind === 'transient' && !cancelled)
+            failed(endpoint, error);
           else if (error instanceof TokenError && error.status !== null) answered(endpoint);
           else {
-            // Refused before sending (an insecure URL): says nothing about the endpoint.
+            // Refused before sending (an insecure URL), or cancelled by a stop: says nothing about the endpoint.
             const health = endpoints.get(endpoint);
             if (health) health.probing = false;
           }
@@ -118,12 +123,6 @@ export function createCircuitBreakers(now: () => number): CircuitBreakers {
     },
     reset() {
       endpoints.clear();
-    },
-    open() {
-      const at = now();
-      return [...endpoints.entries()]
-        .filter(([, health]) => health.openUntil !== null && health.openUntil > at)
-        .map(([endpoint, health]) => ({ endpoint, until: health.openUntil as number }));
     },
   };
 }
