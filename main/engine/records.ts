@@ -69,8 +69,12 @@ export async function open(cipher: Cipher, rt: Runtime, field: string, envelope:
       'auth',
     );
   }
-  // SECURITY-CHECKLIST B6: the OS rotated its key; seal the value anew where it is kept.
-  if (stale && replaceEnvelope(rt.record, envelope, await seal(cipher, plain))) rt.unsaved = true;
+  // SECURITY-CHECKLIST B6: the OS rotated its key; seal the value anew where it is kept. If that
+  // fails (a keyring gone quiet), the old value still decrypts: keep it and try on the next read.
+  if (stale) {
+    const fresh = await seal(cipher, plain).catch(() => null);
+    if (fresh && replaceEnvelope(rt.record, envelope, fresh)) rt.unsaved = true;
+  }
   return plain;
 }
 

@@ -175,6 +175,30 @@ describe('a key the OS rotated (B6 shouldReEncrypt)', () => {
     expect(encrypts.count).toBe(1);
     expect(peer.requests).toHaveLength(1);
   });
+
+  it('still serves a stale value when sealing it anew fails, and changes nothing on disk', async () => {
+    const peer = cleanups.add(await startMpsMonitorPeer());
+    const { before, after } = rotatingCiphers();
+    const first = await startHarness(cleanups, { cipher: before });
+    await first.engine.saveAccount(mpsAccount(peer));
+    const token = (await first.engine.token('mps')).accessToken;
+    await first.engine.stop();
+    const file = join(first.fixture.dataDir, 'accounts.json');
+    const stored = () => JSON.parse(readFileSync(file, 'utf8')).accounts.mps.token;
+    const old = stored();
+    const failing: Cipher = {
+      ...after,
+      encrypt: async () => {
+        throw new Error('the keyring went quiet');
+      },
+    };
+    const second = await startHarness(cleanups, { dataDir: first.fixture.dataDir, cipher: failing });
+    expect((await second.engine.token('mps')).accessToken).toBe(token);
+    await second.clock.advance(65_000);
+    await idle(second.engine);
+    await second.engine.stop();
+    expect(stored().access).toEqual(old.access);
+  });
 });
 
 describe('the passphrase', () => {
