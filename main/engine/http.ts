@@ -165,7 +165,7 @@ export function responseError(
   retryAfterMs: number | null,
   url: string,
 ): TokenError {
-  const { host } = new URL(url);
+  const { host, origin, pathname } = new URL(url);
   let body: Record<string, unknown> | null = null;
   try {
     const parsed: unknown = JSON.parse(text);
@@ -198,7 +198,6 @@ export function responseError(
   }
   if (status === 404 || status === 410) {
     // Say where: a wrong data center, token path or issuer all end here.
-    const { origin, pathname } = new URL(url);
     const what = pathname.includes('/.well-known/')
       ? `no discovery document at ${origin}${pathname} (HTTP ${status}); check the issuer`
       : `nothing at ${origin}${pathname} (HTTP ${status}); check the URL`;

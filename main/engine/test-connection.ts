@@ -68,8 +68,9 @@ export async function runConnectionTest(
     });
   }
   const { settings, secrets } = splitSecrets(outcome.definition);
-  const typedRefreshToken = usesRefreshGrant(outcome.definition) ? secrets.refreshToken : undefined;
-  if (usesRefreshGrant(outcome.definition) && typedRefreshToken === undefined) {
+  const spendsRefreshToken = usesRefreshGrant(outcome.definition);
+  const typedRefreshToken = secrets.refreshToken;
+  if (spendsRefreshToken && typedRefreshToken === undefined) {
     return failed({
       code: 'would_spend_refresh_token',
       message:
@@ -85,7 +86,7 @@ export async function runConnectionTest(
       secret: secretReader(ports.cipher, existing ?? null, secrets, known),
       refreshToken: null,
     });
-    if (typedRefreshToken !== undefined)
+    if (spendsRefreshToken && typedRefreshToken !== undefined)
       ports.spent.keep(typedRefreshToken, obtained, ports.flowContext.now());
     const lifetime =
       obtained.expiresAt === null ? null : Math.round((obtained.expiresAt - obtained.obtainedAt) / 1000);
@@ -96,7 +97,7 @@ export async function runConnectionTest(
       lifetimeSeconds: lifetime,
       scope: obtained.scope,
       hasRefreshToken: obtained.refreshToken !== null,
-      spentRefreshToken: typedRefreshToken !== undefined,
+      spentRefreshToken: spendsRefreshToken,
       jwt: decodeJwt(obtained.accessToken),
     };
   } catch (error) {

@@ -50,18 +50,16 @@ async function refreshOrPrimary(
     try {
       return await refresh();
     } catch (error) {
-      refreshRefused = error instanceof TokenError && error.kind === 'grant';
-      if (!refreshRefused || !primary) {
-        if (refreshRefused) {
-          throw new TokenError(
-            'invalid_grant',
-            `${(error as TokenError).message}; no password is stored to sign in again`,
-            'auth',
-            { ...(error as TokenError).extra, refreshRefused },
-          );
-        }
-        throw error;
+      if (!(error instanceof TokenError) || error.kind !== 'grant') throw error;
+      if (!primary) {
+        throw new TokenError(
+          'invalid_grant',
+          `${error.message}; no password is stored to sign in again`,
+          'auth',
+          { ...error.extra, refreshRefused: true },
+        );
       }
+      refreshRefused = true;
     }
   }
   if (!primary)

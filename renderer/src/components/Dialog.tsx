@@ -24,9 +24,11 @@ export function Dialog({ title, onClose, children, class: extra }: DialogProps):
     if (dialog && !dialog.open) {
       dialog.showModal();
       // Start in the dialog's content (an autofocus button, else its first field), not on ×.
-      const first = dialog.querySelector<HTMLElement>(
-        '.dialog-body [autofocus], .dialog-body input:not([disabled]), .dialog-body select, .dialog-body textarea, .dialog-body button:not([disabled])',
-      );
+      const first =
+        dialog.querySelector<HTMLElement>('.dialog-body [autofocus]') ??
+        dialog.querySelector<HTMLElement>(
+          '.dialog-body :is(input, select, textarea, button):not([disabled])',
+        );
       first?.focus();
     }
     return () => opener?.focus();
