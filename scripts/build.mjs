@@ -8,7 +8,11 @@ const only = process.argv.slice(2);
 const want = (name) => only.length === 0 || only.includes(name);
 
 const targets = [
-  // Electron main: CommonJS, electron and node_modules left to Electron's loader at run time.
+  // Electron main: one CommonJS file with every dependency bundled in; only `electron` is left to
+  // Electron's loader. Leaving node_modules to `require` at run time broke start-up: Electron 45's
+  // Node 24 loads the ESM-only `conf` through require(esm), whose namespace esbuild's interop then
+  // wraps once more (`import_conf.default is not a constructor`). Bundled, there is no interop
+  // and no node_modules in the package (test/unit/desktop-main-bundle.test.ts checks both).
   {
     name: 'main',
     entry: 'main/index.ts',
@@ -16,7 +20,7 @@ const targets = [
     platform: 'node',
     format: 'cjs',
     external: ['electron'],
-    packages: 'external',
+    target: 'node24',
   },
   // The sandboxed preload cannot require anything but electron: bundle it whole into one file.
   {
@@ -59,7 +63,7 @@ for (const t of targets) {
     bundle: true,
     platform: t.platform,
     format: t.format,
-    target: 'node20',
+    target: t.target ?? 'node20',
     external: t.external ?? [],
     packages: t.packages,
     sourcemap: true,

@@ -178,14 +178,15 @@ export class AccountStore {
           },
         },
       });
+    // The file's text and shape were checked above, so a failure here is not the file's fault (a
+    // broken install, a permission, a newer format): say so and leave the file exactly where it is.
+    // Moving it aside here once turned a packaging bug into "your accounts are gone".
     let conf: Conf<StoreShape>;
     try {
       conf = make();
     } catch (error) {
-      if (!existsSync(path))
-        throw new StoreError('io', `cannot open the store in ${dataDir}: ${(error as Error).message}`);
-      moveAside((error as Error).message);
-      conf = make();
+      const kept = existsSync(path) ? `; ${path} was left as it is` : '';
+      throw new StoreError('io', `cannot open the store in ${dataDir}: ${(error as Error).message}${kept}`);
     }
     const store = new AccountStore(conf, options.persistSecrets ?? true);
     // conf keeps the deserializer for its life: drop the file's text and parse (MBs for 10k accounts).
