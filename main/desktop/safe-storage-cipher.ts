@@ -1,8 +1,10 @@
 /**
  * The engine's Cipher over Electron's `safeStorage` (async API, every call under a timeout so a
  * keyring prompt never freezes start-up), and how strongly it protects secrets on this machine.
- * On Linux without a keyring (`basic_text`, `unknown`) the data is only obfuscated with a fixed
- * key: that is classified `weak`, and secrets are not persisted unless the user accepted it.
+ * On Linux without a keyring the data is only obfuscated with a fixed key: that is classified
+ * `weak`, and secrets are not persisted unless the user accepted it. What the encryption produced
+ * decides, not the backend's name: on desktops Chromium does not recognise (Sway, Hyprland, i3) it
+ * says `basic_text` while the async key provider still gets a key from the keyring.
  */
 import type { SafeStorage } from 'electron';
 import { StoreError, toErrorInfo } from '../engine/errors.js';
@@ -21,12 +23,25 @@ export interface ProtectionClass {
 
 const LINUX_KEYRINGS: ReadonlySet<string> = new Set(['gnome_libsecret', 'kwallet', 'kwallet5', 'kwallet6']);
 
-/** Chromium's Linux ciphertexts made with the built-in fixed key start with `v10` (a keyring key gives `v11`). */
-export function isFixedKeyCiphertext(platform: NodeJS.Platform, data: Uint8Array): boolean {
-  return platform === 'linux' && data.length >= 3 && data[0] === 0x76 && data[1] === 0x31 && data[2] === 0x30;
+function hasPrefix(data: Uint8Array, prefix: 'v10' | 'v11'): boolean {
+  return data.length >= 3 && Buffer.from(data.subarray(0, 3)).toString('latin1') === prefix;
 }
 
-/** Classifies protection from the platform, the Linux backend, availability and a probe ciphertext. */
+/** Chromium's Linux ciphertexts made with the built-in fixed key start with `v10` (a keyring key gives `v11`). */
+export function isFixedKeyCiphertext(platform: NodeJS.Platform, data: Uint8Array): boolean {
+  return platform === 'linux' && hasPrefix(data, 'v10');
+}
+
+/** Chromium's Linux ciphertexts made with a key from the keyring start with `v11`. */
+export function isKeyringCiphertext(platform: NodeJS.Platform, data: Uint8Array): boolean {
+  return platform === 'linux' && hasPrefix(data, 'v11');
+}
+
+/**
+ * Classifies protection from the platform, the Linux backend, availability and a probe ciphertext.
+ * On Linux a probe decides whatever the backend's name: `v11` (keyring key) is `os`, `v10` (fixed
+ * key) is `weak`; without a recognisable probe the backend's name does.
+ */
 export function classifyProtection(input: {
   platform: NodeJS.Platform;
   backend: LinuxBackend | null;
@@ -49,21 +64,23 @@ export function classifyProtection(input: {
   if (input.platform !== 'linux') {
     return { protection: 'weak', backend, reason: `no supported keyring on ${input.platform}` };
   }
-  if (!LINUX_KEYRINGS.has(backend)) {
-    return {
-      protection: 'weak',
-      backend,
-      reason: `no keyring was found (Linux secret store: ${backend}); data would only be obfuscated with a fixed key`,
-    };
-  }
+  const keyring = LINUX_KEYRINGS.has(backend);
+  const noKeyring = {
+    protection: 'weak',
+    backend,
+    reason: `no keyring was found (Linux secret store: ${backend}); data would only be obfuscated with a fixed key`,
+  } as const;
+  if (input.probe !== null && isKeyringCiphertext(input.platform, input.probe))
+    return { protection: 'os', backend, reason: null };
   if (input.probe !== null && isFixedKeyCiphertext(input.platform, input.probe)) {
+    if (!keyring) return noKeyring;
     return {
       protection: 'weak',
       backend,
       reason: `the keyring (${backend}) did not provide a key; Chromium fell back to its fixed key`,
     };
   }
-  return { protection: 'os', backend, reason: null };
+  return keyring ? { protection: 'os', backend, reason: null } : noKeyring;
 }
 
 /**

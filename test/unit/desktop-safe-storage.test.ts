@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   classifyProtection,
   isFixedKeyCiphertext,
+  isKeyringCiphertext,
   openSafeStorage,
   persistSecretsFor,
   type LinuxBackend,
@@ -15,6 +16,8 @@ import { FakeSafeStorage } from '../fakes/electron-fake.js';
 
 const V10 = Buffer.from('v10xxxx');
 const V11 = Buffer.from('v11xxxx');
+const OTHER = Buffer.from('v12xxxx');
+const SHORT = Buffer.from('v1');
 
 describe('protection classification matrix', () => {
   const rows: [NodeJS.Platform, LinuxBackend | null, boolean, Buffer | null, string, string][] = [
@@ -28,9 +31,19 @@ describe('protection classification matrix', () => {
     ['linux', 'kwallet6', true, V11, 'os', 'kwallet6'],
     ['linux', 'gnome_libsecret', true, V10, 'weak', 'gnome_libsecret'],
     ['linux', 'kwallet6', true, V10, 'weak', 'kwallet6'],
+    ['linux', 'kwallet5', true, V10, 'weak', 'kwallet5'],
     ['linux', 'basic_text', true, V10, 'weak', 'basic_text'],
-    ['linux', 'basic_text', true, V11, 'weak', 'basic_text'],
+    // Sway, Hyprland, i3: Chromium names no keyring, yet the key came from one.
+    ['linux', 'basic_text', true, V11, 'os', 'basic_text'],
+    ['linux', 'unknown', true, V11, 'os', 'unknown'],
+    ['linux', 'unknown', true, V10, 'weak', 'unknown'],
+    // Without a recognisable probe, the backend's name decides.
     ['linux', 'unknown', true, null, 'weak', 'unknown'],
+    ['linux', 'basic_text', true, null, 'weak', 'basic_text'],
+    ['linux', 'gnome_libsecret', true, null, 'os', 'gnome_libsecret'],
+    ['linux', 'gnome_libsecret', true, OTHER, 'os', 'gnome_libsecret'],
+    ['linux', 'basic_text', true, OTHER, 'weak', 'basic_text'],
+    ['linux', 'basic_text', true, SHORT, 'weak', 'basic_text'],
     ['linux', 'gnome_libsecret', false, null, 'unavailable', 'gnome_libsecret'],
     ['linux', 'basic_text', false, null, 'unavailable', 'basic_text'],
     ['freebsd', null, true, null, 'weak', 'unknown'],
@@ -45,10 +58,31 @@ describe('protection classification matrix', () => {
     },
   );
 
-  it('recognises the fixed-key prefix only on Linux', () => {
+  it('recognises the fixed-key and keyring prefixes only on Linux', () => {
     expect(isFixedKeyCiphertext('linux', V10)).toBe(true);
     expect(isFixedKeyCiphertext('linux', V11)).toBe(false);
     expect(isFixedKeyCiphertext('darwin', V10)).toBe(false);
+    expect(isKeyringCiphertext('linux', V11)).toBe(true);
+    expect(isKeyringCiphertext('linux', V10)).toBe(false);
+    expect(isKeyringCiphertext('linux', SHORT)).toBe(false);
+    expect(isKeyringCiphertext('win32', V11)).toBe(false);
+  });
+
+  it('says why a keyring backend that produced a fixed-key probe is weak, and names a missing keyring otherwise', () => {
+    const fellBack = classifyProtection({
+      platform: 'linux',
+      backend: 'gnome_libsecret',
+      available: true,
+      probe: V10,
+    });
+    expect(fellBack.reason).toMatch(/keyring \(gnome_libsecret\) did not provide a key/);
+    const none = classifyProtection({
+      platform: 'linux',
+      backend: 'basic_text',
+      available: true,
+      probe: V10,
+    });
+    expect(none.reason).toMatch(/no keyring was found \(Linux secret store: basic_text\)/);
   });
 
   it('persists secrets under OS protection, under weak only when accepted, and never rewrites under an unavailable keyring', () => {
@@ -109,6 +143,21 @@ describe('safeStorage cipher', () => {
     expect(storage.cipher.id).toBe('safeStorage:basic_text');
     expect(describeStorage(storage, false).warning).toMatch(/memory for this session only.*obfuscated/);
     expect(describeStorage(storage, true).warning).toMatch(/You accepted/);
+  });
+
+  it('trusts a keyring key even where Chromium names the backend basic_text (Sway, Hyprland, i3)', async () => {
+    const fake = new FakeSafeStorage();
+    fake.backend = 'basic_text';
+    fake.prefix = 'v11';
+    const storage = await open(fake);
+    expect(storage.protection).toBe('os');
+    expect(storage.reason).toBeNull();
+    expect(storage.cipher.id).toBe('safeStorage:basic_text');
+    expect(describeStorage(storage, false).warning).toBeNull();
+    expect(await storage.cipher.decrypt(await storage.cipher.encrypt('s3cret'))).toBe('s3cret');
+    // If the keyring then stops giving a key, the fixed-key ciphertext is still refused.
+    fake.prefix = 'v10';
+    await expect(storage.cipher.encrypt('secret')).rejects.toMatchObject({ code: 'locked' });
   });
 
   it('treats a keyring backend that silently fell back to the fixed key as weak', async () => {
