@@ -10,6 +10,9 @@
  *   DELETE /v1/accounts/NAME                         200 { removed: NAME }
  *   POST   /v1/import   (body: an import file)       200 { accounts: [{ name, preset, action }] }
  *
+ * Every path refuses a query parameter it does not take (400), so a misspelt or invented one
+ * (`minvalid`, `dryRun`) is never ignored in silence.
+ *
  * Errors: 400 bad request / invalid import ({ error, message, issues? }), 403 CLI access off,
  * 404 no such account ({ error, message, accounts: [names] }), 405, 502 the provider failed
  * ({ error, message } with the server's text), 500 anything else.
@@ -217,6 +220,17 @@ function methodNotAllowed(allowed: string): ApiResponse {
 const notFound = (): ApiResponse =>
   problem(404, 'not_found', 'no such endpoint: see the README for /v1/ paths');
 
+/**
+ * A 400 naming the first query parameter the route does not take, or null. A misspelt or invented
+ * parameter (`minvalid`, `dryRun`) must never be ignored in silence: `DELETE …?dryRun=1` would delete.
+ */
+function unknownParameter(url: URL, allowed: readonly string[] = []): ApiResponse | null {
+  const unknown = [...url.searchParams.keys()].find((key) => !allowed.includes(key));
+  if (unknown === undefined) return null;
+  const hint = allowed.length === 0 ? 'this path takes none' : `use ${allowed.join(' or ')}`;
+  return problem(400, 'bad_request', `unknown parameter ${JSON.stringify(unknown)}: ${hint}`);
+}
+
 /** Matches a request to an endpoint, or answers it at once (4xx) when nothing matches. */
 export function routeRequest(
   engine: Engine,
@@ -245,11 +259,15 @@ export function routeRequest(
 
   if (segments.length === 2 && segments[1] === 'import') {
     if (method !== 'POST') return methodNotAllowed('POST');
+    const unknown = unknownParameter(url);
+    if (unknown !== null) return unknown;
     return { bodyLimit: IMPORT_BODY_LIMIT, run: (body) => importFile(engine, log, body) };
   }
   if (segments[1] !== 'accounts') return notFound();
   if (segments.length === 2) {
     if (method !== 'GET') return methodNotAllowed('GET');
+    const unknown = unknownParameter(url);
+    if (unknown !== null) return unknown;
     return small(async () => ({ status: 200, body: toListJson(engine.list()) }));
   }
 
@@ -263,20 +281,16 @@ export function routeRequest(
 
   if (segments.length === 3) {
     if (method !== 'DELETE') return methodNotAllowed('DELETE');
+    const unknown = unknownParameter(url);
+    if (unknown !== null) return unknown;
     return small(() => removeAccount(engine, log, name));
   }
   if (segments.length !== 4) return notFound();
   const action = segments[3];
   if (action === 'token' || action === 'header') {
     if (method !== 'GET') return methodNotAllowed('GET');
-    // A misspelt parameter (minvalid) must not be ignored in silence.
-    const unknown = [...url.searchParams.keys()].find((key) => key !== 'minValid' && key !== 'rejected');
-    if (unknown !== undefined)
-      return problem(
-        400,
-        'bad_request',
-        `unknown parameter ${JSON.stringify(unknown)}: use minValid or rejected`,
-      );
+    const unknown = unknownParameter(url, ['minValid', 'rejected']);
+    if (unknown !== null) return unknown;
     const minValid = parseMinValid(url.searchParams);
     if (typeof minValid === 'object') return minValid;
     const rejected = parseRejected(url.searchParams);
@@ -285,6 +299,8 @@ export function routeRequest(
   }
   if (action === 'refresh') {
     if (method !== 'POST') return methodNotAllowed('POST');
+    const unknown = unknownParameter(url);
+    if (unknown !== null) return unknown;
     return small(() => refreshAccount(engine, log, name));
   }
   return notFound();
