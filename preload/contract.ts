@@ -66,12 +66,22 @@ export interface Requests {
   getSettings: { args: []; result: Settings };
   setSettings: { args: [patch: Partial<Settings>]; result: Settings };
   appInfo: { args: []; result: AppInfo };
+  /** Whether scheduled renewals are paused (the tray's "Pause renewals"). */
+  getPaused: { args: []; result: boolean };
+  /** Pauses or resumes scheduled renewals; the result is the state now. */
+  setPaused: { args: [paused: boolean]; result: boolean };
+  /** Quits Tokentray (the tray's "Quit Tokentray"), for desktops that show no tray icon. */
+  quit: { args: []; result: void };
 }
 
 /** Push channels: main → renderer. */
 export interface Pushes {
   accountsChanged: AccountView[];
   focusAccount: string;
+  /** Renewals were paused (true) or resumed (false), from the tray or the window. */
+  pausedChanged: boolean;
+  /** The settings changed (from the tray, the window or another part of the app). */
+  settingsChanged: Settings;
 }
 
 export type RequestName = keyof Requests;
@@ -94,11 +104,16 @@ export const requestChannels = {
   getSettings: 'tokentray:getSettings',
   setSettings: 'tokentray:setSettings',
   appInfo: 'tokentray:appInfo',
+  getPaused: 'tokentray:getPaused',
+  setPaused: 'tokentray:setPaused',
+  quit: 'tokentray:quit',
 } as const satisfies Record<RequestName, string>;
 
 export const pushChannels = {
   accountsChanged: 'tokentray:accountsChanged',
   focusAccount: 'tokentray:focusAccount',
+  pausedChanged: 'tokentray:pausedChanged',
+  settingsChanged: 'tokentray:settingsChanged',
 } as const satisfies Record<PushName, string>;
 
 /** A handler for every request: main's IPC layer and the UI test bridge both implement this. */
@@ -117,4 +132,6 @@ export type TokentrayApi = RequestHandlers & PushSubscribers;
 export const pushSubscriberNames = {
   accountsChanged: 'onAccountsChanged',
   focusAccount: 'onFocusAccount',
+  pausedChanged: 'onPausedChanged',
+  settingsChanged: 'onSettingsChanged',
 } as const satisfies { [K in PushName]: `on${Capitalize<K>}` };

@@ -25,6 +25,13 @@ export interface AppPorts {
   /** Asks where to save an export (a dialog in the app); resolves to the path written, or null if cancelled. */
   saveExport(contents: string, suggestedName: string): Promise<string | null>;
   appInfo(): AppInfo;
+  /**
+   * Told after the window paused or resumed renewals, so the tray's menu and every window show
+   * the new state (the engine itself announces no event for it).
+   */
+  pausedChanged(paused: boolean): void;
+  /** Quits the app the way the tray's "Quit Tokentray" does (an orderly shutdown). */
+  quit(): void;
 }
 
 function failure(error: unknown): { ok: false; error: ErrorInfo } {
@@ -114,5 +121,16 @@ export function createRequestHandlers(ports: AppPorts): RequestHandlers {
     getSettings: async () => ports.settings.get(),
     setSettings: async (patch) => ports.settings.set(patch),
     appInfo: async () => ports.appInfo(),
+    getPaused: async () => engine.paused,
+    setPaused: async (paused) => {
+      if (engine.paused !== paused) {
+        engine.setPaused(paused);
+        ports.pausedChanged(engine.paused);
+      }
+      return engine.paused;
+    },
+    quit: async () => {
+      ports.quit();
+    },
   };
 }

@@ -53,15 +53,43 @@ export function autostartFilePath(env: NodeJS.ProcessEnv, home: string, id: stri
   return path.join(configHome, 'autostart', `${id}.desktop`);
 }
 
-/** What to run at login: the AppImage file itself when there is one, else the executable (plus the app path unpackaged). */
+/** The flag a start at login passes: start quietly, without the account window (unless it is the first run). */
+export const HIDDEN_FLAG = '--hidden';
+
+/** Whether this process was started at login (`--hidden`) rather than by the user. */
+export function launchedHidden(argv: readonly string[]): boolean {
+  return argv.includes(HIDDEN_FLAG);
+}
+
+/**
+ * Whether the account window opens when the app starts. A launch by the user always opens it: on
+ * a desktop without a tray icon (GNOME without the AppIndicator extension) it is the only way in.
+ * A start at login opens it only on the first run, when there is no account yet.
+ */
+export function opensWindowAtStart(launch: { hidden: boolean; accounts: number }): boolean {
+  return !launch.hidden || launch.accounts === 0;
+}
+
+/**
+ * What to run at login, ending in `--hidden`: the AppImage file itself when there is one, else the
+ * executable (plus the app path unpackaged).
+ */
 export function launchCommand(opts: {
   execPath: string;
   appImage: string | undefined;
   isPackaged: boolean;
   appPath: string;
 }): string[] {
-  if (opts.appImage !== undefined && opts.appImage !== '') return [opts.appImage];
-  return opts.isPackaged ? [opts.execPath] : [opts.execPath, opts.appPath];
+  if (opts.appImage !== undefined && opts.appImage !== '') return [opts.appImage, HIDDEN_FLAG];
+  return opts.isPackaged ? [opts.execPath, HIDDEN_FLAG] : [opts.execPath, opts.appPath, HIDDEN_FLAG];
+}
+
+/** Quotes one argument for a Windows command line (the Run key), the way CommandLineToArgvW reads it. */
+export function windowsArgument(arg: string): string {
+  if (arg !== '' && !/[\s"]/.test(arg)) return arg;
+  // Backslashes are literal except before a quote: double those, and those before the closing one.
+  const escaped = arg.replace(/(\\*)"/g, '$1$1\\"').replace(/(\\+)$/, '$1$1');
+  return `"${escaped}"`;
 }
 
 export interface AutostartDeps {
@@ -69,6 +97,7 @@ export interface AutostartDeps {
   app: Pick<App, 'setLoginItemSettings'>;
   env: NodeJS.ProcessEnv;
   home: string;
+  /** What to run at login (see launchCommand); macOS starts the app bundle itself and takes no arguments. */
   argv: readonly string[];
 }
 
@@ -81,8 +110,17 @@ export interface Autostart {
 export function createAutostart(deps: AutostartDeps): Autostart {
   return {
     async set(enabled) {
-      if (deps.platform === 'darwin' || deps.platform === 'win32') {
+      if (deps.platform === 'darwin') {
         deps.app.setLoginItemSettings({ openAtLogin: enabled });
+        return;
+      }
+      if (deps.platform === 'win32') {
+        const [exe, ...args] = deps.argv;
+        deps.app.setLoginItemSettings({
+          openAtLogin: enabled,
+          ...(exe === undefined ? {} : { path: exe }),
+          args: args.map(windowsArgument),
+        });
         return;
       }
       if (deps.env.FLATPAK_ID !== undefined) {

@@ -31,6 +31,9 @@ export const requestSchemas: { [K in RequestName]: z.ZodType<Requests[K]['args']
   getSettings: z.tuple([]),
   setSettings: z.tuple([settingsPatchSchema]),
   appInfo: z.tuple([]),
+  getPaused: z.tuple([]),
+  setPaused: z.tuple([z.boolean()]),
+  quit: z.tuple([]),
 };
 
 /** One name per element of an argument tuple (a homomorphic mapped type keeps it a tuple). */
@@ -53,6 +56,9 @@ export const argumentNames: { [K in RequestName]: ArgumentNames<Requests[K]['arg
   getSettings: [],
   setSettings: ['patch'],
   appInfo: [],
+  getPaused: [],
+  setPaused: ['paused'],
+  quit: [],
 };
 
 /** A one-line description of why `args` do not fit `name`'s schema, naming the argument and field. */

@@ -9,7 +9,7 @@ import { defaultSocketPath } from '../agent/socket-path.js';
 import { toErrorInfo } from '../engine/errors.js';
 import type { Logger } from '../engine/index.js';
 import type { Engine } from '../engine/types.js';
-import { createAutostart, launchCommand } from './autostart.js';
+import { createAutostart, launchCommand, launchedHidden, opensWindowAtStart } from './autostart.js';
 import type { SecretClipboard } from './clipboard.js';
 import type { Notifier } from './notifications.js';
 import { watchOnline, watchPower } from './power.js';
@@ -30,7 +30,11 @@ export function setupPowerEvents(engine: Engine): void {
   );
 }
 
-/** Start at login follows the setting (off by default). */
+/**
+ * Start at login follows the setting (off by default). When it is on, the entry is written again
+ * at start-up on Linux and Windows, so one written by an older version (without `--hidden`) or for
+ * an AppImage since moved launches this one, quietly.
+ */
 export function setupAutostart(deps: { settings: SettingsStore; notifier: Notifier; log: Logger }): void {
   const autostart = createAutostart({
     platform: process.platform,
@@ -44,6 +48,11 @@ export function setupAutostart(deps: { settings: SettingsStore; notifier: Notifi
       appPath: app.getAppPath(),
     }),
   });
+  if (deps.settings.get().startAtLogin && process.platform !== 'darwin') {
+    autostart.set(true).catch((error: unknown) => {
+      deps.log.warn('start at login could not be renewed', { error: String(error) });
+    });
+  }
   deps.settings.onChange((next, previous) => {
     if (next.startAtLogin === previous.startAtLogin) return;
     autostart.set(next.startAtLogin).catch((error: unknown) => {
@@ -103,7 +112,19 @@ export function setupQuit(deps: {
   });
 }
 
-/** With no accounts yet, open the window so a first-time user sees where to start. */
-export function setupFirstRun(deps: { engine: Engine; window: AccountWindowController }): void {
-  if (deps.engine.list().length === 0) deps.window.open(null);
+/**
+ * Opens the window at start-up when the user launched the app (with no tray icon, as on GNOME
+ * without the AppIndicator extension, it is the only way in), and on a start at login only while
+ * there is no account yet, so a first-time user sees where to start. A login item on macOS passes
+ * no arguments; there the system says whether it opened the app at login.
+ */
+export function setupFirstRun(deps: {
+  engine: Engine;
+  window: AccountWindowController;
+  argv?: readonly string[];
+}): void {
+  const hidden =
+    launchedHidden(deps.argv ?? process.argv) ||
+    (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
+  if (opensWindowAtStart({ hidden, accounts: deps.engine.list().length })) deps.window.open(null);
 }

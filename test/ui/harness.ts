@@ -1,7 +1,8 @@
 /**
  * One account window under test: a temporary data dir, the real engine with a passphrase cipher
- * and real fetch, the real request handlers with in-memory settings, a fake clipboard and exports
- * written to files, a fresh browser page bridged to them, and the built renderer served on loopback.
+ * and real fetch, the real request handlers with in-memory settings, a fake clipboard, exports
+ * written to files and a fake quit that only counts, a fresh browser page bridged to them, and the
+ * built renderer served on loopback.
  */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -47,6 +48,10 @@ export interface WindowUnderTest {
   dataDir: string;
   /** Paths the export port wrote, in order. */
   exports: string[];
+  /** What the pausedChanged port was told (the app pushes it to the window and the tray), in order. */
+  pausedAnnounced: boolean[];
+  /** How often the fake quit port was asked to quit the app (it quits nothing). */
+  fakeQuit: { calls: number };
   close(): Promise<void>;
 }
 
@@ -95,6 +100,8 @@ export async function openWindow(suite: UiSuite, opts: WindowOptions = {}): Prom
   const clipboard = createFakeClipboard();
   const settings = createMemorySettings(opts.settings);
   const exports: string[] = [];
+  const pausedAnnounced: boolean[] = [];
+  const fakeQuit = { calls: 0 };
   const protection = opts.storageProtection ?? 'passphrase';
   const appInfo: AppInfo = {
     version: '0.1.0',
@@ -116,6 +123,14 @@ export async function openWindow(suite: UiSuite, opts: WindowOptions = {}): Prom
       await writeFile(file, contents, { mode: 0o600 });
       exports.push(file);
       return file;
+    },
+    pausedChanged(paused) {
+      pausedAnnounced.push(paused);
+      // As the app does: the window (and the tray) hear of it.
+      void attachedTo.bridge?.push('pausedChanged', paused);
+    },
+    quit() {
+      fakeQuit.calls++;
     },
   });
 
@@ -144,6 +159,8 @@ export async function openWindow(suite: UiSuite, opts: WindowOptions = {}): Prom
     settings,
     dataDir,
     exports,
+    pausedAnnounced,
+    fakeQuit,
     close,
   };
 }

@@ -8,8 +8,12 @@ import {
   createAutostart,
   desktopEntry,
   execValue,
+  HIDDEN_FLAG,
   launchCommand,
+  launchedHidden,
+  opensWindowAtStart,
   quoteExecArgument,
+  windowsArgument,
 } from '../../main/desktop/autostart.js';
 import { FakeApp } from '../fakes/electron-fake.js';
 
@@ -114,7 +118,7 @@ describe('autostart desktop entry', () => {
     );
   });
 
-  it('launches the AppImage file itself, the executable when packaged, and executable plus app path unpackaged', () => {
+  it('launches the AppImage file itself, the executable when packaged, and executable plus app path unpackaged, each with --hidden', () => {
     expect(
       launchCommand({
         execPath: '/tmp/.mount_x/tokentray',
@@ -122,7 +126,7 @@ describe('autostart desktop entry', () => {
         isPackaged: true,
         appPath: '/a',
       }),
-    ).toEqual(['/home/me/Tokentray.AppImage']);
+    ).toEqual(['/home/me/Tokentray.AppImage', '--hidden']);
     expect(
       launchCommand({
         execPath: '/opt/Tokentray/tokentray',
@@ -130,7 +134,7 @@ describe('autostart desktop entry', () => {
         isPackaged: true,
         appPath: '/a',
       }),
-    ).toEqual(['/opt/Tokentray/tokentray']);
+    ).toEqual(['/opt/Tokentray/tokentray', '--hidden']);
     expect(
       launchCommand({
         execPath: '/usr/bin/electron',
@@ -138,7 +142,65 @@ describe('autostart desktop entry', () => {
         isPackaged: false,
         appPath: '/src/tt',
       }),
-    ).toEqual(['/usr/bin/electron', '/src/tt']);
+    ).toEqual(['/usr/bin/electron', '/src/tt', '--hidden']);
+  });
+
+  it('writes --hidden into the Exec line of the autostart entry', () => {
+    const argv = launchCommand({
+      execPath: '/opt/My Apps/tokentray',
+      appImage: undefined,
+      isPackaged: true,
+      appPath: '/a',
+    });
+    const entry = desktopEntry({ name: 'Tokentray', comment: 'c', argv });
+    expect(entry).toContain('Exec="/opt/My Apps/tokentray" --hidden\n');
+    expect(parseExec(execValue(argv))).toEqual(['/opt/My Apps/tokentray', '--hidden']);
+  });
+});
+
+describe('how the app was launched', () => {
+  it.each([
+    [['/opt/Tokentray/tokentray', '--hidden'], true],
+    [['/usr/bin/electron', '/src/tt', '--hidden'], true],
+    // Chromium may move switches ahead of the app's own arguments.
+    [['/usr/bin/electron', '--hidden', '/src/tt', '--password-store=basic'], true],
+    [['/opt/Tokentray/tokentray'], false],
+    [['/usr/bin/electron', '/src/tt', '--user-data-dir=/tmp/p'], false],
+    [['/opt/Tokentray/tokentray', '--hidden=no', '--hiddenx', 'hidden'], false],
+    [[], false],
+  ])('%j started hidden: %s', (argv, hidden) => {
+    expect(launchedHidden(argv)).toBe(hidden);
+  });
+
+  it('knows the flag its own start-at-login command passes', () => {
+    const argv = launchCommand({ execPath: '/x', appImage: '/y.AppImage', isPackaged: true, appPath: '/a' });
+    expect(argv.at(-1)).toBe(HIDDEN_FLAG);
+    expect(launchedHidden(argv)).toBe(true);
+  });
+
+  it.each([
+    // A launch by the user: always, accounts or not (without a tray icon it is the only way in).
+    [false, 0, true],
+    [false, 3, true],
+    // A start at login: only on the first run.
+    [true, 0, true],
+    [true, 1, false],
+    [true, 250, false],
+  ])('hidden %s with %i accounts opens the window at start: %s', (hidden, accounts, opens) => {
+    expect(opensWindowAtStart({ hidden, accounts })).toBe(opens);
+  });
+});
+
+describe('Windows command-line arguments', () => {
+  it.each([
+    ['--hidden', '--hidden'],
+    ['C:\\src\\tokentray', 'C:\\src\\tokentray'],
+    ['C:\\My Apps\\tokentray', '"C:\\My Apps\\tokentray"'],
+    ['C:\\My Apps\\', '"C:\\My Apps\\\\"'],
+    ['say "hi"', '"say \\"hi\\""'],
+    ['', '""'],
+  ])('quotes %j as %s', (arg, quoted) => {
+    expect(windowsArgument(arg)).toBe(quoted);
   });
 });
 
@@ -170,12 +232,39 @@ describe('autostart adapter', () => {
     expect(app.loginItemSettings).toEqual([]);
   });
 
-  it.each(['darwin', 'win32'] as const)('uses setLoginItemSettings on %s', async (platform) => {
+  it('uses setLoginItemSettings on macOS (a login item takes no arguments)', async () => {
     const app = new FakeApp();
-    const autostart = createAutostart({ platform, app, env: {}, home: dir, argv: ['x'] });
+    const autostart = createAutostart({
+      platform: 'darwin',
+      app,
+      env: {},
+      home: dir,
+      argv: ['x', '--hidden'],
+    });
     await autostart.set(true);
     await autostart.set(false);
     expect(app.loginItemSettings).toEqual([{ openAtLogin: true }, { openAtLogin: false }]);
+  });
+
+  it('uses setLoginItemSettings on Windows with the executable and --hidden', async () => {
+    const app = new FakeApp();
+    const argv = launchCommand({
+      execPath: 'C:\\Program Files\\electron.exe',
+      appImage: undefined,
+      isPackaged: false,
+      appPath: 'C:\\My Projects\\tokentray',
+    });
+    const autostart = createAutostart({ platform: 'win32', app, env: {}, home: dir, argv });
+    await autostart.set(true);
+    await autostart.set(false);
+    const expected = {
+      path: 'C:\\Program Files\\electron.exe',
+      args: ['"C:\\My Projects\\tokentray"', '--hidden'],
+    };
+    expect(app.loginItemSettings).toEqual([
+      { openAtLogin: true, ...expected },
+      { openAtLogin: false, ...expected },
+    ]);
   });
 
   it('refuses inside Flatpak, with a reason', async () => {

@@ -41,6 +41,9 @@ describe('IPC handlers over the real engine', () => {
   let engine: Engine;
   let ipc: FakeIpcMain;
   let copies: { text: string; seconds: number }[];
+  /** What the fake pausedChanged and quit ports were told. */
+  let announced: boolean[];
+  let quits: number;
   const log: string[] = [];
 
   beforeEach(async () => {
@@ -53,6 +56,8 @@ describe('IPC handlers over the real engine', () => {
       token: makeJwt({ exp: Math.floor(Date.now() / 1000) + 3600 }),
     });
     copies = [];
+    announced = [];
+    quits = 0;
     const clipboard: ClipboardPort = { copySecret: (text, seconds) => copies.push({ text, seconds }) };
     const settings = openSettingsStore(dir);
     const handlers = createRequestHandlers({
@@ -67,6 +72,8 @@ describe('IPC handlers over the real engine', () => {
         storageWarning: null,
         cliCommand: 'tokentray',
       }),
+      pausedChanged: (paused) => announced.push(paused),
+      quit: () => quits++,
     });
     ipc = new FakeIpcMain();
     log.length = 0;
@@ -128,6 +135,39 @@ describe('IPC handlers over the real engine', () => {
     expect(JSON.stringify(result)).not.toMatch(/eyJ/);
     expect(copies).toHaveLength(1);
     expect(copies[0]?.text).toMatch(/^Authorization: Bearer eyJ/);
+  });
+
+  it('pauses and resumes the engine’s renewals, announcing each change once', async () => {
+    const top = fakeTopFrame(APP);
+    expect(await ipc.invoke(requestChannels.getPaused, top)).toBe(false);
+    expect(await ipc.invoke(requestChannels.setPaused, top, true)).toBe(true);
+    expect(engine.paused).toBe(true);
+    expect(await ipc.invoke(requestChannels.getPaused, top)).toBe(true);
+    // Asking for the state it is in already changes nothing and announces nothing.
+    expect(await ipc.invoke(requestChannels.setPaused, top, true)).toBe(true);
+    expect(await ipc.invoke(requestChannels.setPaused, top, false)).toBe(false);
+    expect(engine.paused).toBe(false);
+    expect(announced).toEqual([true, false]);
+  });
+
+  it('refuses a pause that is not a boolean, and a quit with arguments, before the handler runs', async () => {
+    const top = fakeTopFrame(APP);
+    await expect(ipc.invoke(requestChannels.setPaused, top, 'yes')).rejects.toThrow(
+      /invalid arguments for setPaused: paused: /,
+    );
+    await expect(ipc.invoke(requestChannels.setPaused, top)).rejects.toThrow(/setPaused/);
+    await expect(ipc.invoke(requestChannels.quit, top, 'now')).rejects.toThrow(/invalid arguments for quit/);
+    await expect(ipc.invoke(requestChannels.quit, fakeTopFrame('https://attacker.example/'))).rejects.toThrow(
+      /quit: requests from outside the app origin are refused/,
+    );
+    expect(engine.paused).toBe(false);
+    expect(announced).toEqual([]);
+    expect(quits).toBe(0);
+  });
+
+  it('quits through the quit port', async () => {
+    expect(await ipc.invoke(requestChannels.quit, fakeTopFrame(APP))).toBeUndefined();
+    expect(quits).toBe(1);
   });
 
   it('passes account input on to the engine, whose own validation names the field', async () => {

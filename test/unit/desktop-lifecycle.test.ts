@@ -1,8 +1,20 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { watchOnline, watchPower } from '../../main/desktop/power.js';
+import { setupFirstRun } from '../../main/desktop/setup-lifecycle.js';
 import { claimSingleInstance, userDataDirFromArgv } from '../../main/desktop/single-instance.js';
 import { throttle } from '../../main/desktop/throttle.js';
+import type { AccountWindowController } from '../../main/desktop/window.js';
+import type { AccountView, Engine } from '../../main/engine/types.js';
+import { accountView } from '../fixtures/account-view.js';
 import { FakeApp, FakePowerMonitor } from '../fakes/electron-fake.js';
+
+// setup-lifecycle binds the real Electron modules; here only what setupFirstRun reads of them.
+const fakeElectron = vi.hoisted(() => ({ openedAtLogin: false }));
+vi.mock('electron', () => ({
+  app: { getLoginItemSettings: () => ({ openAtLogin: false, wasOpenedAtLogin: fakeElectron.openedAtLogin }) },
+  net: {},
+  powerMonitor: {},
+}));
 
 describe('single instance', () => {
   it('tells the second instance to quit', () => {
@@ -20,10 +32,64 @@ describe('single instance', () => {
     expect(opened).toBe(1);
   });
 
+  it('does not bring the window forward for a second start at login (--hidden)', () => {
+    const app = new FakeApp();
+    let opened = 0;
+    expect(claimSingleInstance(app.asApp(), () => opened++)).toBe(true);
+    app.emit('second-instance', {}, ['/opt/Tokentray/tokentray', '--hidden'], '/home', {});
+    expect(opened).toBe(0);
+    app.emit('second-instance', {}, ['/opt/Tokentray/tokentray'], '/home', {});
+    expect(opened).toBe(1);
+  });
+
   it('reads --user-data-dir for isolated profiles', () => {
     expect(userDataDirFromArgv(['electron', '.', '--user-data-dir=/tmp/p 1'])).toBe('/tmp/p 1');
     expect(userDataDirFromArgv(['electron', '.', '--user-data-dir='])).toBeNull();
     expect(userDataDirFromArgv(['electron', '.'])).toBeNull();
+  });
+});
+
+describe('the window at start-up', () => {
+  /** setupFirstRun with `count` accounts and this argv: how often it opened the window, and for what. */
+  function start(count: number, argv: string[]): (string | null)[] {
+    const views: AccountView[] = Array.from({ length: count }, (_, i) => accountView({ name: `a${i}` }));
+    const engine = { list: () => views } as Pick<Engine, 'list'> as Engine;
+    const opened: (string | null)[] = [];
+    const window = { open: (account: string | null) => opened.push(account) };
+    setupFirstRun({
+      engine,
+      window: window as Pick<AccountWindowController, 'open'> as AccountWindowController,
+      argv,
+    });
+    return opened;
+  }
+
+  afterEach(() => {
+    fakeElectron.openedAtLogin = false;
+  });
+
+  it('opens on every launch by the user, accounts or not', () => {
+    expect(start(0, ['/opt/Tokentray/tokentray'])).toEqual([null]);
+    expect(start(2, ['/opt/Tokentray/tokentray'])).toEqual([null]);
+  });
+
+  it('opens on a start at login only while there is no account yet', () => {
+    expect(start(0, ['/opt/Tokentray/tokentray', '--hidden'])).toEqual([null]);
+    expect(start(1, ['/opt/Tokentray/tokentray', '--hidden'])).toEqual([]);
+  });
+
+  it('on macOS, where a login item passes no arguments, asks the system whether it was opened at login', () => {
+    const platform = Object.getOwnPropertyDescriptor(process, 'platform');
+    Object.defineProperty(process, 'platform', { value: 'darwin' });
+    try {
+      const argv = ['/Applications/Tokentray.app/Contents/MacOS/Tokentray'];
+      expect(start(1, argv)).toEqual([null]);
+      fakeElectron.openedAtLogin = true;
+      expect(start(1, argv)).toEqual([]);
+      expect(start(0, argv)).toEqual([null]);
+    } finally {
+      if (platform) Object.defineProperty(process, 'platform', platform);
+    }
   });
 });
 

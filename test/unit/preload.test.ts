@@ -75,6 +75,24 @@ describe('preload', () => {
     expect(received).toHaveLength(1);
   });
 
+  it('carries the window’s pause, quit and settings channels', async () => {
+    const { ipcRenderer, api } = runPreload();
+    await api.setPaused?.(true);
+    await api.quit?.();
+    expect(ipcRenderer.invoked).toEqual([
+      { channel: 'tokentray:setPaused', args: [true] },
+      { channel: 'tokentray:quit', args: [] },
+    ]);
+    const paused: unknown[] = [];
+    const settings: unknown[] = [];
+    api.onPausedChanged?.((value: unknown) => paused.push(value));
+    api.onSettingsChanged?.((value: unknown) => settings.push(value));
+    ipcRenderer.pushFromMain('tokentray:pausedChanged', true);
+    ipcRenderer.pushFromMain('tokentray:settingsChanged', { startAtLogin: true });
+    expect(paused).toEqual([true]);
+    expect(settings).toEqual([{ startAtLogin: true }]);
+  });
+
   it('refuses a subscription without a listener function', () => {
     const { api } = runPreload();
     expect(() => api.onAccountsChanged?.('not a function')).toThrow(TypeError);

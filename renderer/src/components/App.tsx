@@ -1,7 +1,8 @@
 /**
  * The account window: a filterable list sorted by urgency on the left, the selected account (or
- * the add/edit form) on the right, dialogs for import, export and settings. Live updates come
- * from `onAccountsChanged`; the tray opens an account through `onFocusAccount`.
+ * the add/edit form) on the right, dialogs for import, export and settings, and at the foot what
+ * the tray menu offers (pause, start at login, quit). Live updates come from `onAccountsChanged`,
+ * `onPausedChanged` and `onSettingsChanged`; the tray opens an account through `onFocusAccount`.
  */
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
@@ -11,6 +12,7 @@ import { filterAccounts, sortByUrgency } from '../urgency.js';
 import { AccountDetails } from './AccountDetails.js';
 import { AccountForm } from './AccountForm.js';
 import { AccountList } from './AccountList.js';
+import { AppBar } from './AppBar.js';
 import { DiscardDialog } from './DiscardDialog.js';
 import { ExportDialog } from './ExportDialog.js';
 import { Icon, Logo } from './icons.js';
@@ -55,6 +57,7 @@ export function App(): JSX.Element {
   const [loadError, setLoadError] = useState<string | null>(null);
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [settings, setSettings] = useState<Settings | null>(null);
+  const [paused, setPaused] = useState<boolean | null>(null);
   const [query, setQuery] = useState('');
   const [selected, setSelected] = useState<string | null>(null);
   const [pane, setPane] = useState<Pane>({ kind: 'details' });
@@ -76,6 +79,8 @@ export function App(): JSX.Element {
 
   useEffect(() => {
     const offChanged = api.onAccountsChanged((views) => setAccounts(views));
+    const offPaused = api.onPausedChanged((value) => setPaused(value));
+    const offSettings = api.onSettingsChanged((value) => setSettings(value));
     const offFocus = api.onFocusAccount((name) =>
       leaveForm(() => {
         setQuery('');
@@ -84,16 +89,19 @@ export function App(): JSX.Element {
         focusSoon('#details-title');
       }),
     );
-    Promise.all([api.listAccounts(), api.appInfo(), api.getSettings()])
-      .then(([views, appInfo, appSettings]) => {
+    Promise.all([api.listAccounts(), api.appInfo(), api.getSettings(), api.getPaused()])
+      .then(([views, appInfo, appSettings, appPaused]) => {
         setAccounts(views);
         setInfo(appInfo);
         setSettings(appSettings);
+        setPaused(appPaused);
         setLoaded(true);
       })
       .catch((error: unknown) => setLoadError(errorMessage(error)));
     return () => {
       offChanged();
+      offPaused();
+      offSettings();
       offFocus();
     };
   }, [api, leaveForm]);
@@ -276,6 +284,14 @@ export function App(): JSX.Element {
         </aside>
         <main class="content">{content}</main>
       </div>
+
+      <AppBar
+        paused={paused}
+        settings={settings}
+        onPausedChange={setPaused}
+        onSettingsChange={setSettings}
+        notify={notify}
+      />
 
       <Toasts toasts={toasts} />
 
