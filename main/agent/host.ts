@@ -4,7 +4,7 @@
  * only, and a clean shutdown on SIGINT/SIGTERM. Bundled to dist/cli/agent.mjs; the CLI imports it
  * lazily so that every other command starts without loading the engine.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StoreError } from '../engine/errors.js';
@@ -28,20 +28,46 @@ Log lines go to stderr. Stops cleanly on SIGINT or SIGTERM.
 
 Options:
   --data-dir DIR          where accounts, the key file and the socket live (created 0700 if missing)
-  --passphrase-file FILE  file whose first line is the passphrase (keep it 0600)
+  --passphrase-file FILE  file whose first line is the passphrase (refused unless 0600 or stricter)
   -h, --help              show this help
 `;
 
 type Log = ReturnType<typeof createLogger>;
 
-/** Reads the passphrase: the file's first line, without its line ending. */
-export function readPassphrase(file: string, log: Log): string {
-  const text = readFileSync(file, 'utf8');
+/** A passphrase file the agent will not use; the message says why and how to fix it. */
+export class PassphraseFileError extends Error {
+  override readonly name = 'PassphraseFileError';
+}
+
+/** `path` as one shell word, for a command the user can paste. */
+export function shellQuote(path: string): string {
+  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Reads the passphrase: the file's first line, without its line ending. Like ssh with a private
+ * key, a file that group or others may read or write (any of the 077 bits) is refused, naming
+ * its mode and the chmod that fixes it. The mode is read from the opened file, so the check and
+ * the read concern the same file.
+ */
+export function readPassphrase(file: string, platform: NodeJS.Platform = process.platform): string {
+  const fd = openSync(file, 'r');
+  let text: string;
+  try {
+    const mode = fstatSync(fd).mode;
+    if (platform !== 'win32' && (mode & 0o077) !== 0) {
+      const octal = (mode & 0o7777).toString(8).padStart(4, '0');
+      throw new PassphraseFileError(
+        `refusing the passphrase file ${file}: its mode is ${octal}, so group or others may read ` +
+          `or write it; make it yours alone with: chmod 600 ${shellQuote(file)}`,
+      );
+    }
+    text = readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
   const passphrase = text.split(/\r?\n/, 1)[0] ?? '';
   if (passphrase.length === 0) throw new Error(`the passphrase file ${file} is empty`);
-  if (process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) {
-    log.warn('the passphrase file is readable by other users: chmod 600 it', { file });
-  }
   return passphrase;
 }
 
@@ -99,12 +125,17 @@ export async function runAgent(argv: string[]): Promise<number> {
   try {
     // On Windows DIR/agent.sock is the pipe's rendezvous file, not a socket: no sun_path limit.
     if (process.platform !== 'win32') checkSocketPathLength(socketPath);
-    passphrase = readPassphrase(values['passphrase-file'], log);
+    passphrase = readPassphrase(values['passphrase-file']);
     // Checked, and created if missing, but not chmod-ed until the passphrase proved right.
     ensurePrivateDir(dataDir, false);
     lock = acquireDataDirLock(dataDir);
   } catch (error) {
-    if (error instanceof SocketPathError || error instanceof LockHeldError) return fail(log, error.message);
+    if (
+      error instanceof SocketPathError ||
+      error instanceof LockHeldError ||
+      error instanceof PassphraseFileError
+    )
+      return fail(log, error.message);
     return fail(log, `cannot start: ${(error as Error).message}`);
   }
 

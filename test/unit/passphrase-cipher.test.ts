@@ -1,10 +1,14 @@
-/** The headless agent's passphrase cipher: round trip, tamper detection, and a wrong passphrase touches nothing. */
-import { readdir, readFile, rm, stat, mkdtemp, writeFile } from 'node:fs/promises';
+/**
+ * The headless agent's passphrase cipher: round trip, tamper detection, and a wrong passphrase
+ * touches nothing; and the passphrase file, refused when group or others may read or write it.
+ */
+import { chmod, readdir, readFile, rm, stat, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPassphraseCipher, StoreError } from '../../main/engine/index.js';
 import { openWithKey, sealWithKey } from '../../main/engine/passphrase-cipher.js';
+import { PassphraseFileError, readPassphrase, shellQuote } from '../../main/agent/host.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -99,5 +103,38 @@ describe('AES-256-GCM envelope', () => {
 
   it('refuses another key', () => {
     expect(() => openWithKey(Buffer.alloc(32, 8), sealWithKey(key, 'secret'))).toThrow();
+  });
+});
+
+describe('the passphrase file (issue #12: refused, not just warned about, when others may use it)', () => {
+  async function passFile(mode: number, name = 'agent.pass'): Promise<string> {
+    const path = join(await tempDir(), name);
+    await writeFile(path, 'correct horse\nsecond line\n');
+    await chmod(path, mode);
+    return path;
+  }
+
+  it.each(['0644', '0640', '0604', '0620', '0602', '0660', '0666', '0770'])(
+    'mode %s is refused, naming the mode and the chmod 600 that fixes it',
+    async (octal) => {
+      const path = await passFile(Number.parseInt(octal, 8));
+      expect(() => readPassphrase(path)).toThrow(PassphraseFileError);
+      expect(() => readPassphrase(path)).toThrow(`its mode is ${octal}`);
+      expect(() => readPassphrase(path)).toThrow(`chmod 600 ${path}`);
+    },
+  );
+
+  it.each(['0600', '0400'])('mode %s is read: the first line only', async (octal) => {
+    expect(readPassphrase(await passFile(Number.parseInt(octal, 8)))).toBe('correct horse');
+  });
+
+  it('quotes a path with spaces in the chmod it suggests', async () => {
+    const path = await passFile(0o644, "my agent's pass");
+    expect(() => readPassphrase(path)).toThrow(`chmod 600 '${path.replace(/'/g, `'\\''`)}'`);
+    expect(shellQuote("a b'c")).toBe(`'a b'\\''c'`);
+  });
+
+  it('ignores POSIX modes on Windows, where they mean nothing', async () => {
+    expect(readPassphrase(await passFile(0o644), 'win32')).toBe('correct horse');
   });
 });
