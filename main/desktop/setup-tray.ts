@@ -1,13 +1,20 @@
 /**
  * Binds the tray adapter to Electron: the menu's actions mapped to the engine, the window and the
- * settings, and the refresh cadence (throttled on state changes, once a minute for countdowns).
+ * settings, and the refresh cadence (throttled on state changes, once a minute for countdowns,
+ * and one more look after a state change so that a renewal that lasts does show as "renewing…").
  */
 import path from 'node:path';
 import { app, Menu, Tray } from 'electron';
 import type { createRequestHandlers } from '../app/handlers.js';
 import { toErrorInfo } from '../engine/errors.js';
 import { redactForNotification } from '../engine/notification-policy.js';
-import { trayModel, type TrayAction } from '../engine/tray-model.js';
+import {
+  RENEWING_SHOWN_AFTER_MS,
+  trackRenewals,
+  trayModel,
+  type TrayAction,
+  type TrayModel,
+} from '../engine/tray-model.js';
 import type { Engine } from '../engine/types.js';
 import type { Notifier } from './notifications.js';
 import type { SettingsStore } from './settings.js';
@@ -67,21 +74,41 @@ export function setupTray(deps: {
         return;
     }
   };
+  // When the tray first saw each running renewal: a short one is not shown (RENEWING_SHOWN_AFTER_MS).
+  let renewals: ReadonlyMap<string, number> = new Map();
+  const model = (): TrayModel => {
+    const now = Date.now();
+    const accounts = engine.list();
+    renewals = trackRenewals(renewals, accounts, now);
+    return trayModel(accounts, now, {
+      paused: engine.paused,
+      startAtLogin: settings.get().startAtLogin,
+      storage: deps.storage.status().tray,
+      renewingSince: renewals,
+    });
+  };
   const tray = createTrayController({
     Tray,
     Menu,
     iconPath: (state) => path.join(resourceDir(), 'tray', trayIconFile(state, process.platform)),
-    model: () =>
-      trayModel(engine.list(), Date.now(), {
-        paused: engine.paused,
-        startAtLogin: settings.get().startAtLogin,
-        storage: deps.storage.status().tray,
-      }),
+    model,
     run,
     platform: process.platform,
+    now: () => Date.now(),
+    defer: (fn) => setTimeout(fn, 0),
   });
   const refresh = throttle(() => tray.refresh(), TRAY_THROTTLE_MS);
-  engine.on(() => refresh());
+  // A renewal is first seen up to TRAY_THROTTLE_MS after its event; look again once it may show.
+  let lookAgain: ReturnType<typeof setTimeout> | null = null;
+  const lookAgainLater = (): void => {
+    if (lookAgain !== null) clearTimeout(lookAgain);
+    lookAgain = setTimeout(() => tray.refresh(), RENEWING_SHOWN_AFTER_MS + TRAY_THROTTLE_MS);
+    lookAgain.unref();
+  };
+  engine.on(() => {
+    refresh();
+    lookAgainLater();
+  });
   settings.onChange(() => refresh());
   setInterval(() => tray.refresh(), MINUTE_MS).unref();
 }

@@ -4,7 +4,7 @@
  * is tested here without Electron.
  */
 import type { TokenFormat } from './formats.js';
-import type { AccountView } from './types.js';
+import type { AccountState, AccountView } from './types.js';
 
 /** all good · something expiring or retrying · something needs the user · no accounts. */
 export type TrayIconState = 'ok' | 'attention' | 'needs-user' | 'empty';
@@ -21,6 +21,8 @@ export interface TrayOptions {
   paused: boolean;
   startAtLogin: boolean;
   storage: TrayStorageStatus;
+  /** When the tray first saw each running renewal (see `trackRenewals`); a renewal not in it shows at once. */
+  renewingSince: ReadonlyMap<string, number>;
 }
 
 /** What a menu entry does when clicked; the adapter maps it to engine and window calls. */
@@ -54,6 +56,13 @@ export interface AccountStatus {
   severity: Severity;
 }
 
+/** What an account's tray status depends on besides its view and the time. */
+export interface StatusContext {
+  paused: boolean;
+  /** When the tray first saw the account's running renewal; null when unknown (it shows at once). */
+  renewingSince: number | null;
+}
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -61,10 +70,36 @@ const DAY = 24 * HOUR;
 const TOOLTIP_MAX = 127;
 const LABEL_MAX = 60;
 
-/** A coarse, minute-granular duration ("13 d", "5 h", "4 min"), so countdowns change at most once a minute. */
+/**
+ * How long a renewal runs before the tray says "renewing…". Most renewals take a second or two;
+ * flipping the text to "renewing…" and back for those would rebuild the menu twice (and replace a
+ * menu the user has open) to show something already over. Until then the account keeps showing
+ * what it showed before the renewal began: its old token is still what a copy would hand out. A
+ * renewal that lasts longer (a slow or hanging token server) is worth seeing.
+ */
+export const RENEWING_SHOWN_AFTER_MS = 5_000;
+
+/** At most this many accounts are listed in the menu; the rest are counted in one item that opens the window. */
+export const TRAY_ACCOUNTS_MAX = 10;
+
+/** A coarse, minute-granular duration ("13 d", "5 h", "4 min"), as notifications word it; the menu uses `trayDuration`. */
 export function formatDuration(ms: number): string {
   if (ms >= 2 * DAY) return `${Math.floor(ms / DAY)} d`;
   if (ms >= 2 * HOUR) return `${Math.floor(ms / HOUR)} h`;
+  if (ms >= MINUTE) return `${Math.floor(ms / MINUTE)} min`;
+  return '< 1 min';
+}
+
+/**
+ * A duration at the scale a person reads it in a tray menu, rounded down so it never promises more
+ * time than is left: days from one day on, hours from one hour on, minutes below that (in steps of
+ * five from 10 min, whole minutes below 10 min). The text thus changes once a day, once an hour, or
+ * at most every five minutes until the last ten, not with every minute of a countdown.
+ */
+export function trayDuration(ms: number): string {
+  if (ms >= DAY) return `${Math.floor(ms / DAY)} d`;
+  if (ms >= HOUR) return `${Math.floor(ms / HOUR)} h`;
+  if (ms >= 10 * MINUTE) return `${Math.floor(ms / (5 * MINUTE)) * 5} min`;
   if (ms >= MINUTE) return `${Math.floor(ms / MINUTE)} min`;
   return '< 1 min';
 }
@@ -75,8 +110,46 @@ function msUntil(iso: string | null, now: number): number | null {
   return Number.isNaN(at) ? null : at - now;
 }
 
+/** True once a renewal first seen at `since` has run long enough to be shown (see RENEWING_SHOWN_AFTER_MS). */
+export function renewalShows(since: number | null, now: number): boolean {
+  return since === null || now - since >= RENEWING_SHOWN_AFTER_MS;
+}
+
+/**
+ * When each running renewal was first seen: kept from `previous` while it runs, `now` for one
+ * that just began, dropped once it has ended. The tray adapter carries this from one look to the next.
+ */
+export function trackRenewals(
+  previous: ReadonlyMap<string, number>,
+  accounts: AccountView[],
+  now: number,
+): Map<string, number> {
+  return new Map(
+    accounts.filter((v) => v.state === 'refreshing').map((v) => [v.name, previous.get(v.name) ?? now]),
+  );
+}
+
+/**
+ * The state an account in a running renewal had before it began, as far as its view tells (the
+ * view still carries the old token's expiry and the last failure): what a short renewal keeps showing.
+ */
+export function settledState(view: AccountView, now: number, paused: boolean): AccountState {
+  if (view.errorCode !== null) return 'error';
+  const left = msUntil(view.expiresAt, now);
+  if (left === null) return view.tokenType === null ? 'expired' : 'unknown-expiry';
+  if (left <= 0) return 'expired';
+  const cannotRenew = !view.renewable || paused;
+  return cannotRenew && left <= view.notifyBeforeSeconds * 1000 ? 'expiring' : 'valid';
+}
+
+const NO_CONTEXT: StatusContext = { paused: false, renewingSince: null };
+
 /** The one-line status an account shows in the tray ("valid · 13 d left", "renewing…", …). */
-export function accountStatus(view: AccountView, now: number): AccountStatus {
+export function accountStatus(
+  view: AccountView,
+  now: number,
+  context: StatusContext = NO_CONTEXT,
+): AccountStatus {
   if (view.lockedSecrets.length > 0 && (view.needsUser || view.errorCode === null)) {
     return {
       text: `secret needed again: ${view.errorCode ?? 'cannot be decrypted here'}`,
@@ -88,25 +161,26 @@ export function accountStatus(view: AccountView, now: number): AccountStatus {
   const left = msUntil(view.expiresAt, now);
   switch (view.state) {
     case 'refreshing':
-      return { text: 'renewing…', severity: 'ok' };
+      if (renewalShows(context.renewingSince, now)) return { text: 'renewing…', severity: 'ok' };
+      return accountStatus({ ...view, state: settledState(view, now, context.paused) }, now, context);
     case 'error': {
       const retry = msUntil(view.nextRefreshAt, now);
       const retryText =
-        retry === null ? '' : retry > 0 ? ` · retry in ${formatDuration(retry)}` : ' · retrying';
+        retry === null ? '' : retry > 0 ? ` · retry in ${trayDuration(retry)}` : ' · retrying';
       return { text: `renewal failed: ${view.errorCode ?? 'error'}${retryText}`, severity: 'attention' };
     }
     case 'expired':
       return { text: 'expired', severity: view.renewable ? 'attention' : 'needs-user' };
     case 'expiring':
       return {
-        text: left === null ? 'expiring' : `expires in ${formatDuration(Math.max(0, left))}`,
+        text: left === null ? 'expiring' : `expires in ${trayDuration(Math.max(0, left))}`,
         severity: 'attention',
       };
     case 'unknown-expiry':
       return { text: 'valid · expiry unknown', severity: 'ok' };
     case 'valid':
       return {
-        text: left === null ? 'valid' : `valid · ${formatDuration(Math.max(0, left))} left`,
+        text: left === null ? 'valid' : `valid · ${trayDuration(Math.max(0, left))} left`,
         severity: 'ok',
       };
   }
@@ -175,10 +249,61 @@ function summary(statuses: AccountStatus[], paused: boolean): string {
   return parts.join(' · ');
 }
 
+interface Listed {
+  view: AccountView;
+  status: AccountStatus;
+}
+
+const URGENCY: Record<Severity, number> = { 'needs-user': 0, attention: 1, ok: 2 };
+
+/** Wall time of the account's expiry; +Infinity when unknown or absent, so those sort last. */
+function expiryOf(view: AccountView): number {
+  const at = view.expiresAt === null ? Number.NaN : Date.parse(view.expiresAt);
+  return Number.isNaN(at) ? Number.POSITIVE_INFINITY : at;
+}
+
+function compare(a: number, b: number): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Most urgent first: accounts that need the user (sign-in, a secret to enter again, an expired
+ * token only they can replace), then failing or expiring ones, then the rest; within each, the
+ * soonest expiry first (unknown last), then by name.
+ */
+function byUrgency(a: Listed, b: Listed): number {
+  return (
+    compare(URGENCY[a.status.severity], URGENCY[b.status.severity]) ||
+    compare(expiryOf(a.view), expiryOf(b.view)) ||
+    a.view.name.localeCompare(b.view.name)
+  );
+}
+
+/** The account submenus, most urgent first, capped at TRAY_ACCOUNTS_MAX plus one item for the rest. */
+function accountEntries(listed: Listed[]): TrayMenuEntry[] {
+  const shown = listed.slice(0, TRAY_ACCOUNTS_MAX).map(({ view, status }) => accountEntry(view, status));
+  const hidden = listed.length - TRAY_ACCOUNTS_MAX;
+  if (hidden <= 0) return shown;
+  return [
+    ...shown,
+    {
+      type: 'action',
+      label: `${hidden} more — Manage accounts…`,
+      enabled: true,
+      action: { kind: 'open-window', account: null },
+    },
+  ];
+}
+
 /** Computes the tray's icon, tooltip and menu from the accounts and app state at `now`. */
 export function trayModel(accounts: AccountView[], now: number, opts: TrayOptions): TrayModel {
-  const sorted = [...accounts].sort((a, b) => a.name.localeCompare(b.name));
-  const statuses = sorted.map((view) => accountStatus(view, now));
+  const listed = accounts
+    .map((view): Listed => {
+      const renewingSince = opts.renewingSince.get(view.name) ?? null;
+      return { view, status: accountStatus(view, now, { paused: opts.paused, renewingSince }) };
+    })
+    .sort(byUrgency);
+  const statuses = listed.map((l) => l.status);
   const storage = storageLine(opts.storage);
 
   const menu: TrayMenuEntry[] = [];
@@ -186,7 +311,7 @@ export function trayModel(accounts: AccountView[], now: number, opts: TrayOption
   if (opts.paused) menu.push({ type: 'label', label: 'Renewals paused' });
   if (menu.length > 0) menu.push({ type: 'separator' });
 
-  if (sorted.length === 0) {
+  if (listed.length === 0) {
     menu.push(
       { type: 'label', label: 'No accounts yet' },
       {
@@ -197,7 +322,7 @@ export function trayModel(accounts: AccountView[], now: number, opts: TrayOption
       },
     );
   } else {
-    sorted.forEach((view, i) => menu.push(accountEntry(view, statuses[i] as AccountStatus)));
+    menu.push(...accountEntries(listed));
   }
 
   menu.push(
@@ -205,7 +330,7 @@ export function trayModel(accounts: AccountView[], now: number, opts: TrayOption
     {
       type: 'action',
       label: 'Renew all',
-      enabled: sorted.some((a) => a.renewable),
+      enabled: accounts.some((a) => a.renewable),
       action: { kind: 'renew-all' },
     },
     { type: 'checkbox', label: 'Pause renewals', checked: opts.paused, action: { kind: 'toggle-pause' } },
@@ -227,9 +352,9 @@ export function trayModel(accounts: AccountView[], now: number, opts: TrayOption
 
   const severities = statuses.map((s) => s.severity);
   if (storage !== null) severities.push(storage.severity);
-  if (opts.paused && sorted.length > 0) severities.push('attention');
+  if (opts.paused && accounts.length > 0) severities.push('attention');
   const icon: TrayIconState =
-    sorted.length === 0 && storage?.severity !== 'needs-user' ? 'empty' : worst(severities);
+    accounts.length === 0 && storage?.severity !== 'needs-user' ? 'empty' : worst(severities);
   const tooltipParts = [summary(statuses, opts.paused)];
   if (storage !== null && storage.severity !== 'ok') tooltipParts.push(storage.label.replace(/^⚠ /, ''));
   const tooltip = truncate(`Tokentray: ${tooltipParts.join(' · ')}`, TOOLTIP_MAX);

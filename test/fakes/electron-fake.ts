@@ -182,6 +182,33 @@ export const fakeMenuModule = {
   },
 };
 
+/** A built Menu that, like Electron's, emits `menu-will-show` and `menu-will-close`. */
+export class FakeTrayMenu extends FakeMenu {
+  private readonly events = new EventEmitter();
+  on(event: 'menu-will-show' | 'menu-will-close', listener: () => void): this {
+    this.events.on(event, listener);
+    return this;
+  }
+  /** What Electron emits when the user opens the menu. */
+  userOpens(): void {
+    this.events.emit('menu-will-show', fakeEvent({}));
+  }
+  /** What Electron emits when the menu closes (an item chosen or dismissed). */
+  userCloses(): void {
+    this.events.emit('menu-will-close', fakeEvent({}));
+  }
+}
+
+/** `Menu` for the tray adapter: its menus emit open and close events. */
+export const fakeTrayMenuModule = {
+  built: [] as FakeTrayMenu[],
+  buildFromTemplate(template: MenuItemConstructorOptions[]): Menu {
+    const menu = new FakeTrayMenu(template);
+    fakeTrayMenuModule.built.push(menu);
+    return menu as unknown as Menu;
+  },
+};
+
 export class FakeTray extends EventEmitter {
   static instances: FakeTray[] = [];
   readonly images: string[] = [];

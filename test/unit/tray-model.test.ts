@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   accountStatus,
   formatDuration,
+  RENEWING_SHOWN_AFTER_MS,
+  settledState,
+  trackRenewals,
+  TRAY_ACCOUNTS_MAX,
+  trayDuration,
   trayModel,
   type TrayMenuEntry,
   type TrayOptions,
@@ -11,6 +16,7 @@ import { accountView } from '../fixtures/account-view.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00Z');
 const MIN = 60_000;
+const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -30,6 +36,7 @@ const OPTS: TrayOptions = {
   paused: false,
   startAtLogin: false,
   storage: { protection: 'os', persisting: true },
+  renewingSince: new Map(),
 };
 
 const labels = (entries: TrayMenuEntry[]) =>
@@ -218,12 +225,13 @@ describe('tray model per state', () => {
     ]);
   });
 
-  it('keeps the menu identical within a minute, so countdowns rebuild it at most once a minute', () => {
-    const a = trayModel([ok, expiring], NOW, OPTS);
-    const b = trayModel([ok, expiring], NOW + 20_000, OPTS);
-    const c = trayModel([ok, expiring], NOW + 40_000, OPTS);
-    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
-    expect(JSON.stringify(c)).not.toBe(JSON.stringify(a));
+  it('keeps the menu identical while a countdown stays within the same coarse step', () => {
+    const soon = view({ name: 'soon', preset: 'static', renewable: false, expiresAt: iso(NOW + 29 * MIN) });
+    const at = (ms: number) => JSON.stringify(trayModel([ok, soon], ms, OPTS).menu);
+    // 29 min, 27 min, 25 min 1 s left all read "25 min"; 24 min 59 s reads "20 min".
+    expect(at(NOW + 2 * MIN)).toBe(at(NOW));
+    expect(at(NOW + 4 * MIN - 1_000)).toBe(at(NOW));
+    expect(at(NOW + 4 * MIN + 1_000)).not.toBe(at(NOW));
   });
 
   it('keeps the tooltip within the 127 characters Windows shows', () => {
@@ -231,5 +239,157 @@ describe('tray model per state', () => {
     expect(
       trayModel(many, NOW, { ...OPTS, storage: { protection: 'weak', persisting: false } }).tooltip.length,
     ).toBeLessThanOrEqual(127);
+  });
+});
+
+describe("tray durations at the user's scale", () => {
+  it('shows minutes under an hour (steps of five from 10 min), hours under a day, days beyond, rounded down', () => {
+    expect(
+      [
+        30_000,
+        4 * MIN + 59_000,
+        9 * MIN + 59_000,
+        10 * MIN,
+        27 * MIN,
+        59 * MIN + 59_000,
+        HOUR,
+        2 * HOUR + 59 * MIN,
+        23 * HOUR + 59 * MIN,
+        DAY,
+        47 * HOUR,
+        13 * DAY + 5 * MIN,
+      ].map(trayDuration),
+    ).toEqual([
+      '< 1 min',
+      '4 min',
+      '9 min',
+      '10 min',
+      '25 min',
+      '55 min',
+      '1 h',
+      '2 h',
+      '23 h',
+      '1 d',
+      '1 d',
+      '13 d',
+    ]);
+  });
+
+  it('words the menu with them: "expires in 2 h", "retry in 25 min"', () => {
+    const later = view({ ...expiring, expiresAt: iso(NOW + 2 * HOUR + 40 * MIN) });
+    expect(accountStatus(later, NOW).text).toBe('expires in 2 h');
+    const retryLater = view({ ...failing, nextRefreshAt: iso(NOW + 28 * MIN) });
+    expect(accountStatus(retryLater, NOW).text).toBe('renewal failed: http_503 · retry in 25 min');
+  });
+});
+
+describe('a renewal in the tray', () => {
+  const since = (ms: number) => ({ paused: false, renewingSince: ms });
+
+  it('keeps showing what the account showed while a renewal is short', () => {
+    expect(accountStatus(renewing, NOW, since(NOW - RENEWING_SHOWN_AFTER_MS + 1))).toEqual({
+      text: 'valid · 13 d left',
+      severity: 'ok',
+    });
+  });
+
+  it('says "renewing…" once the renewal has lasted', () => {
+    expect(accountStatus(renewing, NOW, since(NOW - RENEWING_SHOWN_AFTER_MS)).text).toBe('renewing…');
+  });
+
+  it('a short retry of a failed renewal still shows the failure, as retrying', () => {
+    const retrying = view({ ...failing, state: 'refreshing', nextRefreshAt: iso(NOW - 1) });
+    expect(accountStatus(retrying, NOW, since(NOW))).toEqual({
+      text: 'renewal failed: http_503 · retrying',
+      severity: 'attention',
+    });
+  });
+
+  it('settles to the state the view implies before the renewal', () => {
+    const flight = (o: Partial<AccountView>) => view({ name: 'x', state: 'refreshing', ...o });
+    expect(settledState(flight({}), NOW, false)).toBe('valid');
+    expect(settledState(flight({ errorCode: 'http_503' }), NOW, false)).toBe('error');
+    expect(settledState(flight({ expiresAt: iso(NOW - 1) }), NOW, false)).toBe('expired');
+    expect(settledState(flight({ expiresAt: null }), NOW, false)).toBe('unknown-expiry');
+    expect(settledState(flight({ expiresAt: null, tokenType: null }), NOW, false)).toBe('expired');
+    // Within the notice lead only a token the engine will not renew by itself is "expiring".
+    const near = flight({ expiresAt: iso(NOW + 5 * MIN) });
+    expect(settledState(near, NOW, false)).toBe('valid');
+    expect(settledState(near, NOW, true)).toBe('expiring');
+  });
+
+  it('does not change the menu for a short renewal, and does once it lasts', () => {
+    const before = trayModel([ok], NOW, OPTS).menu;
+    const flying = view({ name: 'acme', state: 'refreshing' });
+    const seen = trackRenewals(new Map(), [flying], NOW);
+    expect(trayModel([flying], NOW + 1_000, { ...OPTS, renewingSince: seen }).menu).toEqual(before);
+    const lasting = trayModel([flying], NOW + RENEWING_SHOWN_AFTER_MS, { ...OPTS, renewingSince: seen });
+    expect(labels(lasting.menu)).toContain('acme — renewing…');
+  });
+
+  it('remembers when each renewal was first seen, and forgets it once it ended', () => {
+    const a = view({ name: 'a', state: 'refreshing' });
+    const b = view({ name: 'b', state: 'refreshing' });
+    const first = trackRenewals(new Map(), [a, ok], NOW);
+    expect([...first]).toEqual([['a', NOW]]);
+    const second = trackRenewals(first, [a, b], NOW + 3_000);
+    expect([...second]).toEqual([
+      ['a', NOW],
+      ['b', NOW + 3_000],
+    ]);
+    expect([...trackRenewals(second, [view({ name: 'a' }), b], NOW + 4_000)]).toEqual([['b', NOW + 3_000]]);
+  });
+});
+
+describe('accounts in the menu', () => {
+  const submenus = (entries: TrayMenuEntry[]) =>
+    entries.flatMap((e) => (e.type === 'submenu' ? [e.label.split(' — ')[0]] : []));
+
+  it('lists the most urgent first: needing the user, then failing or expiring, then soonest expiry', () => {
+    const later = view({ name: 'aaa-later', expiresAt: iso(NOW + 20 * DAY) });
+    const sooner = view({ name: 'zzz-sooner', expiresAt: iso(NOW + 2 * DAY) });
+    const unknown = view({ name: 'aaa-unknown', state: 'unknown-expiry', expiresAt: null });
+    const model = trayModel([later, unknown, ok, failing, sooner, signIn, expiring], NOW, OPTS);
+    expect(submenus(model.menu)).toEqual([
+      'msp', // sign-in needed
+      'static-one', // expiring in 4 min (attention)
+      'flaky', // renewal failed, expiry 13 d (attention)
+      'zzz-sooner',
+      'acme',
+      'aaa-later',
+      'aaa-unknown',
+    ]);
+  });
+
+  it(`lists at most ${TRAY_ACCOUNTS_MAX}, then one item counting the rest that opens the account window`, () => {
+    const many = Array.from({ length: TRAY_ACCOUNTS_MAX + 3 }, (_, i) =>
+      view({ name: `acct-${String(i).padStart(2, '0')}`, expiresAt: iso(NOW + (i + 1) * DAY) }),
+    );
+    const model = trayModel([...many].reverse(), NOW, OPTS);
+    expect(submenus(model.menu)).toEqual(many.slice(0, TRAY_ACCOUNTS_MAX).map((v) => v.name));
+    const more = model.menu.find((e) => e.type === 'action' && e.label.includes('more'));
+    expect(more).toEqual({
+      type: 'action',
+      label: '3 more — Manage accounts…',
+      enabled: true,
+      action: { kind: 'open-window', account: null },
+    });
+    const moreAt = model.menu.indexOf(more as TrayMenuEntry);
+    expect(model.menu[moreAt - 1]?.type).toBe('submenu');
+    expect(model.menu[moreAt + 1]?.type).toBe('separator');
+  });
+
+  it('keeps an account that needs the user in the menu however many healthy ones there are', () => {
+    const healthy = Array.from({ length: 20 }, (_, i) => view({ name: `a-${i}` }));
+    const model = trayModel([...healthy, view({ ...signIn, name: 'zz-needs-me' })], NOW, OPTS);
+    expect(submenus(model.menu)[0]).toBe('zz-needs-me');
+    expect(model.tooltip).toBe('Tokentray: 1 needs you');
+  });
+
+  it('lists exactly the cap without a "more" item', () => {
+    const exact = Array.from({ length: TRAY_ACCOUNTS_MAX }, (_, i) => view({ name: `a-${i}` }));
+    const model = trayModel(exact, NOW, OPTS);
+    expect(submenus(model.menu)).toHaveLength(TRAY_ACCOUNTS_MAX);
+    expect(labels(model.menu).some((l) => l.includes('more —'))).toBe(false);
   });
 });
