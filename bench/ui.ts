@@ -67,6 +67,8 @@ export async function benchUi(): Promise<void> {
       clipboard: createFakeClipboard(),
       settings: createMemorySettings(),
       saveExport: async () => null,
+      pausedChanged: () => undefined,
+      quit: () => undefined,
       appInfo: () => ({
         version: 'bench',
         platform: process.platform,

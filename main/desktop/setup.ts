@@ -52,6 +52,18 @@ const TOKEN_PARTITION = 'tokentray-token-requests';
 let openWindowNow: ((account: string | null) => void) | null = null;
 let openWindowPending = false;
 
+// Renewals paused or resumed, from the window or the tray: both show it.
+const pausedListeners = new Set<(paused: boolean) => void>();
+/** Tells the window and the tray that renewals were paused or resumed. */
+export function announcePaused(paused: boolean): void {
+  for (const listener of pausedListeners) listener(paused);
+}
+/** Calls `listener` whenever renewals are paused or resumed. */
+export function onPausedChanged(listener: (paused: boolean) => void): () => void {
+  pausedListeners.add(listener);
+  return () => pausedListeners.delete(listener);
+}
+
 /** Storage protection and whether secrets are persisted, as this session found and chose them. */
 export interface StorageState {
   secrets: SecretStorage;
@@ -251,6 +263,8 @@ export function setupIpc(deps: {
     clipboard: deps.clipboard,
     settings: { get: () => deps.settings.get(), set: (patch) => deps.settings.set(patch) },
     saveExport: (contents, suggestedName) => saveExportWithDialog(dialog, contents, suggestedName),
+    pausedChanged: (paused) => announcePaused(paused),
+    quit: () => app.quit(),
     appInfo: () => {
       const status = deps.storage.status();
       return {
@@ -266,6 +280,8 @@ export function setupIpc(deps: {
   registerIpcHandlers(ipcMain, handlers, (message) => deps.log.warn(message));
   const push = throttle(() => deps.window.push('accountsChanged', deps.engine.list()), PUSH_THROTTLE_MS);
   deps.engine.on(() => push());
+  onPausedChanged((paused) => deps.window.push('pausedChanged', paused));
+  deps.settings.onChange((next) => deps.window.push('settingsChanged', next));
   return handlers;
 }
 
