@@ -1,8 +1,11 @@
 /**
  * Desktop notifications: the engine's notification policy decides, this shows them. Live
- * notifications stay referenced until closed or clicked (a collected one loses its click), and a
- * click opens the account window on that account. Without notification support the tray's icon
- * and menu carry the same state.
+ * notifications stay referenced until clicked or dismissed (a collected one loses its click), and a
+ * click opens the account window on that account. A Windows toast that times out moves to the
+ * Action Center (`close` with reason `timedOut`): it stays referenced, so a click there still opens
+ * the account. Where the OS refuses notifications (`failed`, e.g. an unsigned macOS app on
+ * Electron >= 42), the caller is told once and the tray's icon and menu carry the state, as they
+ * do where notifications are unsupported.
  */
 import type { Notification, NotificationConstructorOptions } from 'electron';
 import { planNotifications, type Notice, type NoticeMemory } from '../engine/notification-policy.js';
@@ -16,31 +19,81 @@ export interface NotificationClass {
 export interface Notifier {
   /** Shows one notice; false when the platform has no notifications. */
   show(notice: Pick<Notice, 'title' | 'body'> & { account: string | null }): boolean;
-  /** Notifications shown and not yet closed or clicked. */
+  /** Notifications shown and not yet clicked, dismissed or failed (timed-out ones in the Action Center too). */
   readonly live: ReadonlySet<Notification>;
+  /** Why the OS refused to show a notification this run, or null while none failed. */
+  readonly unavailable: string | null;
 }
 
-/** Creates the notifier; `onClick` receives the notice's account (null for app-wide notices). */
-export function createNotifier(deps: {
+export interface NotifierDeps {
   Notification: NotificationClass;
+  /** Receives the clicked notice's account (null for app-wide notices). */
   onClick(account: string | null): void;
-}): Notifier {
+  /**
+   * Called once per notifier (there is one per app run) when the OS first fails to show a
+   * notification, with Electron's error; later failures do not call it again.
+   */
+  onUnavailable?(reason: string): void;
+}
+
+/** The Action Center keeps about this many of an app's toasts; older timed-out ones are removed. */
+export const MAX_TIMED_OUT_KEPT = 20;
+
+/** Creates the notifier. */
+export function createNotifier(deps: NotifierDeps): Notifier {
   const live = new Set<Notification>();
+  // Timed out but still clickable in the Action Center, oldest first (it may never tell us it left).
+  const timedOut: Notification[] = [];
+  let unavailable: string | null = null;
+
+  const forget = (shown: Notification): void => {
+    live.delete(shown);
+    const index = timedOut.indexOf(shown);
+    if (index >= 0) timedOut.splice(index, 1);
+  };
+  const keepTimedOut = (shown: Notification): void => {
+    if (!live.has(shown) || timedOut.includes(shown)) return;
+    timedOut.push(shown);
+    while (timedOut.length > MAX_TIMED_OUT_KEPT) {
+      const oldest = timedOut.shift();
+      if (oldest === undefined) break;
+      live.delete(oldest);
+      // Its click could no longer reach us: take it out of the Action Center rather than leave it dead.
+      try {
+        oldest.close();
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+
   return {
     live,
+    get unavailable() {
+      return unavailable;
+    },
     show(notice) {
       if (!deps.Notification.isSupported()) return false;
       const shown = new deps.Notification({ title: notice.title, body: notice.body, silent: false });
       live.add(shown);
-      const forget = (): void => {
-        live.delete(shown);
-      };
       shown.on('click', () => {
-        forget();
+        forget(shown);
         deps.onClick(notice.account);
       });
-      shown.on('close', forget);
-      shown.on('failed', forget);
+      shown.on('close', (details) => {
+        // Electron's Event object; `?.` because `close` "is not guaranteed" in its docs, nor its details.
+        if (details?.reason === 'timedOut') keepTimedOut(shown);
+        else forget(shown);
+      });
+      shown.on('failed', (_event, error) => {
+        forget(shown);
+        if (unavailable !== null) return;
+        unavailable =
+          typeof error === 'string' && error.trim() !== ''
+            ? error
+            : 'the system did not show the notification';
+        deps.onUnavailable?.(unavailable);
+      });
       shown.show();
       return true;
     },

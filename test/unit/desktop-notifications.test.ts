@@ -1,12 +1,38 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createNotifier, watchForNotices, type Notifier } from '../../main/desktop/notifications.js';
+import type { NotificationConstructorOptions } from 'electron';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  createNotifier,
+  MAX_TIMED_OUT_KEPT,
+  watchForNotices,
+  type NotificationClass,
+  type Notifier,
+} from '../../main/desktop/notifications.js';
 import { createEngine, openPassphraseCipher } from '../../main/engine/index.js';
 import type { Engine } from '../../main/engine/types.js';
 import { fakeNotificationClass, FakeNotification } from '../fakes/electron-fake.js';
 import { OIDC_DEFAULT_CLIENT, startOidcPeer, type OidcPeerHandle } from '../peers/index.js';
+
+/** The fake with Electron's `close()`, which the notifier calls on toasts it stops keeping. */
+class ClosableNotification extends FakeNotification {
+  static made: ClosableNotification[] = [];
+  closeCalls = 0;
+  constructor(options: NotificationConstructorOptions) {
+    super(options);
+    ClosableNotification.made.push(this);
+  }
+  close(): void {
+    this.closeCalls++;
+  }
+}
+
+function closableClass(): NotificationClass {
+  fakeNotificationClass();
+  ClosableNotification.made = [];
+  return ClosableNotification as unknown as NotificationClass;
+}
 
 describe('notifier', () => {
   it('keeps a shown notification referenced until it is closed', () => {
@@ -32,6 +58,95 @@ describe('notifier', () => {
     FakeNotification.instances[1]?.emit('failed', {}, 'no daemon');
     expect(opened).toEqual(['acme']);
     expect(notifier.live.size).toBe(0);
+  });
+
+  it('keeps a Windows toast that timed out into the Action Center, so a later click still opens the account', () => {
+    const opened: (string | null)[] = [];
+    const notifier = createNotifier({
+      Notification: closableClass(),
+      onClick: (account) => opened.push(account),
+    });
+    notifier.show({ account: 'acme', title: 't', body: 'b' });
+    const [toast] = ClosableNotification.made;
+    toast?.emit('close', { reason: 'timedOut' });
+    expect(notifier.live.size).toBe(1);
+    expect(toast?.closeCalls).toBe(0);
+    toast?.emit('click', {});
+    expect(opened).toEqual(['acme']);
+    expect(notifier.live.size).toBe(0);
+  });
+
+  it('forgets a notification the user dismissed or the app hid, also after it had timed out', () => {
+    const notifier = createNotifier({ Notification: closableClass(), onClick: () => undefined });
+    for (const title of ['a', 'b', 'c']) notifier.show({ account: title, title, body: 'b' });
+    const [a, b, c] = ClosableNotification.made;
+    a?.emit('close', { reason: 'userCanceled' });
+    b?.emit('close', { reason: 'applicationHidden' });
+    c?.emit('close', { reason: 'timedOut' });
+    expect([...notifier.live]).toEqual([c]);
+    c?.emit('close', { reason: 'userCanceled' });
+    expect(notifier.live.size).toBe(0);
+  });
+
+  it(`keeps at most ${MAX_TIMED_OUT_KEPT} timed-out toasts, taking the oldest out of the Action Center`, () => {
+    const opened: (string | null)[] = [];
+    const notifier = createNotifier({
+      Notification: closableClass(),
+      onClick: (account) => opened.push(account),
+    });
+    for (let i = 0; i <= MAX_TIMED_OUT_KEPT; i++) {
+      notifier.show({ account: `acct-${i}`, title: 't', body: 'b' });
+      ClosableNotification.made[i]?.emit('close', { reason: 'timedOut' });
+    }
+    const [oldest, second] = ClosableNotification.made;
+    expect(notifier.live.size).toBe(MAX_TIMED_OUT_KEPT);
+    expect(oldest).toBeDefined();
+    expect([...notifier.live]).not.toContain(oldest);
+    expect([...notifier.live]).toContain(second);
+    expect(oldest?.closeCalls).toBe(1);
+    expect(ClosableNotification.made.slice(1).map((n) => n.closeCalls)).toEqual(
+      new Array<number>(MAX_TIMED_OUT_KEPT).fill(0),
+    );
+    second?.emit('click', {});
+    expect(opened).toEqual(['acct-1']);
+    // A toast clicked before it timed out frees its place.
+    expect(notifier.live.size).toBe(MAX_TIMED_OUT_KEPT - 1);
+  });
+
+  it('drops a notification the OS failed to show and reports it once per run (unsigned macOS app)', () => {
+    const onUnavailable = vi.fn();
+    const notifier = createNotifier({
+      Notification: closableClass(),
+      onClick: () => undefined,
+      onUnavailable,
+    });
+    expect(notifier.unavailable).toBeNull();
+    notifier.show({ account: 'acme', title: 't', body: 'b' });
+    notifier.show({ account: 'other', title: 't', body: 'b' });
+    const [first, second] = ClosableNotification.made;
+    first?.emit('failed', {}, 'Notifications are not allowed for this application');
+    second?.emit('failed', {}, 'another error');
+    expect(onUnavailable).toHaveBeenCalledTimes(1);
+    expect(onUnavailable).toHaveBeenCalledWith('Notifications are not allowed for this application');
+    expect(notifier.unavailable).toBe('Notifications are not allowed for this application');
+    expect(notifier.live.size).toBe(0);
+    // Later notices are still tried (and a later failure stays quiet).
+    expect(notifier.show({ account: 'acme', title: 't', body: 'b' })).toBe(true);
+    ClosableNotification.made[2]?.emit('failed', {}, 'again');
+    expect(onUnavailable).toHaveBeenCalledTimes(1);
+    expect(notifier.live.size).toBe(0);
+  });
+
+  it('names a reason when the failure came without one', () => {
+    const onUnavailable = vi.fn();
+    const notifier = createNotifier({
+      Notification: closableClass(),
+      onClick: () => undefined,
+      onUnavailable,
+    });
+    notifier.show({ account: null, title: 't', body: 'b' });
+    ClosableNotification.made[0]?.emit('failed', {}, '');
+    expect(onUnavailable).toHaveBeenCalledWith('the system did not show the notification');
   });
 
   it('shows nothing where notifications are unsupported (the tray carries the state)', () => {
