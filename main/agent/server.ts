@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { lstatSync, unlinkSync } from 'node:fs';
-import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Engine } from '../engine/types.js';
 import {
   guardPipeConnection,
@@ -34,7 +34,14 @@ export const API_LIMITS = {
   /** No connection lives on without traffic longer than this (renewals time out well before). */
   socketIdleTimeoutMs: 120_000,
   maxRequestsPerSocket: 1_000,
+  /** Connections served at once; past them a new one is answered 503 `agent_busy`. */
   maxConnections: 512,
+  /** Connections past the cap being answered 503 at once; past these too, new ones are dropped. */
+  maxBusyAnswers: 1_024,
+  /** A connection answered 503 is closed after this, whatever it does. */
+  busyLingerMs: 2_000,
+  /** What a 503 `agent_busy` tells the client to wait (Retry-After), seconds. */
+  busyRetryAfterSeconds: 1,
   /** How often Node checks the header and request timeouts. */
   checkIntervalMs: 500,
 } as const;
@@ -86,6 +93,72 @@ async function readBody(req: IncomingMessage, res: ServerResponse, limit: number
   return Buffer.concat(chunks, size);
 }
 
+/** The raw 503 sent to a connection past the cap: it never reaches the HTTP parser. */
+function busyAnswer(): Buffer {
+  const body = JSON.stringify({
+    error: 'agent_busy',
+    message: `the agent is serving ${API_LIMITS.maxConnections} connections already; try again in ${API_LIMITS.busyRetryAfterSeconds} s`,
+  });
+  return Buffer.from(
+    'HTTP/1.1 503 Service Unavailable\r\n' +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Retry-After: ${API_LIMITS.busyRetryAfterSeconds}\r\n` +
+      'Cache-Control: no-store\r\n' +
+      'Connection: close\r\n\r\n' +
+      body,
+    'utf8',
+  );
+}
+
+/**
+ * Caps the connections the HTTP server serves at once. Node's own `maxConnections` resets a
+ * connection past it, which a client cannot tell from a crashed agent; here such a connection gets
+ * a 503 `agent_busy` with `Retry-After` once it has sent something (its request), and is closed
+ * soon after. Every connection (Unix socket, or Windows pipe after its cookie) passes through here.
+ */
+function capConnections(server: Server, log: ApiLogger): void {
+  const serveHttp = server.listeners('connection') as ((socket: Socket) => void)[];
+  server.removeAllListeners('connection');
+  const answer = busyAnswer();
+  let served = 0;
+  let busy = 0;
+  let lastWarning = 0;
+  const answerBusy = (socket: Socket): void => {
+    if (busy >= API_LIMITS.maxBusyAnswers) {
+      socket.destroy();
+      return;
+    }
+    busy += 1;
+    socket.once('close', () => (busy -= 1));
+    if (Date.now() - lastWarning > 10_000) {
+      lastWarning = Date.now();
+      log.warn('connection cap reached: answering 503 agent_busy', {
+        outcome: 'agent_busy',
+        connections: served,
+      });
+    }
+    const timer = setTimeout(() => socket.destroy(), API_LIMITS.busyLingerMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    socket.on('error', () => socket.destroy());
+    // Read (and drop) what the client sends, so that closing never discards unread bytes (which
+    // a Unix socket turns into a reset that could hide the answer).
+    socket.once('data', () => socket.end(answer));
+    socket.on('data', () => undefined);
+    socket.once('end', () => socket.destroy());
+  };
+  server.on('connection', (socket: Socket) => {
+    if (served >= API_LIMITS.maxConnections) {
+      answerBusy(socket);
+      return;
+    }
+    served += 1;
+    socket.once('close', () => (served -= 1));
+    for (const listener of serveHttp) listener.call(server, socket);
+  });
+}
+
 function createHttpServer(engine: Engine, log: ApiLogger): Server {
   const server = createServer(
     {
@@ -108,7 +181,9 @@ function createHttpServer(engine: Engine, log: ApiLogger): Server {
     },
   );
   server.maxRequestsPerSocket = API_LIMITS.maxRequestsPerSocket;
-  server.maxConnections = API_LIMITS.maxConnections;
+  // The hard limit, a flood's: the connections served plus those being answered 503.
+  server.maxConnections = API_LIMITS.maxConnections + API_LIMITS.maxBusyAnswers;
+  capConnections(server, log);
   server.setTimeout(API_LIMITS.socketIdleTimeoutMs);
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {

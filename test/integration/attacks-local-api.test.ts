@@ -4,6 +4,7 @@
  * Loopback and Unix sockets only; every wait is bounded.
  */
 import { writeFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeJwt, nowSeconds } from '../peers/index.js';
@@ -13,6 +14,7 @@ import {
   makeTempDirs,
   runCli,
   startAgent,
+  waitUntil,
   type AgentProcess,
   type TempDirs,
 } from './cli-harness.js';
@@ -85,4 +87,60 @@ describe('unknown query parameters are a 400 on every route, and nothing happens
         .status,
     ).toBe(200);
   });
+});
+
+describe('past the connection cap (512 held connections)', () => {
+  const CAP = 512;
+
+  /** Opens a keep-alive connection and resolves once the agent has answered one request on it. */
+  function heldConnection(): Promise<{ socket: Socket; replies: () => string }> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ path: agent.socketPath });
+      let replies = '';
+      const timer = setTimeout(() => reject(new Error('no answer on a held connection')), 10_000);
+      socket.on('error', reject);
+      socket.on('data', (chunk: Buffer) => {
+        replies += chunk.toString('latin1');
+        if (replies.includes('HTTP/1.1 200 OK') && replies.includes('"accounts"')) {
+          clearTimeout(timer);
+          resolve({ socket, replies: () => replies });
+        }
+      });
+      socket.on('connect', () => socket.write('GET /v1/accounts HTTP/1.1\r\nHost: localhost\r\n\r\n'));
+    });
+  }
+
+  it('a new connection gets 503 agent_busy with Retry-After, not a reset; below the cap it is served again', async () => {
+    const held: { socket: Socket; replies: () => string }[] = [];
+    try {
+      // Each one has been answered, so the agent holds all of them (keep-alive: 5 s from here).
+      for (let i = 0; i < CAP; i += 8)
+        held.push(...(await Promise.all(Array.from({ length: 8 }, () => heldConnection()))));
+      expect(held).toHaveLength(CAP);
+
+      const busy = await httpOverSocket(agent.socketPath, 'GET', '/v1/accounts/acme/token');
+      expect(busy.status).toBe(503);
+      expect(busy.headers['retry-after']).toBe('1');
+      expect(busy.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(busy.json()).toMatchObject({ error: 'agent_busy' });
+      expect(String(busy.json().message)).toContain(`${CAP} connections`);
+      expect(busy.text).not.toContain(token);
+
+      // The CLI says so too (no "stopped before answering").
+      const cli = await runCli(['list', '--data-dir', dirs.dataDir]);
+      expect(cli.code).toBe(1);
+      expect(cli.stderr).toContain(`serving ${CAP} connections already`);
+
+      // None of the held connections was disturbed.
+      for (const connection of held) expect(connection.replies()).not.toContain('503');
+    } finally {
+      for (const connection of held) connection.socket.destroy();
+    }
+    await waitUntil(
+      async () => (await httpOverSocket(agent.socketPath, 'GET', '/v1/accounts')).status === 200,
+      5_000,
+      'the agent to serve again below the cap',
+    );
+    expect(agent.child.exitCode).toBeNull();
+  }, 30_000);
 });
