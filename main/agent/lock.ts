@@ -390,7 +390,7 @@ function handle(path: string, content: string): DataDirLock {
   };
 }
 
-/** Runs the acquisition; `ask` resolves an 'ask' verdict (sync: without asking). */
+/** The acquisition, shared by both variants: yields each 'ask' verdict and resumes with whether the socket answered. */
 function* acquiring(
   dataDir: string,
   options: LockOptions,
