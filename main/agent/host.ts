@@ -12,12 +12,8 @@ import { createEngine, createLogger, openPassphraseCipher } from '../engine/inde
 import type { Engine } from '../engine/types.js';
 import { acquireDataDirLock, LockHeldError, type DataDirLock } from './lock.js';
 import { startApiServer, type ApiServer } from './server.js';
-import {
-  checkSocketPathLength,
-  dataDirSocketPath,
-  ensurePrivateDir,
-  SocketPathError,
-} from './socket-path.js';
+import { DataDirError, prepareDataDir } from './data-dir.js';
+import { checkSocketPathLength, dataDirSocketPath, SocketPathError } from './socket-path.js';
 
 export const AGENT_USAGE = `Usage: tokentray agent --data-dir DIR --passphrase-file FILE
 
@@ -126,14 +122,16 @@ export async function runAgent(argv: string[]): Promise<number> {
     // On Windows DIR/agent.sock is the pipe's rendezvous file, not a socket: no sun_path limit.
     if (process.platform !== 'win32') checkSocketPathLength(socketPath);
     passphrase = readPassphrase(values['passphrase-file']);
-    // Checked, and created if missing, but not chmod-ed until the passphrase proved right.
-    ensurePrivateDir(dataDir, false);
+    // Before anything else touches the data dir (the lock included): checked, created or
+    // tightened to 0700, and no link or other user's file where one of ours goes (issue #12).
+    for (const warning of prepareDataDir(dataDir)) log.warn(warning);
     lock = acquireDataDirLock(dataDir);
   } catch (error) {
     if (
       error instanceof SocketPathError ||
       error instanceof LockHeldError ||
-      error instanceof PassphraseFileError
+      error instanceof PassphraseFileError ||
+      error instanceof DataDirError
     )
       return fail(log, error.message);
     return fail(log, `cannot start: ${(error as Error).message}`);

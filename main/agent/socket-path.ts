@@ -169,6 +169,12 @@ export async function prepareSocketPath(socketPath: string): Promise<string[]> {
   if (tightened !== null) warnings.push(tightened);
   const existing = lstatOrNull(socketPath);
   if (existing === null) return warnings;
+  if (existing.isSymbolicLink()) {
+    throw new SocketPathError(
+      'symlink',
+      `refusing to replace ${socketPath}: it is a symbolic link (remove it yourself if it is not needed)`,
+    );
+  }
   if (!existing.isSocket()) {
     throw new SocketPathError(
       'not_socket',

@@ -6,9 +6,12 @@ import { createCipheriv, createDecipheriv, randomBytes, scrypt, timingSafeEqual 
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileSync as atomicWriteFileSync } from 'atomically';
 import { StoreError } from './errors.js';
+import { writeFileNoFollow } from './store.js';
 import type { Cipher } from './types.js';
+
+/** The key file's name in a data dir. */
+export const KEY_FILE = 'keyfile.json';
 
 const VERIFIER_PLAINTEXT = 'tokentray passphrase verifier v1';
 const KDF = { N: 2 ** 15, r: 8, p: 1, keyLength: 32 } as const;
@@ -69,7 +72,7 @@ function cipherFor(key: Buffer, keyId: string): Cipher {
  */
 export async function openPassphraseCipher(dataDir: string, passphrase: string): Promise<Cipher> {
   if (passphrase.length === 0) throw new StoreError('wrong_passphrase', 'the passphrase is empty');
-  const path = join(dataDir, 'keyfile.json');
+  const path = join(dataDir, KEY_FILE);
   if (existsSync(path)) {
     let file: KeyFile;
     try {
@@ -111,6 +114,11 @@ export async function openPassphraseCipher(dataDir: string, passphrase: string):
     keyId,
     verifier: Buffer.from(sealWithKey(key, VERIFIER_PLAINTEXT)).toString('base64'),
   };
-  atomicWriteFileSync(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+  // O_CREAT|O_EXCL temp file, renamed into place; a symbolic link at the path is refused.
+  try {
+    writeFileNoFollow(path, `${JSON.stringify(file, null, 2)}\n`, 0o600);
+  } catch (error) {
+    throw new StoreError('io', `cannot create ${path}: ${(error as Error).message}`);
+  }
   return cipherFor(key, keyId);
 }

@@ -1,10 +1,26 @@
 /**
- * The account store on `conf` (atomic, fsynced writes; mode 0600; a schema version with
- * migrations). Secrets and tokens are kept as envelopes `{c: cipher id, d: base64}`; the store
- * never decrypts anything itself. A file that does not parse is moved aside, never overwritten.
+ * The account store on `conf` (atomic, fsynced writes through an O_EXCL temp file that never
+ * follows a link; mode 0600; a schema version with migrations). Secrets and tokens are kept as
+ * envelopes `{c: cipher id, d: base64}`; the store never decrypts anything itself. A file that
+ * does not parse is moved aside, never overwritten.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fchmodSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import Conf from 'conf';
 import { StoreError } from './errors.js';
 import type { ActivityEntry, FieldValue } from './types.js';
@@ -71,6 +87,107 @@ export interface StoreOptions {
   /** Names the moved-aside file (the engine's clock). */
   now?: () => number;
 }
+
+/** Waits `ms` without returning to the event loop (a sync writer's retry). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Renames, retrying briefly where Windows refuses while another process (a scanner) has the file open. */
+function renameRetrying(from: string, to: string): void {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      renameSync(from, to);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (process.platform !== 'win32' || attempt >= 10 || !['EPERM', 'EACCES', 'EBUSY'].includes(code))
+        throw error;
+      sleepSync(attempt * 20);
+    }
+  }
+}
+
+/** Writes all of `data` at the start of the file. */
+function writeAll(fd: number, data: string | Uint8Array): void {
+  // A string is written straight from V8, without a Buffer copy of a store that may be megabytes;
+  // a short write (rare on a regular file) is finished from a Buffer.
+  let bytes: Uint8Array;
+  let at: number;
+  if (typeof data === 'string') {
+    at = writeSync(fd, data, 0, 'utf8');
+    if (at === Buffer.byteLength(data, 'utf8')) return;
+    bytes = Buffer.from(data, 'utf8');
+  } else {
+    bytes = data;
+    at = 0;
+  }
+  while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at, at);
+}
+
+/**
+ * Replaces `path` with `data` so that a crash leaves the old or the new version, and never writes
+ * through a link (issue #12): the temp file beside it is created with O_CREAT|O_EXCL|O_NOFOLLOW
+ * (never an existing file, never a link's target), set to `mode`, fsynced and renamed over `path`;
+ * then the directory is fsynced where that is supported. A symbolic link at `path` is refused,
+ * naming it (the rename would replace the link, but a link there is not ours to replace).
+ * Temp files are named `<path>.tmp-<pid>-<random>`; the store's open() removes leftovers.
+ */
+export function writeFileNoFollow(path: string, data: string | Uint8Array, mode = 0o600): void {
+  const refuseLink = (): void => {
+    let link = false;
+    try {
+      link = lstatSync(path).isSymbolicLink();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (link) throw new Error(`refusing to write ${path}: it is a symbolic link (remove it yourself)`);
+  };
+  refuseLink();
+  const temp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+  const fd = openSync(temp, flags, mode);
+  try {
+    try {
+      // The umask may have taken bits off `mode`; it never adds any.
+      fchmodSync(fd, mode);
+      writeAll(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    refuseLink();
+    renameRetrying(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  try {
+    const dir = openSync(dirname(path), 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+  } catch {
+    // Directory fsync is not supported everywhere (Windows); the rename itself is atomic.
+  }
+}
+
+/**
+ * conf with its one write replaced by writeFileNoFollow: conf writes through `atomically`, which
+ * opens its temp file with a plain 'w' (following a link planted at that name) and resolves a
+ * symlinked store to write its target. conf declares `_write` private, hence defineProperty.
+ */
+class StoreConf extends Conf<StoreShape> {}
+Object.defineProperty(StoreConf.prototype, '_write', {
+  configurable: true,
+  writable: true,
+  value(this: StoreConf, value: StoreShape): void {
+    // conf's own serialization (JSON with tabs), so a file reads the same whichever wrote it.
+    writeFileNoFollow(this.path, JSON.stringify(value, undefined, '\t'), 0o600);
+  },
+});
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -160,7 +277,7 @@ export class AccountStore {
       if (problem !== null) moveAside(problem);
     }
     const make = () =>
-      new Conf<StoreShape>({
+      new StoreConf({
         deserialize,
         cwd: dataDir,
         configName: 'accounts',

@@ -1,11 +1,29 @@
 /**
  * Attacks through the files a real `tokentray agent` child reads and writes (issue #12): a
- * passphrase file that others may read or write is refused before anything else happens.
+ * passphrase file that others may read or write is refused before anything else happens; the data
+ * dir is checked and tightened before anything touches it (the lock included); a link or another
+ * user's file where one of the agent's files goes is refused, naming its path; and the store and
+ * the key file never write through a link.
  */
-import { chmodSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openPassphraseCipher, StoreError } from '../../main/engine/index.js';
+import { AccountStore } from '../../main/engine/store.js';
 import { ensureBuilt, makeTempDirs, snapshotDir, spawnAgent, type TempDirs } from './cli-harness.js';
 
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const NOBODY = 65534;
 const posix = process.platform !== 'win32';
 const cleanups: (() => Promise<unknown>)[] = [];
 
@@ -48,4 +66,116 @@ describe.skipIf(!posix)('the passphrase file', () => {
       expect(snapshotDir(dirs.dataDir)).toEqual({});
     },
   );
+});
+
+/** A file outside the data dir that a planted link points at; it must never change. */
+function victim(dirs: TempDirs, content = '{}'): { path: string; unchanged(): void } {
+  const path = join(dirs.root, 'victim');
+  writeFileSync(path, content, { mode: 0o644 });
+  return {
+    path,
+    unchanged: () => {
+      expect(readFileSync(path, 'utf8')).toBe(content);
+      expect(lstatSync(path).mode & 0o777).toBe(0o644);
+    },
+  };
+}
+
+describe.skipIf(!posix)('the data dir is checked and tightened before anything touches it', () => {
+  it.each(['accounts.json', 'keyfile.json', 'agent.lock', 'agent.sock', 'accounts.json.tmp-1-abcdef'])(
+    'a symbolic link at DIR/%s is refused, naming it; its target and the folder are left alone',
+    async (name) => {
+      const dirs = await freshDirs();
+      const target = victim(dirs);
+      const link = join(dirs.dataDir, name);
+      symlinkSync(target.path, link);
+      const log = await refusedStart(dirs);
+      expect(log).toContain(`refusing to start: ${link} is a symbolic link (to ${target.path})`);
+      target.unchanged();
+      expect(lstatSync(link).isSymbolicLink()).toBe(true);
+      expect(Object.keys(snapshotDir(dirs.dataDir))).toEqual([name]);
+    },
+  );
+
+  it('a world-writable data dir is tightened to 0700 at once, even when the start then fails (wrong passphrase)', async () => {
+    const dirs = await freshDirs();
+    // A data dir holding a key file for another passphrase.
+    await openPassphraseCipher(dirs.dataDir, 'another passphrase');
+    chmodSync(dirs.dataDir, 0o777);
+    const before = snapshotDir(dirs.dataDir);
+    const log = await refusedStart(dirs);
+    expect(log).toContain('wrong passphrase');
+    expect(log).toContain(`tightened ${dirs.dataDir} from mode 777 to 700`);
+    expect(lstatSync(dirs.dataDir).mode & 0o777).toBe(0o700);
+    expect(snapshotDir(dirs.dataDir)).toEqual(before);
+  });
+
+  it.skipIf(!isRoot)(
+    "another user's file where the store goes is refused, naming it and its owner",
+    async () => {
+      const dirs = await freshDirs();
+      const planted = join(dirs.dataDir, 'accounts.json');
+      await writeFile(planted, '{"accounts":{}}');
+      chownSync(planted, NOBODY, NOBODY);
+      const log = await refusedStart(dirs);
+      expect(log).toContain(`refusing to start: ${planted} is owned by uid ${NOBODY}, not by us`);
+      expect(readFileSync(planted, 'utf8')).toBe('{"accounts":{}}');
+    },
+  );
+
+  it('a directory where the lock goes is refused, naming it', async () => {
+    const dirs = await freshDirs();
+    mkdirSync(join(dirs.dataDir, 'agent.lock'));
+    const log = await refusedStart(dirs);
+    expect(log).toContain(`refusing to start: ${join(dirs.dataDir, 'agent.lock')} is not a regular file`);
+  });
+});
+
+describe.skipIf(!posix)('the store and the key file never write through a link', () => {
+  it('a symlinked store is refused when opened, naming it; its target keeps its bytes', async () => {
+    const dirs = await freshDirs();
+    const target = victim(dirs);
+    const path = join(dirs.dataDir, 'accounts.json');
+    symlinkSync(target.path, path);
+    expect(() => AccountStore.open(dirs.dataDir)).toThrow(StoreError);
+    expect(() => AccountStore.open(dirs.dataDir)).toThrow(`refusing to write ${path}: it is a symbolic link`);
+    target.unchanged();
+  });
+
+  it('a link put in place of an open store is refused at the next write, naming it', async () => {
+    const dirs = await freshDirs();
+    const { store } = AccountStore.open(dirs.dataDir);
+    const target = victim(dirs);
+    const path = join(dirs.dataDir, 'accounts.json');
+    rmSync(path);
+    symlinkSync(target.path, path);
+    expect(() => store.write({ remove: ['nobody'] })).toThrow(
+      `refusing to write ${path}: it is a symbolic link`,
+    );
+    target.unchanged();
+    expect(snapshotDir(dirs.dataDir)).toEqual({ 'accounts.json': 'other' });
+  });
+
+  it('writes the store 0600 through a temp file it created itself, and leaves no temp file behind', async () => {
+    const dirs = await freshDirs();
+    const { store } = AccountStore.open(dirs.dataDir);
+    store.write({ remove: ['nobody'] });
+    const path = join(dirs.dataDir, 'accounts.json');
+    expect(lstatSync(path).isFile()).toBe(true);
+    expect(lstatSync(path).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ accounts: {} });
+    expect(Object.keys(snapshotDir(dirs.dataDir))).toEqual(['accounts.json']);
+  });
+
+  it('a dangling link where the key file goes is refused, naming it, and not replaced', async () => {
+    const dirs = await freshDirs();
+    const path = join(dirs.dataDir, 'keyfile.json');
+    const nowhere = join(dirs.root, 'nowhere');
+    symlinkSync(nowhere, path);
+    await expect(openPassphraseCipher(dirs.dataDir, 'p')).rejects.toThrow(
+      `refusing to write ${path}: it is a symbolic link`,
+    );
+    expect(lstatSync(path).isSymbolicLink()).toBe(true);
+    expect(() => lstatSync(nowhere)).toThrow();
+  });
 });

@@ -1,6 +1,14 @@
 /** Where the socket lives and how its directory is made safe (POSIX). */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -143,5 +151,19 @@ describe('preparing the socket directory', () => {
     const file = join(dir, 'plain.sock');
     writeFileSync(file, 'keep me');
     await expect(prepareSocketPath(file)).rejects.toThrow(/exists and is not a socket/);
+  });
+
+  it('refuses a symbolic link at the socket path, naming it, and leaves it (and its target) alone', async () => {
+    const dir = join(root, 'l');
+    mkdirSync(dir, { mode: 0o700 });
+    const target = join(root, 'target');
+    writeFileSync(target, 'keep me');
+    const path = join(dir, 'agent.sock');
+    symlinkSync(target, path);
+    const refused = prepareSocketPath(path);
+    await expect(refused).rejects.toThrow(`refusing to replace ${path}: it is a symbolic link`);
+    await expect(refused).rejects.toMatchObject({ code: 'symlink' });
+    expect(lstatSync(path).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, 'utf8')).toBe('keep me');
   });
 });
