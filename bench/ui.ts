@@ -75,6 +75,7 @@ export async function benchUi(): Promise<void> {
         storageProtection: 'passphrase',
         storageWarning: null,
         cliCommand: 'tokentray',
+        notices: [],
       }),
     });
     const context = await browser.newContext({ viewport: { width: 1180, height: 780 } });

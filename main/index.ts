@@ -16,13 +16,13 @@ if (desktop.setupProcess()) {
     const engine = await desktop.setupEngine({ log, storage, settings });
     const window = desktop.setupAccountWindow({ settings, log });
     const clipboard = desktop.setupClipboard(log);
-    const notifier = desktop.setupNotifications({ engine, settings, window });
+    const notifier = desktop.setupNotifications({ engine, settings, window, log });
     const handlers = desktop.setupIpc({ engine, settings, storage, window, clipboard, log });
     setupTray({ engine, settings, storage, window, handlers, notifier });
     lifecycle.setupPowerEvents(engine);
     lifecycle.setupAutostart({ settings, notifier, log });
     const server = await lifecycle.setupCliSocket({ engine, log, notifier });
     lifecycle.setupQuit({ engine, clipboard, server });
-    lifecycle.setupFirstRun({ engine, window });
+    lifecycle.setupFirstRun({ engine, window, notifier });
   });
 }

@@ -38,6 +38,8 @@ export interface AppInfo {
   storageWarning: string | null;
   /** How scripts call the CLI here, e.g. `tokentray`. */
   cliCommand: string;
+  /** What start-up found that the user must know (a store moved aside and where to, unreadable secrets). */
+  notices: string[];
 }
 
 export type SaveResult = { ok: true; account: AccountView } | { ok: false; issues: ValidationIssue[] };

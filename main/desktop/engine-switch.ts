@@ -43,6 +43,9 @@ export function createSwitchableEngine(initial: Engine, log: (message: string) =
     get paused() {
       return current.paused;
     },
+    get notices() {
+      return current.notices;
+    },
     on(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

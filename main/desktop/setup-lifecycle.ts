@@ -121,10 +121,17 @@ export function setupQuit(deps: {
 export function setupFirstRun(deps: {
   engine: Engine;
   window: AccountWindowController;
+  notifier?: Notifier;
   argv?: readonly string[];
 }): void {
   const hidden =
     launchedHidden(deps.argv ?? process.argv) ||
     (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
-  if (opensWindowAtStart({ hidden, accounts: deps.engine.list().length })) deps.window.open(null);
+  // Something the user must hear about the store (moved aside, unreadable secrets) opens the
+  // window even at login: a notification alone is easy to miss, and may not be shown at all.
+  const mustTell = deps.engine.notices.length > 0;
+  if (mustTell || opensWindowAtStart({ hidden, accounts: deps.engine.list().length })) deps.window.open(null);
+  for (const notice of deps.engine.notices) {
+    deps.notifier?.show({ account: null, title: 'Tokentray: about your stored accounts', body: notice });
+  }
 }

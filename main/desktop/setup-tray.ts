@@ -18,7 +18,7 @@ import {
 import type { Engine } from '../engine/types.js';
 import type { Notifier } from './notifications.js';
 import type { SettingsStore } from './settings.js';
-import { resourceDir, type StorageState } from './setup.js';
+import { announcePaused, onPausedChanged, resourceDir, type StorageState } from './setup.js';
 import { throttle } from './throttle.js';
 import { createTrayController, trayIconFile } from './tray.js';
 import type { AccountWindowController } from './window.js';
@@ -61,7 +61,7 @@ export function setupTray(deps: {
         return;
       case 'toggle-pause':
         engine.setPaused(!engine.paused);
-        tray.refresh();
+        announcePaused(engine.paused);
         return;
       case 'open-window':
         deps.window.open(action.account);
@@ -97,6 +97,7 @@ export function setupTray(deps: {
     now: () => Date.now(),
     defer: (fn) => setTimeout(fn, 0),
   });
+  onPausedChanged(() => tray.refresh());
   const refresh = throttle(() => tray.refresh(), TRAY_THROTTLE_MS);
   // A renewal is first seen up to TRAY_THROTTLE_MS after its event; look again once it may show.
   let lookAgain: ReturnType<typeof setTimeout> | null = null;

@@ -20,7 +20,8 @@ import {
   screen,
   session,
 } from 'electron';
-import { acquireDataDirLock, type DataDirLock } from '../agent/lock.js';
+import { acquireDataDirLockAsync, type DataDirLock } from '../agent/lock.js';
+import { defaultSocketPath } from '../agent/socket-path.js';
 import { createRequestHandlers, type AppPorts } from '../app/handlers.js';
 import { toErrorInfo } from '../engine/errors.js';
 import { createEngine, createLogger, type Logger } from '../engine/index.js';
@@ -171,7 +172,12 @@ export async function setupEngine(deps: {
 }): Promise<SwitchableEngine> {
   const dataDir = app.getPath('userData');
   // One engine per data dir: a headless agent on the same dir would burn rotating refresh tokens.
-  dataDirLock = acquireDataDirLock(dataDir);
+  // A lock left by an app that never saw before-quit (Windows log-off) is taken over once its owner
+  // is shown to be gone: its pid is dead or started at another time, and its socket does not answer.
+  dataDirLock = await acquireDataDirLockAsync(dataDir, {
+    socketPath: defaultSocketPath(dataDir),
+    log: (message) => deps.log.warn(message),
+  });
   const tokenSession = session.fromPartition(TOKEN_PARTITION);
   const fetch = tokenFetch((input, init) => tokenSession.fetch(input, init), {
     timeoutMs: TOKEN_REQUEST_TIMEOUT_MS,
@@ -237,8 +243,22 @@ export function setupNotifications(deps: {
   engine: Engine;
   settings: SettingsStore;
   window: AccountWindowController;
+  log: Logger;
 }): Notifier {
-  notifier = createNotifier({ Notification, onClick: (account) => deps.window.open(account) });
+  notifier = createNotifier({
+    Notification,
+    onClick: (account) => deps.window.open(account),
+    // An unsigned macOS build (Electron >= 42) cannot notify: the tray icon and menu still show
+    // every account's state; say so once, in a message box, instead of failing silently each time.
+    onUnavailable: (reason) => {
+      deps.log.warn('notifications unavailable', { reason });
+      void dialog.showMessageBox({
+        type: 'info',
+        message: 'Tokentray cannot show notifications on this computer',
+        detail: `${reason}\n\nWarnings about expiring tokens and failed renewals will show in the tray icon and its menu instead.`,
+      });
+    },
+  });
   const watch = watchForNotices({
     engine: deps.engine,
     notifier,
@@ -273,6 +293,7 @@ export function setupIpc(deps: {
         storageProtection: status.protection,
         storageWarning: status.warning,
         cliCommand: cliCommand(),
+        notices: [...deps.engine.notices],
       };
     },
   };

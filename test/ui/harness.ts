@@ -112,6 +112,7 @@ export async function openWindow(suite: UiSuite, opts: WindowOptions = {}): Prom
         ? 'This system has no key store (Electron reports basic_text), so secrets could only be obfuscated, not encrypted.'
         : null,
     cliCommand: 'tokentray',
+    notices: [],
   };
   const handlers = createRequestHandlers({
     engine,

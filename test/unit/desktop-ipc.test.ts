@@ -71,6 +71,7 @@ describe('IPC handlers over the real engine', () => {
         storageProtection: 'os',
         storageWarning: null,
         cliCommand: 'tokentray',
+        notices: [],
       }),
       pausedChanged: (paused) => announced.push(paused),
       quit: () => quits++,

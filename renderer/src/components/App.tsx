@@ -21,6 +21,7 @@ import { Overview } from './Overview.js';
 import { RemoveDialog } from './RemoveDialog.js';
 import { SettingsDialog } from './SettingsDialog.js';
 import { Toasts, useToasts } from './toasts.js';
+import { StartupNotices } from './StartupNotices.js';
 import { WeakStorageBanner } from './WeakStorageBanner.js';
 
 type Pane = { kind: 'details' } | { kind: 'add' } | { kind: 'edit'; name: string };
@@ -242,6 +243,7 @@ export function App(): JSX.Element {
         </nav>
       </header>
 
+      {info && <StartupNotices notices={info.notices ?? []} />}
       {info?.storageProtection === 'weak' && settings && (
         <WeakStorageBanner info={info} settings={settings} onChange={setSettings} />
       )}
