@@ -1,5 +1,5 @@
 /**
- * Launches the unpackaged Tokentray (dist/main/index.cjs) under Playwright's `_electron` with an
+ * Launches the unpackaged Tokentray (the app folder, as `npm start` runs `electron .`) under Playwright's `_electron` with an
  * isolated profile, or explains why it cannot run here. The unpackaged app is used because
  * Playwright needs the inspect arguments the release build's fuses turn off.
  */
@@ -11,6 +11,8 @@ import path from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 
 export const MAIN_BUNDLE = path.resolve('dist/main/index.cjs');
+/** The app folder: Electron reads its package.json `main`, and app.getAppPath() is this folder. */
+export const APP_FOLDER = path.resolve('.');
 
 /**
  * The Electron binary, or the reason the suite must skip. Resolved the way `require('electron')`
@@ -52,13 +54,15 @@ export async function launchApp(binary: string): Promise<LaunchedApp> {
   const userData = await mkdtemp(path.join(os.tmpdir(), 'tokentray-e2e-'));
   const runtime = path.join(userData, 'run');
   await mkdir(runtime, { mode: 0o700 });
-  const args = [MAIN_BUNDLE, `--user-data-dir=${userData}`];
+  // The folder, not the bundle: given dist/main/index.cjs, Electron takes dist/main as the app path
+  // and every resource the app resolves from it (preload, renderer, tray icons) is missing.
+  const args = [APP_FOLDER, `--user-data-dir=${userData}`];
   if (process.platform === 'linux') args.push('--password-store=basic');
   const app = await _electron.launch({
     executablePath: binary,
     args,
     // Its own socket directory, so a tray app the developer runs is never touched.
-    env: { ...process.env, XDG_RUNTIME_DIR: runtime } as Record<string, string>,
+    env: isolatedRuntimeEnv(process.env, runtime),
     timeout: 30_000,
   });
   // With no accounts the app opens its window on start.
@@ -91,4 +95,24 @@ export async function captureNotifications(
       () =>
         (globalThis as unknown as { __tokentrayShown: { title: string; body: string }[] }).__tokentrayShown,
     );
+}
+
+/**
+ * The environment with XDG_RUNTIME_DIR replaced (the app's socket goes there, away from a tray app
+ * the developer runs) while the desktop session stays reachable: a relative WAYLAND_DISPLAY names a
+ * socket in the OLD runtime dir, so it is made absolute (libwayland accepts a path), and the D-Bus
+ * session bus keeps its address.
+ */
+export function isolatedRuntimeEnv(env: NodeJS.ProcessEnv, runtime: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
+  const oldRuntime = env.XDG_RUNTIME_DIR;
+  const wayland = env.WAYLAND_DISPLAY;
+  if (wayland && !path.isAbsolute(wayland) && oldRuntime)
+    out.WAYLAND_DISPLAY = path.join(oldRuntime, wayland);
+  if (!env.DBUS_SESSION_BUS_ADDRESS && oldRuntime && existsSync(path.join(oldRuntime, 'bus'))) {
+    out.DBUS_SESSION_BUS_ADDRESS = `unix:path=${path.join(oldRuntime, 'bus')}`;
+  }
+  out.XDG_RUNTIME_DIR = runtime;
+  return out;
 }
