@@ -26,7 +26,8 @@ Commands:
 
 Run \`tokentray COMMAND --help\` for a command's options.
 Exit codes: 0 ok, 1 account/provider failed or invalid import file, 2 usage error,
-3 no agent running, 4 no such account, 5 CLI access not allowed for the account.
+3 no agent running (or its socket is not yours alone), 4 no such account,
+5 CLI access not allowed for the account.
 `;
 
 export const COMMAND_USAGE: Record<Exclude<CommandName, 'agent'>, string> = {

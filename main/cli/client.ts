@@ -6,6 +6,14 @@
  */
 import { connect, type Socket } from 'node:net';
 import { connectPipe } from '../agent/pipe-auth.js';
+import {
+  checkUnixSocket,
+  checkWindowsPipeFile,
+  recheckUnixSocket,
+  type SocketIdentity,
+} from './socket-trust.js';
+
+export { UntrustedSocketError } from './socket-trust.js';
 
 export interface ApiAnswer {
   status: number;
@@ -96,13 +104,31 @@ function openSocket(socketPath: string): Socket {
   return process.platform === 'win32' ? connectPipe(socketPath) : connect({ path: socketPath });
 }
 
-/** Sends one request to the agent; rejects with AgentUnavailableError when nobody answers. */
-export function callAgent(
+/**
+ * Sends one request to the agent; rejects with AgentUnavailableError when nobody answers, and
+ * with UntrustedSocketError, before a byte is sent, when the socket or its folder is not this
+ * user's alone (see socket-trust.ts).
+ */
+export async function callAgent(
   socketPath: string,
   method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: Buffer,
   timeoutMs = ANSWER_TIMEOUT_MS,
+): Promise<ApiAnswer> {
+  let checked: SocketIdentity | null = null;
+  if (process.platform === 'win32') await checkWindowsPipeFile(socketPath);
+  else checked = checkUnixSocket(socketPath);
+  return exchange(socketPath, checked, method, path, body, timeoutMs);
+}
+
+function exchange(
+  socketPath: string,
+  checked: SocketIdentity | null,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body: Buffer | undefined,
+  timeoutMs: number,
 ): Promise<ApiAnswer> {
   return new Promise((resolve, reject) => {
     let socket: Socket;
@@ -133,6 +159,17 @@ export function callAgent(
     }, timeoutMs);
     timer.unref();
     socket.once('connect', () => {
+      // The socket appeared after the check, or was swapped since: look again before writing.
+      if (process.platform !== 'win32') {
+        try {
+          if (checked === null) checkUnixSocket(socketPath);
+          else recheckUnixSocket(socketPath, checked);
+        } catch (error) {
+          socket.destroy();
+          reject(error);
+          return;
+        }
+      }
       connected = true;
       const head =
         `${method} ${path} HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\nConnection: close\r\n` +

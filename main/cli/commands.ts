@@ -7,7 +7,13 @@ import { IMPORT_BODY_LIMIT } from '../agent/limits.js';
 import { clientSocketPath } from '../agent/socket-path.js';
 import type { AccountListEntry } from '../engine/types.js';
 import type { ParsedCommand } from './args.js';
-import { AgentUnavailableError, BadAnswerError, callAgent, type ApiAnswer } from './client.js';
+import {
+  AgentUnavailableError,
+  BadAnswerError,
+  callAgent,
+  UntrustedSocketError,
+  type ApiAnswer,
+} from './client.js';
 import { runWithToken } from './exec.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, noAgent: 3, noAccount: 4, cliDenied: 5 } as const;
@@ -218,6 +224,16 @@ export async function runApiCommand(command: ApiCommand, io: Output): Promise<nu
     return await execute(command, socketPath, io);
   } catch (error) {
     if (error instanceof AgentUnavailableError) return noAgent(error, command, io);
+    if (error instanceof UntrustedSocketError) {
+      // Nothing was sent. Another user may have put it there to receive secrets or hand out tokens.
+      io.err(
+        `tokentray: ${error.message}.\n` +
+          "Nothing was sent: a socket that is not yours alone may be another user's, waiting for\n" +
+          'your secrets or to answer with tokens of its own. The agent makes a 0600 socket in a\n' +
+          '0700 folder that you own; remove what is there, or use another --data-dir.\n',
+      );
+      return EXIT.noAgent;
+    }
     if (error instanceof BadAnswerError) {
       io.err(`tokentray: ${error.message}\n`);
       return EXIT.failed;
