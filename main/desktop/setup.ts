@@ -282,7 +282,8 @@ export function setupIpc(deps: {
     engine: deps.engine,
     clipboard: deps.clipboard,
     settings: { get: () => deps.settings.get(), set: (patch) => deps.settings.set(patch) },
-    saveExport: (contents, suggestedName) => saveExportWithDialog(dialog, contents, suggestedName),
+    saveExport: (contents, suggestedName) =>
+      saveExportWithDialog(dialog, deps.window.current(), contents, suggestedName),
     pausedChanged: (paused) => announcePaused(paused),
     quit: () => app.quit(),
     appInfo: () => {

@@ -107,6 +107,8 @@ export interface AccountWindowController {
   /** Sends a push to the window if it is open and loaded. */
   push<K extends PushName>(name: K, payload: Pushes[K]): void;
   isOpen(): boolean;
+  /** The open window (a parent for dialogs), or null. */
+  current(): BrowserWindow | null;
 }
 
 /** One account window at a time, created on demand and destroyed on close. */
@@ -170,5 +172,6 @@ export function createAccountWindowController(deps: AccountWindowDeps): AccountW
       win.webContents.send(pushChannels[name], payload);
     },
     isOpen: () => alive() !== null,
+    current: () => alive(),
   };
 }

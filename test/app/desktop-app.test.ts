@@ -5,7 +5,7 @@
  * add an account in the window, the tray, the clipboard, a notification, the CLI through the
  * app's socket, Quit, and a second start on the same profile.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AccountWindow } from '../ui/account-window.js';
@@ -36,6 +36,7 @@ describe.skipIf(!node.ok)('the desktop app, run whole under Electron 45’s Node
   let peer: MpsMonitorPeerHandle;
   let profile: Profile;
   let app: RunningApp | null = null;
+  let exportPath = '';
 
   const cli = (args: string[]) =>
     runCli(args, { env: cleanEnv({ XDG_RUNTIME_DIR: profile.runtimeDir, HOME: profile.home }) });
@@ -44,6 +45,7 @@ describe.skipIf(!node.ok)('the desktop app, run whole under Electron 45’s Node
     await ensureBuilt();
     peer = await startMpsMonitorPeer();
     profile = await makeProfile();
+    exportPath = path.join(profile.root, 'exported-accounts.json');
     // The copied token is cleared after 2 s instead of 45 (what Settings would store).
     await writeInProfile(
       path.join(profile.userData, 'settings.json'),
@@ -63,7 +65,7 @@ describe.skipIf(!node.ok)('the desktop app, run whole under Electron 45’s Node
   });
 
   it('first start with no data: the window opens on its own and the tray says there are no accounts', async () => {
-    app = await launchApp({ profile });
+    app = await launchApp({ profile, saveDialogPath: exportPath });
     const ui = new AccountWindow(await app.window());
     await expect.poll(() => ui.count.textContent()).toMatch(/0|no accounts/i);
     const tray = await app.tray();
@@ -143,6 +145,19 @@ describe.skipIf(!node.ok)('the desktop app, run whole under Electron 45’s Node
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe(peer.issued.accessTokens.at(-1));
+  }, 30_000);
+
+  it('Export opens its save dialog as a sheet of the account window and writes an owner-only file', async () => {
+    const ui = new AccountWindow(await app!.window());
+    await ui.exportAccounts(false);
+    const shown = await app!.waitForEvent(
+      (e): e is Extract<StandinEvent, { event: 'saveDialog' }> => e.event === 'saveDialog',
+    );
+    const [window] = await app!.windows();
+    expect(shown.parentWindowId).toBe(window?.id);
+    expect(statSync(exportPath).mode & 0o777).toBe(0o600);
+    const exported = JSON.parse(readFileSync(exportPath, 'utf8')) as { accounts: { name: string }[] };
+    expect(exported.accounts.map((a) => a.name).sort()).toEqual(['acme', 'pasted']);
   }, 30_000);
 
   it('Quit in the tray ends the process with 0 within 10 s; the store is flushed, with no secret in clear', async () => {

@@ -1219,6 +1219,7 @@ const dialog = {
     const parent = args.length > 1 ? args[0] : null;
     if (parent !== null && !(parent instanceof StandinBrowserWindow))
       strict('showSaveDialog: the parent is not a BrowserWindow');
+    send({ event: 'saveDialog', parentWindowId: parent instanceof StandinBrowserWindow ? parent.id : null });
     return cfg.saveDialogPath === null
       ? { canceled: true }
       : { canceled: false, filePath: cfg.saveDialogPath };

@@ -74,6 +74,7 @@ export type StandinEvent =
   | { event: 'errorBox'; title: string; content: string }
   | { event: 'notification'; index: number; title: string; body: string }
   | { event: 'clipboardCleared' }
+  | { event: 'saveDialog'; parentWindowId: number | null }
   | { event: 'strictness'; message: string }
   | { event: 'exiting'; code: number };
 
