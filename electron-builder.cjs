@@ -27,9 +27,16 @@ module.exports = {
     onlyLoadAppFromAsar: true,
     loadBrowserProcessSpecificV8Snapshot: false,
     grantFileProtocolExtraPrivileges: false,
+    // Flipping fuses edits the binary, which voids its ad-hoc signature: an unsigned Apple Silicon
+    // build then refuses to launch. A signed release is signed again after the flip anyway.
+    resetAdHocDarwinSignature: true,
   },
+  // Ubuntu >= 23.10 forbids unprivileged user namespaces to unconfined programs (AppArmor), so the
+  // AppImage's Chromium sandbox cannot start there: the deb (installed with its AppArmor profile by
+  // electron-builder's template) is the Ubuntu artifact, the AppImage is for other distributions.
+  // Never ship --no-sandbox to work around it (test/unit/desktop-packaging.test.ts checks).
   linux: {
-    target: ['AppImage', 'deb'],
+    target: ['deb', 'AppImage'],
     category: 'Utility',
     icon: 'build/icon.png',
     executableName: 'tokentray',

@@ -47,11 +47,17 @@ describe('release build', () => {
       onlyLoadAppFromAsar: true,
       loadBrowserProcessSpecificV8Snapshot: false,
       grantFileProtocolExtraPrivileges: false,
+      resetAdHocDarwinSignature: true,
     });
   });
 
-  it('targets AppImage and deb, NSIS, and a tray-only dmg', () => {
-    expect(config.linux.target).toEqual(['AppImage', 'deb']);
+  it('never turns the Chromium sandbox off, on any platform', () => {
+    expect(JSON.stringify(config)).not.toMatch(/no-sandbox/);
+    expect(readFileSync('main/desktop/autostart.ts', 'utf8')).not.toMatch(/no-sandbox/);
+  });
+
+  it('targets deb (the Ubuntu artifact) and AppImage, NSIS, and a tray-only dmg', () => {
+    expect(config.linux.target).toEqual(['deb', 'AppImage']);
     expect(config.win.target).toEqual(['nsis']);
     expect(config.mac.target).toEqual(['dmg']);
     expect(config.mac.extendInfo.LSUIElement).toBe(true);
