@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { StoreError } from '../engine/errors.js';
 import { createEngine, createLogger, openPassphraseCipher } from '../engine/index.js';
 import type { Engine } from '../engine/types.js';
-import { acquireDataDirLock, LockHeldError, type DataDirLock } from './lock.js';
+import { acquireDataDirLockAsync, LockFileError, LockHeldError, type DataDirLock } from './lock.js';
 import { startApiServer, type ApiServer } from './server.js';
 import { DataDirError, prepareDataDir } from './data-dir.js';
 import { checkSocketPathLength, dataDirSocketPath, SocketPathError } from './socket-path.js';
@@ -125,11 +125,14 @@ export async function runAgent(argv: string[]): Promise<number> {
     // Before anything else touches the data dir (the lock included): checked, created or
     // tightened to 0700, and no link or other user's file where one of ours goes (issue #12).
     for (const warning of prepareDataDir(dataDir)) log.warn(warning);
-    lock = acquireDataDirLock(dataDir);
+    // A lock whose owner is gone (dead pid, a reused pid that started at another time, a socket
+    // that does not answer) is taken over; a live owner's is refused.
+    lock = await acquireDataDirLockAsync(dataDir, { socketPath, log: (message) => log.warn(message) });
   } catch (error) {
     if (
       error instanceof SocketPathError ||
       error instanceof LockHeldError ||
+      error instanceof LockFileError ||
       error instanceof PassphraseFileError ||
       error instanceof DataDirError
     )
