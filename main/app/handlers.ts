@@ -8,9 +8,16 @@ import { toErrorInfo, ValidationError } from '../engine/errors.js';
 import { apiBaseFor, formatToken } from '../engine/formats.js';
 import type { Engine } from '../engine/types.js';
 
+/**
+ * What became of a copy: ok with `verified` when an independent read of the system clipboard saw
+ * the text there (false when there is no such reader and Electron's word is all there is); not ok,
+ * with a sentence for the user, when the clipboard did not take it.
+ */
+export type CopyOutcome = { ok: true; verified: boolean } | { ok: false; problem: string };
+
 /** Puts a secret on the clipboard (concealed from history) and clears it later if unchanged. */
 export interface ClipboardPort {
-  copySecret(text: string, clearAfterSeconds: number): void;
+  copySecret(text: string, clearAfterSeconds: number): Promise<CopyOutcome>;
 }
 
 export interface SettingsPort {
@@ -72,7 +79,16 @@ export function createRequestHandlers(ports: AppPorts): RequestHandlers {
         const token = await engine.token(name, { purpose: 'copy' });
         const apiUrl = apiBaseFor(view?.preset ?? 'oauth2', view?.settings ?? {});
         const clearsInSeconds = ports.settings.get().clipboardClearSeconds;
-        ports.clipboard.copySecret(formatToken(token.accessToken, format, apiUrl), clearsInSeconds);
+        const outcome = await ports.clipboard.copySecret(
+          formatToken(token.accessToken, format, apiUrl),
+          clearsInSeconds,
+        );
+        if (!outcome.ok) {
+          return {
+            ok: false,
+            error: { code: 'clipboard_refused', message: outcome.problem, serverMessage: null, status: null },
+          };
+        }
         return { ok: true, clearsInSeconds };
       } catch (error) {
         return failure(error);

@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRequestHandlers, type ClipboardPort } from '../../main/app/handlers.js';
+import { createRequestHandlers, type ClipboardPort, type CopyOutcome } from '../../main/app/handlers.js';
+import { COPY_REFUSED } from '../../main/desktop/clipboard.js';
 import { registerIpcHandlers, senderRejection } from '../../main/desktop/ipc.js';
 import { openSettingsStore } from '../../main/desktop/settings.js';
 import { createEngine, openPassphraseCipher } from '../../main/engine/index.js';
@@ -41,6 +42,8 @@ describe('IPC handlers over the real engine', () => {
   let engine: Engine;
   let ipc: FakeIpcMain;
   let copies: { text: string; seconds: number }[];
+  /** What the fake clipboard port reports for each copy. */
+  let copyOutcome: CopyOutcome;
   /** What the fake pausedChanged and quit ports were told. */
   let announced: boolean[];
   let quits: number;
@@ -58,11 +61,17 @@ describe('IPC handlers over the real engine', () => {
     copies = [];
     announced = [];
     quits = 0;
-    const clipboard: ClipboardPort = { copySecret: (text, seconds) => copies.push({ text, seconds }) };
+    copyOutcome = { ok: true, verified: false };
+    const fakeClipboard: ClipboardPort = {
+      copySecret: async (text, seconds) => {
+        copies.push({ text, seconds });
+        return copyOutcome;
+      },
+    };
     const settings = openSettingsStore(dir);
     const handlers = createRequestHandlers({
       engine,
-      clipboard,
+      clipboard: fakeClipboard,
       settings,
       saveExport: async () => null,
       appInfo: () => ({
@@ -136,6 +145,20 @@ describe('IPC handlers over the real engine', () => {
     expect(JSON.stringify(result)).not.toMatch(/eyJ/);
     expect(copies).toHaveLength(1);
     expect(copies[0]?.text).toMatch(/^Authorization: Bearer eyJ/);
+  });
+
+  it('reports a copy the clipboard did not take as a failure with its message, not as copied', async () => {
+    copyOutcome = { ok: false, problem: COPY_REFUSED };
+    const result = await ipc.invoke(requestChannels.copyToken, fakeTopFrame(APP), 'acme', 'token');
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'clipboard_refused', message: COPY_REFUSED, serverMessage: null, status: null },
+    });
+    expect(COPY_REFUSED).toMatch(
+      /did not take the token .*Wayland.*use Copy in the window, or install wl-clipboard/,
+    );
+    expect(JSON.stringify(result)).not.toMatch(/eyJ/);
+    expect(copies).toHaveLength(1);
   });
 
   it('pauses and resumes the engine’s renewals, announcing each change once', async () => {
