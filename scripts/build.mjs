@@ -1,6 +1,7 @@
 // Builds every bundle into dist/: Electron main and preload (esbuild), the CLI and the headless
 // agent (esbuild, plain Node), and the account window (Vite). An entry that does not exist yet is
-// skipped with a note, so each part builds on its own.
+// skipped with a note, so each part builds on its own. The standalone `tokentray` executable
+// (scripts/build-cli-exe.mjs, about 100 MB) is built only when named: `node scripts/build.mjs cli-exe`.
 import { existsSync, rmSync } from 'node:fs';
 import { build as esbuild } from 'esbuild';
 
@@ -82,4 +83,11 @@ if (want('renderer')) {
   } else {
     console.log('build: renderer: renderer/index.html does not exist yet, skipped');
   }
+}
+
+// Only when asked for by name (`npm run build:cli-exe`, which `npm run dist` runs): a copy of Node
+// with the CLI and the agent inside, dist/cli-exe/tokentray (tokentray.exe on Windows).
+if (only.includes('cli-exe')) {
+  const { buildCliExe } = await import('./build-cli-exe.mjs');
+  await buildCliExe();
 }
