@@ -27,6 +27,7 @@ import { toErrorInfo } from '../engine/errors.js';
 import { createEngine, createLogger, type Logger } from '../engine/index.js';
 import type { Engine } from '../engine/types.js';
 import { denyAllPermissions } from './permissions.js';
+import { createSystemClipboardTools } from './clipboard-check.js';
 import { createSecretClipboard, type SecretClipboard } from './clipboard.js';
 import { createSwitchableEngine, type SwitchableEngine } from './engine-switch.js';
 import { saveExportWithDialog } from './export-file.js';
@@ -227,11 +228,35 @@ export function setupAccountWindow(deps: { settings: SettingsStore; log: Logger 
 
 /** The concealed, self-clearing clipboard. */
 export function setupClipboard(log: Logger): SecretClipboard {
+  // Under Wayland a copy from the tray (an unfocused app) can be dropped while Chromium's cache
+  // claims it took: each copy and clear is checked with wl-paste and repaired with wl-copy.
+  const { check, copier } = createSystemClipboardTools({
+    platform: process.platform,
+    env: process.env,
+    log: (message) => log.warn(message),
+  });
   return createSecretClipboard({
     clipboard,
     ClipboardItem,
     platform: process.platform,
     log: (message) => log.warn(message),
+    check,
+    copier,
+    onClearFailed: (message) => {
+      const shown =
+        notifier?.show({
+          account: null,
+          title: 'Tokentray: the token is still on the clipboard',
+          body: message,
+        }) ?? false;
+      if (!shown) {
+        void dialog.showMessageBox({
+          type: 'warning',
+          message: 'Tokentray could not clear the clipboard',
+          detail: message,
+        });
+      }
+    },
   });
 }
 
