@@ -2,6 +2,8 @@
 // the Electron binary download). Identity fields (appId, productName) must never change: the OS
 // keyring and Keychain items and userData are named after them (main/desktop/identity.ts).
 
+const { join } = require('node:path');
+
 /** @type {import('electron-builder').Configuration} */
 module.exports = {
   appId: 'com.tokentray.app',
@@ -14,6 +16,10 @@ module.exports = {
     { from: 'build/icon.png', to: 'icon.png' },
     // The CLI client, for `node <resources>/cli/tokentray.cjs` (the app shows the exact command).
     { from: 'dist/cli', to: 'cli', filter: ['tokentray.cjs'] },
+    // The standalone `tokentray` executable (CLI and headless agent, no Node needed), built by
+    // `npm run build:cli-exe` for the OS that packages: <resources>/bin/tokentray[.exe]. On macOS
+    // the app's signing signs it too (hardened runtime; the default entitlements allow V8's JIT).
+    { from: 'dist/cli-exe', to: 'bin', filter: ['tokentray', 'tokentray.exe'] },
   ],
   asar: true,
   // Release fuses (checklist A6). The end-to-end suite runs the unpackaged app instead, since
@@ -43,6 +49,16 @@ module.exports = {
     synopsis: 'Keeps vendor API bearer tokens fresh',
     // The deb format needs a maintainer; replace with the project's real contact.
     maintainer: 'Tokentray maintainers',
+  },
+  // The deb puts the command-line tool on PATH as /usr/bin/tokentray (electron-builder's own
+  // after-install links the desktop app there; ours, its template with that one line changed,
+  // links <resources>/bin/tokentray) and ships the headless agent's systemd user unit, disabled.
+  deb: {
+    afterInstall: 'build/linux/after-install.tpl',
+    afterRemove: 'build/linux/after-remove.tpl',
+    fpm: [
+      `${join(__dirname, 'build/systemd/tokentray-agent.service')}=/usr/lib/systemd/user/tokentray-agent.service`,
+    ],
   },
   win: {
     target: ['nsis'],
