@@ -20,7 +20,7 @@ const PROCESS_RUNS = 20;
 const ROUND_TRIPS = 2000;
 
 /** A JWT-shaped static token valid for a day: no token server needed for a cached-token benchmark. */
-function staticToken(): string {
+export function staticToken(): string {
   const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   return `${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: 'bench', exp: Math.floor(Date.now() / 1000) + 86_400 })}.`;
 }
@@ -29,18 +29,30 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   return quantile(
     [...values].sort((a, b) => a - b),
     0.5,
   );
 }
 
+/**
+ * The environment of every timed process: without NODE_EXTRA_CA_CERTS (reading a CA bundle at
+ * start-up tripled Node's start-up on our machines, which flatters any ratio against `node -e 0`)
+ * and without NODE_OPTIONS.
+ */
+export function timedEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  delete env.NODE_OPTIONS;
+  return env;
+}
+
 /** Wall time of one child process, from spawn to exit, in ms. */
-function timeProcess(file: string, args: string[]): Promise<number> {
+export function timeProcess(file: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'inherit'], env: timedEnv() });
     child.on('error', reject);
     child.on('exit', (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -50,7 +62,7 @@ function timeProcess(file: string, args: string[]): Promise<number> {
   });
 }
 
-async function waitForSocket(path: string, timeoutMs: number): Promise<void> {
+export async function waitForSocket(path: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -117,7 +129,7 @@ async function roundTrips(run: () => Promise<unknown>, count: number): Promise<{
   return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99) };
 }
 
-const fmt = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(1)} ms`);
+export const fmt = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(1)} ms`);
 
 /** Prints CLI start-up beside `node -e 0`, the in-process API round trip, and curl's time. */
 export async function benchCli(): Promise<void> {

@@ -6,6 +6,7 @@ console.log('== engine');
 await benchEngine();
 for (const [file, fn] of [
   ['./cli.ts', 'benchCli'],
+  ['./cli-exe.ts', 'benchCliExe'],
   ['./ui.ts', 'benchUi'],
 ] as const) {
   if (!existsSync(new URL(file, import.meta.url))) continue;
