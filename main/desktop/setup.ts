@@ -4,7 +4,7 @@
  * file only connects them, so it is covered by the type-check against electron.d.ts and by the
  * end-to-end suite where an Electron binary exists.
  */
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import {
   app,
@@ -337,10 +337,17 @@ export function resourceDir(): string {
   return app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'build');
 }
 
-/** How a script calls the CLI on this installation. */
+/** How a script calls the CLI on this installation: the standalone executable once packaged. */
 function cliCommand(): string {
-  const script = app.isPackaged
-    ? path.join(process.resourcesPath, 'cli', 'tokentray.cjs')
-    : path.join(app.getAppPath(), 'bin', 'tokentray.cjs');
-  return `node "${script}"`;
+  if (app.isPackaged) {
+    // The deb links /usr/bin/tokentray to it; elsewhere the executable ships in the resources.
+    if (process.platform === 'linux' && existsSync('/usr/bin/tokentray')) return 'tokentray';
+    const exe = path.join(
+      process.resourcesPath,
+      'bin',
+      process.platform === 'win32' ? 'tokentray.exe' : 'tokentray',
+    );
+    return `"${exe}"`;
+  }
+  return `node "${path.join(app.getAppPath(), 'bin', 'tokentray.cjs')}"`;
 }
