@@ -206,6 +206,10 @@ export function createEngine(options: EngineOptions): Engine {
 
   // ---------- the Engine ----------
 
+  // What the user must hear about the store as it was found at start (a file moved aside, secrets
+  // another program encrypted).
+  let notices: string[] = [];
+
   const engine: Engine = {
     async start() {
       const opened = AccountStore.open(options.dataDir, {
@@ -214,9 +218,15 @@ export function createEngine(options: EngineOptions): Engine {
       });
       const store = (ctx.store = opened.store);
       for (const warning of opened.warnings) log.warn(warning);
+      notices = [...opened.warnings];
       for (const name of store.names()) {
         const record = store.get(name);
         if (record) runtimes.set(name, newRuntime(ctx, name, record));
+      }
+      const foreign = foreignSecrets([...runtimes.values()]);
+      if (foreign !== null) {
+        notices.push(foreign);
+        log.warn(foreign);
       }
       ctx.stopped = false;
       stopping = new AbortController();
@@ -394,6 +404,10 @@ export function createEngine(options: EngineOptions): Engine {
       return ctx.paused;
     },
 
+    get notices() {
+      return notices;
+    },
+
     configure(settings) {
       if (settings.defaultNotifyBeforeSeconds !== undefined) {
         ctx.defaultNotifyBeforeSeconds = Math.max(0, Math.floor(settings.defaultNotifyBeforeSeconds));
@@ -407,4 +421,23 @@ export function createEngine(options: EngineOptions): Engine {
     },
   };
   return engine;
+}
+
+/**
+ * Accounts whose stored secrets another cipher wrote (the headless agent's passphrase, another
+ * computer's keyring): they stay in the file untouched, and each asks for its secrets again here.
+ */
+function foreignSecrets(runtimes: Runtime[]): string | null {
+  const locked = runtimes.filter((rt) => rt.lockedSecrets.size > 0);
+  if (locked.length === 0) return null;
+  const writers = new Set(locked.flatMap((rt) => Object.values(rt.record.secrets).map((e) => e.c)));
+  const names = locked.map((rt) => rt.name);
+  const shown =
+    names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
+  const byAgent = [...writers].some((c) => c.startsWith('passphrase'));
+  return (
+    `${locked.length === 1 ? 'The secrets of 1 account' : `The secrets of ${locked.length} accounts`} (${shown}) ` +
+    `were stored by ${byAgent ? 'the headless agent (encrypted with its passphrase)' : 'another installation'} ` +
+    'and cannot be read here. They are kept in the file unchanged; enter them again under Edit to use these accounts here.'
+  );
 }

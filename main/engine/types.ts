@@ -175,5 +175,7 @@ export interface Engine {
   /** Settings that apply to every account that does not set its own value. */
   configure(settings: { defaultNotifyBeforeSeconds?: number }): void;
   readonly paused: boolean;
+  /** Problems with the store found by start() that the user must be told about (empty: none). */
+  readonly notices: readonly string[];
   on(listener: (event: EngineEvent) => void): () => void;
 }
