@@ -51,6 +51,28 @@ export type RevealResult =
   | { ok: false; error: ErrorInfo };
 export type ExportResult = { saved: true; path: string } | { saved: false };
 
+/**
+ * A proxy on the way to the token servers asks for a user name and password (HTTP 407). Main
+ * pushes one of these to the window, which asks the user and answers with `answerProxyLogin`.
+ */
+export interface ProxyLoginRequest {
+  /** Names this prompt in the answer (a random UUID). */
+  id: string;
+  /** The proxy, as Chromium reports it. */
+  host: string;
+  port: number;
+  /** What the proxy calls itself in its challenge (may be empty). */
+  realm: string;
+  /** The authentication scheme, lower case (`basic`, `digest`, `ntlm`, `negotiate`). */
+  scheme: string;
+}
+
+/** What the user typed in the proxy sign-in dialog: kept in main's memory for the session, never stored. */
+export interface ProxyCredentials {
+  username: string;
+  password: string;
+}
+
 /** Request channels: name → [arguments, result]. */
 export interface Requests {
   listAccounts: { args: []; result: AccountView[] };
@@ -74,6 +96,10 @@ export interface Requests {
   setPaused: { args: [paused: boolean]; result: boolean };
   /** Quits Tokentray (the tray's "Quit Tokentray"), for desktops that show no tray icon. */
   quit: { args: []; result: void };
+  /** The proxy sign-in prompts still waiting for an answer (a window that opens late shows them). */
+  pendingProxyLogins: { args: []; result: ProxyLoginRequest[] };
+  /** Answers a `proxyLogin` push: the credentials typed, or null when the user cancelled. False: no such prompt (any more). */
+  answerProxyLogin: { args: [id: string, credentials: ProxyCredentials | null]; result: boolean };
 }
 
 /** Push channels: main → renderer. */
@@ -84,6 +110,8 @@ export interface Pushes {
   pausedChanged: boolean;
   /** The settings changed (from the tray, the window or another part of the app). */
   settingsChanged: Settings;
+  /** A proxy asks for a user name and password: the window shows the sign-in dialog. */
+  proxyLogin: ProxyLoginRequest;
 }
 
 export type RequestName = keyof Requests;
@@ -109,6 +137,8 @@ export const requestChannels = {
   getPaused: 'tokentray:getPaused',
   setPaused: 'tokentray:setPaused',
   quit: 'tokentray:quit',
+  pendingProxyLogins: 'tokentray:pendingProxyLogins',
+  answerProxyLogin: 'tokentray:answerProxyLogin',
 } as const satisfies Record<RequestName, string>;
 
 export const pushChannels = {
@@ -116,6 +146,7 @@ export const pushChannels = {
   focusAccount: 'tokentray:focusAccount',
   pausedChanged: 'tokentray:pausedChanged',
   settingsChanged: 'tokentray:settingsChanged',
+  proxyLogin: 'tokentray:proxyLogin',
 } as const satisfies Record<PushName, string>;
 
 /** A handler for every request: main's IPC layer and the UI test bridge both implement this. */
@@ -136,4 +167,5 @@ export const pushSubscriberNames = {
   focusAccount: 'onFocusAccount',
   pausedChanged: 'onPausedChanged',
   settingsChanged: 'onSettingsChanged',
+  proxyLogin: 'onProxyLogin',
 } as const satisfies { [K in PushName]: `on${Capitalize<K>}` };

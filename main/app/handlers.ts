@@ -3,7 +3,14 @@
  * engine and a few ports. Main's IPC layer (with sender checks and payload validation) and the UI
  * test bridge both serve exactly these, so the renderer is tested against the real thing.
  */
-import type { AppInfo, ErrorInfo, RequestHandlers, Settings } from '../../preload/contract.js';
+import type {
+  AppInfo,
+  ErrorInfo,
+  ProxyCredentials,
+  ProxyLoginRequest,
+  RequestHandlers,
+  Settings,
+} from '../../preload/contract.js';
 import { toErrorInfo, ValidationError } from '../engine/errors.js';
 import { apiBaseFor, formatToken } from '../engine/formats.js';
 import type { Engine } from '../engine/types.js';
@@ -39,6 +46,15 @@ export interface AppPorts {
   pausedChanged(paused: boolean): void;
   /** Quits the app the way the tray's "Quit Tokentray" does (an orderly shutdown). */
   quit(): void;
+  /** The proxy sign-in prompts (main/desktop/proxy-login.ts); without it none are ever pending. */
+  proxyLogin?: ProxyLoginPort;
+}
+
+/** The proxy sign-in prompts waiting for the window's answer (issue #9). */
+export interface ProxyLoginPort {
+  pending(): ProxyLoginRequest[];
+  /** False when no such prompt is waiting (answered already, or never asked). */
+  answer(id: string, credentials: ProxyCredentials | null): boolean;
 }
 
 function failure(error: unknown): { ok: false; error: ErrorInfo } {
@@ -148,5 +164,7 @@ export function createRequestHandlers(ports: AppPorts): RequestHandlers {
     quit: async () => {
       ports.quit();
     },
+    pendingProxyLogins: async () => ports.proxyLogin?.pending() ?? [],
+    answerProxyLogin: async (id, credentials) => ports.proxyLogin?.answer(id, credentials) ?? false,
   };
 }

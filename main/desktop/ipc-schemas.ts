@@ -14,6 +14,20 @@ const accountInput = z.record(z.string(), z.unknown());
 const copyFormat = z.enum(['token', 'header', 'curl', 'powershell']);
 /** Import files are accepted up to at least 1 MiB (CONTRACT §1); a little headroom for whitespace. */
 const IMPORT_MAX_CHARS = 4 * 1024 * 1024;
+/** A proxy user name: no control characters (it ends up in a header Chromium builds). */
+// eslint-disable-next-line no-control-regex
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]*$/;
+/** The proxy sign-in answer: what was typed, or null (cancelled). Messages never quote the value. */
+const proxyCredentials = z
+  .strictObject({
+    username: z
+      .string()
+      .min(1, 'a user name is needed')
+      .max(512, 'too long')
+      .regex(NO_CONTROL_CHARACTERS, 'control characters are not allowed'),
+    password: z.string().max(4096, 'too long'),
+  })
+  .nullable();
 
 export const requestSchemas: { [K in RequestName]: z.ZodType<Requests[K]['args']> } = {
   listAccounts: z.tuple([]),
@@ -34,6 +48,8 @@ export const requestSchemas: { [K in RequestName]: z.ZodType<Requests[K]['args']
   getPaused: z.tuple([]),
   setPaused: z.tuple([z.boolean()]),
   quit: z.tuple([]),
+  pendingProxyLogins: z.tuple([]),
+  answerProxyLogin: z.tuple([z.uuid('not a prompt id'), proxyCredentials]),
 };
 
 /** One name per element of an argument tuple (a homomorphic mapped type keeps it a tuple). */
@@ -59,6 +75,8 @@ export const argumentNames: { [K in RequestName]: ArgumentNames<Requests[K]['arg
   getPaused: [],
   setPaused: ['paused'],
   quit: [],
+  pendingProxyLogins: [],
+  answerProxyLogin: ['id', 'credentials'],
 };
 
 /** A one-line description of why `args` do not fit `name`'s schema, naming the argument and field. */

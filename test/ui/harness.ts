@@ -8,7 +8,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { createRequestHandlers, type SettingsPort } from '../../main/app/handlers.js';
+import { createRequestHandlers, type ProxyLoginPort, type SettingsPort } from '../../main/app/handlers.js';
 import { createEngine } from '../../main/engine/index.js';
 import type { Engine } from '../../main/engine/types.js';
 import type { AppInfo, RequestHandlers, Settings, StorageProtection } from '../../preload/contract.js';
@@ -66,6 +66,8 @@ export interface WindowOptions {
   seed?: (engine: Engine) => Promise<void>;
   /** Navigate and wait for the list (default true). */
   open?: boolean;
+  /** The proxy sign-in prompts the handlers serve (main/desktop/proxy-login.ts); none by default. */
+  proxyLogin?: ProxyLoginPort;
 }
 
 /**
@@ -133,6 +135,7 @@ export async function openWindow(suite: UiSuite, opts: WindowOptions = {}): Prom
     quit() {
       fakeQuit.calls++;
     },
+    proxyLogin: opts.proxyLogin,
   });
 
   await page.setViewportSize(opts.viewport ?? { width: 1180, height: 780 });

@@ -6,7 +6,7 @@
  */
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { AccountView, AppInfo, Settings } from '../../../preload/contract.js';
+import type { AccountView, AppInfo, ProxyLoginRequest, Settings } from '../../../preload/contract.js';
 import { errorMessage, tokentray } from '../api.js';
 import { filterAccounts, sortByUrgency } from '../urgency.js';
 import { AccountDetails } from './AccountDetails.js';
@@ -18,6 +18,7 @@ import { ExportDialog } from './ExportDialog.js';
 import { Icon, Logo } from './icons.js';
 import { ImportDialog } from './ImportDialog.js';
 import { Overview } from './Overview.js';
+import { ProxyLoginDialog } from './ProxyLoginDialog.js';
 import { RemoveDialog } from './RemoveDialog.js';
 import { SettingsDialog } from './SettingsDialog.js';
 import { Toasts, useToasts } from './toasts.js';
@@ -75,6 +76,13 @@ export function App(): JSX.Element {
     else leave();
   }, []);
   const { toasts, notify } = useToasts();
+  /** Proxy sign-in prompts from main, first shown first; ids answered are not shown again (main repeats its push). */
+  const [proxyLogins, setProxyLogins] = useState<ProxyLoginRequest[]>([]);
+  const answeredProxyLogins = useRef(new Set<string>());
+  const addProxyLogin = useCallback((request: ProxyLoginRequest) => {
+    if (answeredProxyLogins.current.has(request.id)) return;
+    setProxyLogins((old) => (old.some((r) => r.id === request.id) ? old : [...old, request]));
+  }, []);
   const now = useNow(1000);
   const listRef = useRef<HTMLDivElement | null>(null);
 
@@ -82,6 +90,13 @@ export function App(): JSX.Element {
     const offChanged = api.onAccountsChanged((views) => setAccounts(views));
     const offPaused = api.onPausedChanged((value) => setPaused(value));
     const offSettings = api.onSettingsChanged((value) => setSettings(value));
+    const offProxyLogin = api.onProxyLogin(addProxyLogin);
+    void api
+      .pendingProxyLogins()
+      .then((requests) => requests.forEach(addProxyLogin))
+      .catch(() => {
+        // Main pushes a waiting prompt again: it shows then.
+      });
     const offFocus = api.onFocusAccount((name) =>
       leaveForm(() => {
         setQuery('');
@@ -104,8 +119,9 @@ export function App(): JSX.Element {
       offPaused();
       offSettings();
       offFocus();
+      offProxyLogin();
     };
-  }, [api, leaveForm]);
+  }, [api, leaveForm, addProxyLogin]);
 
   const sorted = useMemo(() => sortByUrgency(accounts), [accounts]);
   const visible = useMemo(() => filterAccounts(sorted, query), [sorted, query]);
@@ -341,6 +357,16 @@ export function App(): JSX.Element {
             setDialog(null);
             notify(`Removed ${name}`);
             focusSoon('.list');
+          }}
+        />
+      )}
+      {proxyLogins[0] && (
+        <ProxyLoginDialog
+          key={proxyLogins[0].id}
+          request={proxyLogins[0]}
+          onDone={(id, delivered) => {
+            if (delivered) answeredProxyLogins.current.add(id);
+            setProxyLogins((old) => old.filter((r) => r.id !== id));
           }}
         />
       )}
