@@ -14,6 +14,7 @@ import {
   dialog,
   ipcMain,
   Menu,
+  net,
   Notification,
   protocol,
   safeStorage,
@@ -33,7 +34,8 @@ import { createSwitchableEngine, type SwitchableEngine } from './engine-switch.j
 import { saveExportWithDialog } from './export-file.js';
 import { APP_ID } from './identity.js';
 import { registerIpcHandlers } from './ipc.js';
-import { tokenFetch } from './net-fetch.js';
+import { createNetFetch, tokenFetch } from './net-fetch.js';
+import { createProxyCredentialsProvider, createProxyLoginPrompts } from './proxy-login.js';
 import { createNotifier, watchForNotices, type Notifier } from './notifications.js';
 import { registerAppScheme, serveAppProtocol } from './protocol.js';
 import { openSafeStorage, persistSecretsFor, type SecretStorage } from './safe-storage-cipher.js';
@@ -53,6 +55,10 @@ const TOKEN_PARTITION = 'tokentray-token-requests';
 // A second launch may arrive before the window exists; it is opened once it can be.
 let openWindowNow: ((account: string | null) => void) | null = null;
 let openWindowPending = false;
+
+// Proxy sign-in: token requests ask through these prompts, which the account window shows once it
+// exists (asked before, they are shown when it is attached).
+const proxyLogins = createProxyLoginPrompts();
 
 // Renewals paused or resumed, from the window or the tray: both show it.
 const pausedListeners = new Set<(paused: boolean) => void>();
@@ -180,9 +186,14 @@ export async function setupEngine(deps: {
     log: (message) => deps.log.warn(message),
   });
   const tokenSession = session.fromPartition(TOKEN_PARTITION);
-  const fetch = tokenFetch((input, init) => tokenSession.fetch(input, init), {
-    timeoutMs: TOKEN_REQUEST_TIMEOUT_MS,
+  // net.request, not session.fetch: session.fetch cancels every proxy challenge (its request has no
+  // 'login' listener), so renewals behind a proxy that asks for a password failed with 407.
+  const netFetch = createNetFetch({
+    request: (options) => net.request(options),
+    session: tokenSession,
+    proxyCredentials: createProxyCredentialsProvider({ ask: proxyLogins.ask }),
   });
+  const fetch = tokenFetch(netFetch, { timeoutMs: TOKEN_REQUEST_TIMEOUT_MS });
   const make = (persistSecrets: boolean): Engine =>
     createEngine({
       dataDir,
@@ -220,6 +231,7 @@ export function setupAccountWindow(deps: { settings: SettingsStore; log: Logger 
     log: (message) => deps.log.warn(message),
   });
   openWindowNow = (account) => controller.open(account);
+  proxyLogins.attachWindow(controller);
   if (openWindowPending) controller.open(null);
   openWindowPending = false;
   app.on('activate', () => controller.open(null));
@@ -310,6 +322,7 @@ export function setupIpc(deps: {
     saveExport: (contents, suggestedName) =>
       saveExportWithDialog(dialog, deps.window.current(), contents, suggestedName),
     pausedChanged: (paused) => announcePaused(paused),
+    proxyLogin: proxyLogins,
     quit: () => app.quit(),
     appInfo: () => {
       const status = deps.storage.status();

@@ -41,6 +41,7 @@ import type {
   TrayState,
   WindowState,
 } from './protocol.js';
+import { standinNetRequest } from './net-request-standin.js';
 
 const config = JSON.parse(process.env.TOKENTRAY_STANDIN ?? 'null') as StandinConfig | null;
 if (config === null) throw new Error('electron stand-in: TOKENTRAY_STANDIN is not set');
@@ -1230,7 +1231,8 @@ const dialog = {
   },
 };
 const powerMonitor = new EventEmitter();
-const net = { isOnline: (): boolean => true };
+// net.request over Node's http (no proxy, no system certificates): a named fake too.
+const net = { isOnline: (): boolean => true, request: standinNetRequest };
 const shell = {
   openExternal: async (url: string): Promise<void> => {
     send({ event: 'strictness', message: `shell.openExternal(${url}) is not emulated` });
