@@ -6,6 +6,7 @@ console.log('== engine');
 await benchEngine();
 for (const [file, fn] of [
   ['./cli.ts', 'benchCli'],
+  ['./socket-api.ts', 'benchSocketApi'],
   ['./cli-exe.ts', 'benchCliExe'],
   ['./ui.ts', 'benchUi'],
 ] as const) {
