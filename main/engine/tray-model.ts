@@ -17,12 +17,20 @@ export interface TrayStorageStatus {
   persisting: boolean;
 }
 
+/**
+ * The command-line tool's item: offered ("Install command-line tool"), or already installed by the
+ * package (the deb's /usr/bin/tokentray), named so. Absent: no item (a checkout has no executable).
+ */
+export type TrayCliTool = { kind: 'offer' } | { kind: 'installed'; command: string };
+
 export interface TrayOptions {
   paused: boolean;
   startAtLogin: boolean;
   storage: TrayStorageStatus;
   /** When the tray first saw each running renewal (see `trackRenewals`); a renewal not in it shows at once. */
   renewingSince: ReadonlyMap<string, number>;
+  /** The "Install command-line tool" item (main/desktop/cli-install.ts); none when absent. */
+  cliTool?: TrayCliTool | null;
 }
 
 /** What a menu entry does when clicked; the adapter maps it to engine and window calls. */
@@ -33,6 +41,7 @@ export type TrayAction =
   | { kind: 'toggle-pause' }
   | { kind: 'open-window'; account: string | null }
   | { kind: 'toggle-start-at-login' }
+  | { kind: 'install-cli' }
   | { kind: 'quit' };
 
 export type TrayMenuEntry =
@@ -295,6 +304,18 @@ function accountEntries(listed: Listed[]): TrayMenuEntry[] {
   ];
 }
 
+/** The command-line tool's entry: an action that installs it, or a line saying the package did. */
+function cliToolEntry(tool: TrayCliTool): TrayMenuEntry {
+  if (tool.kind === 'installed')
+    return { type: 'label', label: truncate(`Command-line tool installed: ${tool.command}`, LABEL_MAX) };
+  return {
+    type: 'action',
+    label: 'Install command-line tool',
+    enabled: true,
+    action: { kind: 'install-cli' },
+  };
+}
+
 /** Computes the tray's icon, tooltip and menu from the accounts and app state at `now`. */
 export function trayModel(accounts: AccountView[], now: number, opts: TrayOptions): TrayModel {
   const listed = accounts
@@ -346,6 +367,9 @@ export function trayModel(accounts: AccountView[], now: number, opts: TrayOption
       checked: opts.startAtLogin,
       action: { kind: 'toggle-start-at-login' },
     },
+  );
+  if (opts.cliTool) menu.push(cliToolEntry(opts.cliTool));
+  menu.push(
     { type: 'separator' },
     { type: 'action', label: 'Quit Tokentray', enabled: true, action: { kind: 'quit' } },
   );

@@ -393,3 +393,56 @@ describe('accounts in the menu', () => {
     expect(labels(model.menu).some((l) => l.includes('more —'))).toBe(false);
   });
 });
+
+describe('the command-line tool in the menu', () => {
+  it('offers "Install command-line tool" after the settings, before Quit (AppImage, Windows, macOS)', () => {
+    const model = trayModel([], NOW, { ...OPTS, cliTool: { kind: 'offer' } });
+    expect(labels(model.menu)).toEqual([
+      'No accounts yet',
+      'Add an account…',
+      '---',
+      'Renew all',
+      '[ ] Pause renewals',
+      'Manage accounts…',
+      '[ ] Start at login',
+      'Install command-line tool',
+      '---',
+      'Quit Tokentray',
+    ]);
+    const entry = model.menu.find((e) => e.type === 'action' && e.label === 'Install command-line tool');
+    expect(entry).toEqual({
+      type: 'action',
+      label: 'Install command-line tool',
+      enabled: true,
+      action: { kind: 'install-cli' },
+    });
+    expect(model).toMatchSnapshot();
+  });
+
+  it("says it is installed where the package did it (the deb's /usr/bin/tokentray): a line, no action", () => {
+    const model = trayModel([ok], NOW, {
+      ...OPTS,
+      cliTool: { kind: 'installed', command: '/usr/bin/tokentray' },
+    });
+    const tail = model.menu.slice(-4);
+    expect(tail).toEqual([
+      {
+        type: 'checkbox',
+        label: 'Start at login',
+        checked: false,
+        action: { kind: 'toggle-start-at-login' },
+      },
+      { type: 'label', label: 'Command-line tool installed: /usr/bin/tokentray' },
+      { type: 'separator' },
+      { type: 'action', label: 'Quit Tokentray', enabled: true, action: { kind: 'quit' } },
+    ]);
+    expect(JSON.stringify(model.menu)).not.toContain('install-cli');
+  });
+
+  it('shows no item at all without a tool to install (a checkout)', () => {
+    for (const cliTool of [undefined, null]) {
+      const labelsShown = labels(trayModel([ok], NOW, { ...OPTS, cliTool }).menu);
+      expect(labelsShown.some((label) => label.includes('ommand-line tool'))).toBe(false);
+    }
+  });
+});
