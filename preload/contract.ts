@@ -73,6 +73,12 @@ export interface ProxyCredentials {
   password: string;
 }
 
+/** What "Install command-line tool" did (main/desktop/cli-install.ts), in words for the user. */
+export interface CliInstallResult {
+  ok: boolean;
+  message: string;
+}
+
 /** Request channels: name → [arguments, result]. */
 export interface Requests {
   listAccounts: { args: []; result: AccountView[] };
@@ -96,6 +102,8 @@ export interface Requests {
   setPaused: { args: [paused: boolean]; result: boolean };
   /** Quits Tokentray (the tray's "Quit Tokentray"), for desktops that show no tray icon. */
   quit: { args: []; result: void };
+  /** Puts the `tokentray` command on the user's PATH (like VS Code's "Install 'code' command"); says what it did. */
+  installCliCommand: { args: []; result: CliInstallResult };
   /** The proxy sign-in prompts still waiting for an answer (a window that opens late shows them). */
   pendingProxyLogins: { args: []; result: ProxyLoginRequest[] };
   /** Answers a `proxyLogin` push: the credentials typed, or null when the user cancelled. False: no such prompt (any more). */
@@ -137,6 +145,7 @@ export const requestChannels = {
   getPaused: 'tokentray:getPaused',
   setPaused: 'tokentray:setPaused',
   quit: 'tokentray:quit',
+  installCliCommand: 'tokentray:installCliCommand',
   pendingProxyLogins: 'tokentray:pendingProxyLogins',
   answerProxyLogin: 'tokentray:answerProxyLogin',
 } as const satisfies Record<RequestName, string>;

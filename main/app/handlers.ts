@@ -46,6 +46,11 @@ export interface AppPorts {
   pausedChanged(paused: boolean): void;
   /** Quits the app the way the tray's "Quit Tokentray" does (an orderly shutdown). */
   quit(): void;
+  /**
+   * Installs the `tokentray` command (main/desktop/cli-install.ts) and says what it did; it never
+   * throws. Without it the request answers that this build cannot.
+   */
+  installCli?(): Promise<{ ok: boolean; message: string }>;
   /** The proxy sign-in prompts (main/desktop/proxy-login.ts); without it none are ever pending. */
   proxyLogin?: ProxyLoginPort;
 }
@@ -163,6 +168,19 @@ export function createRequestHandlers(ports: AppPorts): RequestHandlers {
     },
     quit: async () => {
       ports.quit();
+    },
+    installCliCommand: async () => {
+      if (ports.installCli === undefined)
+        return { ok: false, message: 'This build of Tokentray cannot install the command-line tool.' };
+      try {
+        const { ok, message } = await ports.installCli();
+        return { ok, message };
+      } catch (error) {
+        return {
+          ok: false,
+          message: `Could not install the command-line tool: ${toErrorInfo(error).message}`,
+        };
+      }
     },
     pendingProxyLogins: async () => ports.proxyLogin?.pending() ?? [],
     answerProxyLogin: async (id, credentials) => ports.proxyLogin?.answer(id, credentials) ?? false,

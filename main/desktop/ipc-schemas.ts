@@ -48,6 +48,7 @@ export const requestSchemas: { [K in RequestName]: z.ZodType<Requests[K]['args']
   getPaused: z.tuple([]),
   setPaused: z.tuple([z.boolean()]),
   quit: z.tuple([]),
+  installCliCommand: z.tuple([]),
   pendingProxyLogins: z.tuple([]),
   answerProxyLogin: z.tuple([z.uuid('not a prompt id'), proxyCredentials]),
 };
@@ -75,6 +76,7 @@ export const argumentNames: { [K in RequestName]: ArgumentNames<Requests[K]['arg
   getPaused: [],
   setPaused: ['paused'],
   quit: [],
+  installCliCommand: [],
   pendingProxyLogins: [],
   answerProxyLogin: ['id', 'credentials'],
 };

@@ -4,7 +4,7 @@
  * and one more look after a state change so that a renewal that lasts does show as "renewing…").
  */
 import path from 'node:path';
-import { app, Menu, Tray } from 'electron';
+import { app, clipboard, dialog, Menu, Tray } from 'electron';
 import type { createRequestHandlers } from '../app/handlers.js';
 import { toErrorInfo } from '../engine/errors.js';
 import { redactForNotification } from '../engine/notification-policy.js';
@@ -16,6 +16,7 @@ import {
   type TrayModel,
 } from '../engine/tray-model.js';
 import type { Engine } from '../engine/types.js';
+import { commandInMessage, electronCliInstallContext, trayCliTool } from './cli-install.js';
 import type { Notifier } from './notifications.js';
 import type { SettingsStore } from './settings.js';
 import { announcePaused, onPausedChanged, resourceDir, type StorageState } from './setup.js';
@@ -38,6 +39,21 @@ export function setupTray(deps: {
   const { engine, settings, notifier: notify } = deps;
   const report = (title: string, message: string): void => {
     notify.show({ account: null, title, body: redactForNotification(message) });
+  };
+  // Fixed for the session: whether the package put the command on PATH itself (the deb) or not.
+  const cliTool = trayCliTool(electronCliInstallContext(app));
+  // A message box, not a notification: the answer may hold a command to run (macOS's sudo ln -s).
+  const installCli = async (): Promise<void> => {
+    const result = await deps.handlers.installCliCommand();
+    const command = commandInMessage(result.message);
+    const { response } = await dialog.showMessageBox({
+      type: result.ok ? 'info' : 'warning',
+      message: result.ok ? 'Command-line tool installed' : 'Command-line tool not installed',
+      detail: result.message,
+      buttons: command === null ? ['OK'] : ['OK', 'Copy command'],
+      defaultId: 0,
+    });
+    if (command !== null && response === 1) clipboard.writeText(command);
   };
   const run = (action: TrayAction): void => {
     switch (action.kind) {
@@ -69,6 +85,11 @@ export function setupTray(deps: {
       case 'toggle-start-at-login':
         settings.set({ startAtLogin: !settings.get().startAtLogin });
         return;
+      case 'install-cli':
+        void installCli().catch((error: unknown) =>
+          report('Command-line tool not installed', toErrorInfo(error).message),
+        );
+        return;
       case 'quit':
         app.quit();
         return;
@@ -85,6 +106,7 @@ export function setupTray(deps: {
       startAtLogin: settings.get().startAtLogin,
       storage: deps.storage.status().tray,
       renewingSince: renewals,
+      cliTool,
     });
   };
   const tray = createTrayController({

@@ -1,7 +1,10 @@
 /** Settings, the weak-storage banner, CLI access, and live updates pushed by the app. */
+import { AxeBuilder } from '@axe-core/playwright';
 import { describe, expect, it } from 'vitest';
+import { createRequestHandlers } from '../../main/app/handlers.js';
+import type { CliInstallResult, RequestHandlers } from '../../preload/contract.js';
 import { pastedJwt } from './fixtures.js';
-import { openWindow } from './harness.js';
+import { openWindow, type WindowUnderTest } from './harness.js';
 import { uiSuite } from './suite.js';
 
 const suite = uiSuite();
@@ -51,6 +54,112 @@ describe('settings', () => {
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
     expect(settings.current.clipboardClearSeconds).toBe(30);
+  });
+});
+
+/**
+ * The window's handlers, with `installCliCommand` from the real handlers given `installCli` as their
+ * port (the harness gives them none, as a build without the installer would).
+ */
+function withInstaller(win: WindowUnderTest, installCli: () => Promise<CliInstallResult>): RequestHandlers {
+  const { installCliCommand } = createRequestHandlers({
+    engine: win.engine,
+    clipboard: win.clipboard,
+    settings: win.settings,
+    saveExport: async () => null,
+    appInfo: () => {
+      throw new Error('not asked');
+    },
+    pausedChanged: () => undefined,
+    quit: () => undefined,
+    installCli,
+  });
+  return { ...win.handlers, installCliCommand };
+}
+
+describe('Install command-line tool', () => {
+  it('shows what the installer did, on its lines, and waits for it with the button disabled', async () => {
+    const win = await openWindow(suite, { open: false });
+    let finish: (result: CliInstallResult) => void = () => undefined;
+    const calls: number[] = [];
+    // A fake installer: answers when the test says, with macOS's "run this sudo command" answer.
+    const fakeInstall = () =>
+      new Promise<CliInstallResult>((resolve) => {
+        calls.push(Date.now());
+        finish = resolve;
+      });
+    win.bridge.dispose();
+    const bridge = suite.host().attach(withInstaller(win, fakeInstall), win.engine);
+    try {
+      await win.ui.open(suite.url());
+      const dialog = await win.ui.openSettings();
+      const button = dialog.getByRole('button', { name: 'Install command-line tool' });
+      const result = dialog.getByTestId('cli-install-result');
+      expect(await result.getAttribute('role')).toBe('status');
+      expect(await result.textContent()).toBe('');
+      await button.click();
+      await expect.poll(() => button.isDisabled()).toBe(true);
+      expect(await result.textContent()).toBe('Installing…');
+      const message =
+        '/usr/local/bin is not writable by you, and Tokentray does not ask for administrator rights. ' +
+        'To install the command, run this in Terminal (sudo asks for your password):\n\n' +
+        'sudo ln -s /Applications/Tokentray.app/Contents/Resources/bin/tokentray /usr/local/bin/tokentray';
+      finish({ ok: false, message });
+      await expect.poll(() => result.getAttribute('data-ok')).toBe('false');
+      expect(await result.textContent()).toBe(message);
+      expect(await result.getAttribute('class')).toBe('error-text');
+      // The command stands on a line of its own, as the user copies it.
+      expect(await result.innerText()).toContain('\nsudo ln -s /Applications/');
+      expect(await button.isDisabled()).toBe(false);
+      const axe = await new AxeBuilder({ page: win.page }).include('dialog').analyze();
+      expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+      expect(calls).toHaveLength(1);
+      expect(bridge.calls.filter((call) => call.method === 'installCliCommand')).toHaveLength(1);
+
+      // Again, succeeding this time; the dialog's Cancel still changes no setting.
+      await button.click();
+      finish({ ok: true, message: 'Linked /usr/local/bin/tokentray to the app.' });
+      await expect.poll(() => result.getAttribute('data-ok')).toBe('true');
+      expect(await result.textContent()).toBe('Linked /usr/local/bin/tokentray to the app.');
+      expect(await result.getAttribute('class')).toBe('help');
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      expect(win.settings.current.startAtLogin).toBe(false);
+    } finally {
+      bridge.dispose();
+    }
+  });
+
+  it('says so when this build has no installer (the handlers without the port)', async () => {
+    const win = await openWindow(suite);
+    const dialog = await win.ui.openSettings();
+    await dialog.getByRole('button', { name: 'Install command-line tool' }).click();
+    const result = dialog.getByTestId('cli-install-result');
+    await expect.poll(() => result.getAttribute('data-ok')).toBe('false');
+    expect(await result.textContent()).toBe('This build of Tokentray cannot install the command-line tool.');
+  });
+
+  it('an installer that throws is told as a failure, not a broken dialog', async () => {
+    const win = await openWindow(suite, { open: false });
+    win.bridge.dispose();
+    const bridge = suite.host().attach(
+      withInstaller(win, async () => {
+        throw new Error('EACCES: permission denied');
+      }),
+      win.engine,
+    );
+    try {
+      await win.ui.open(suite.url());
+      const dialog = await win.ui.openSettings();
+      await dialog.getByRole('button', { name: 'Install command-line tool' }).click();
+      const result = dialog.getByTestId('cli-install-result');
+      await expect.poll(() => result.getAttribute('data-ok')).toBe('false');
+      expect(await result.textContent()).toBe(
+        'Could not install the command-line tool: EACCES: permission denied',
+      );
+    } finally {
+      bridge.dispose();
+    }
   });
 });
 

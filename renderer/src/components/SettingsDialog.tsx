@@ -1,7 +1,10 @@
-/** App settings: clipboard clear delay, the default warning lead, start at login, and the storage level. */
+/**
+ * App settings: clipboard clear delay, the default warning lead, start at login, the storage level,
+ * and "Install command-line tool" (which acts at once and shows what it did).
+ */
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import type { AppInfo, Settings } from '../../../preload/contract.js';
+import type { AppInfo, CliInstallResult, Settings } from '../../../preload/contract.js';
 import { errorMessage, tokentray } from '../api.js';
 import { Dialog } from './Dialog.js';
 
@@ -60,6 +63,55 @@ function NumberWithUnit({
           {error}
         </p>
       )}
+    </div>
+  );
+}
+
+/** "Install command-line tool": one button, and the sentence the app answered (selectable: it may hold a command). */
+function CliInstall(): JSX.Element {
+  const api = tokentray()!;
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<CliInstallResult | null>(null);
+
+  async function install(): Promise<void> {
+    setBusy(true);
+    setResult(null);
+    try {
+      setResult(await api.installCliCommand());
+    } catch (failure) {
+      setResult({ ok: false, message: errorMessage(failure) });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div class="field">
+      <p class="label">Command-line tool</p>
+      <p class="help" id="cli-install-help">
+        Puts the <code>tokentray</code> command on your PATH, for scripts and terminals.
+      </p>
+      <div>
+        <button
+          type="button"
+          class="button"
+          aria-describedby="cli-install-help"
+          disabled={busy}
+          onClick={() => void install()}
+        >
+          Install command-line tool
+        </button>
+      </div>
+      {/* Always rendered, so the live region exists before its text arrives. */}
+      <p
+        class={result !== null && !result.ok ? 'error-text' : 'help'}
+        role="status"
+        data-testid="cli-install-result"
+        data-ok={result === null ? undefined : String(result.ok)}
+        style={{ whiteSpace: 'pre-line' }}
+      >
+        {busy ? 'Installing…' : (result?.message ?? '')}
+      </p>
     </div>
   );
 }
@@ -147,6 +199,7 @@ export function SettingsDialog({
             {PROTECTION[info.storageProtection]}
           </p>
         </div>
+        <CliInstall />
         {error && (
           <p class="error-text" role="alert">
             {error}
