@@ -3,6 +3,7 @@ import { watchOnline, watchPower } from '../../main/desktop/power.js';
 import { setupFirstRun } from '../../main/desktop/setup-lifecycle.js';
 import { claimSingleInstance, userDataDirFromArgv } from '../../main/desktop/single-instance.js';
 import { throttle } from '../../main/desktop/throttle.js';
+import type { Notifier } from '../../main/desktop/notifications.js';
 import type { AccountWindowController } from '../../main/desktop/window.js';
 import type { AccountView, Engine } from '../../main/engine/types.js';
 import { accountView } from '../fixtures/account-view.js';
@@ -51,18 +52,36 @@ describe('single instance', () => {
 
 describe('the window at start-up', () => {
   /** setupFirstRun with `count` accounts and this argv: how often it opened the window, and for what. */
-  function start(count: number, argv: string[]): (string | null)[] {
+  function start(
+    count: number,
+    argv: string[],
+    notices: string[] = [],
+    shown: { title: string; body: string }[] = [],
+  ): (string | null)[] {
     const views: AccountView[] = Array.from({ length: count }, (_, i) => accountView({ name: `a${i}` }));
-    const engine = { list: () => views } as Pick<Engine, 'list'> as Engine;
+    const engine = { list: () => views, notices } as Pick<Engine, 'list' | 'notices'> as Engine;
     const opened: (string | null)[] = [];
     const window = { open: (account: string | null) => opened.push(account) };
+    const notifier = {
+      live: new Set(),
+      show: (notice: { title: string; body: string }) => shown.push(notice) > 0,
+    } as unknown as Notifier;
     setupFirstRun({
       engine,
       window: window as Pick<AccountWindowController, 'open'> as AccountWindowController,
+      notifier,
       argv,
     });
     return opened;
   }
+
+  it('opens even on a start at login when start-up found something about the store, and notifies it', () => {
+    const shown: { title: string; body: string }[] = [];
+    const notice = '/d/accounts.json could not be read (x); it was moved to /d/accounts.json.unreadable-1';
+    expect(start(3, ['tokentray', '--hidden'], [notice], shown)).toEqual([null]);
+    expect(shown.map((n) => n.body)).toEqual([notice]);
+    expect(start(3, ['tokentray', '--hidden'])).toEqual([]);
+  });
 
   afterEach(() => {
     fakeElectron.openedAtLogin = false;
