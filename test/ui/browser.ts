@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM_TEST_FLAGS } from './chromium-flags.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 export const RENDERER_DIST = path.join(REPO_ROOT, 'dist/renderer');
@@ -81,16 +82,7 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...CHROMIUM_TEST_FLAGS],
     timeout: 30_000,
   });
 }

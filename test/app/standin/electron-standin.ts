@@ -41,6 +41,7 @@ import type {
   TrayState,
   WindowState,
 } from './protocol.js';
+import { CHROMIUM_TEST_FLAGS } from '../../ui/chromium-flags.js';
 import { standinNetRequest } from './net-request-standin.js';
 
 const config = JSON.parse(process.env.TOKENTRAY_STANDIN ?? 'null') as StandinConfig | null;
@@ -1381,17 +1382,7 @@ async function becomeReady(): Promise<void> {
   chromium = await launcher.launchPersistentContext(profile, {
     executablePath: cfg.chromium,
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--remote-debugging-port=0',
-    ],
+    args: [...CHROMIUM_TEST_FLAGS, '--remote-debugging-port=0'],
     timeout: 30_000,
   });
   for (const page of chromium.pages()) await page.close();
