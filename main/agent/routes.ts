@@ -224,11 +224,38 @@ const notFound = (): ApiResponse =>
  * A 400 naming the first query parameter the route does not take, or null. A misspelt or invented
  * parameter (`minvalid`, `dryRun`) must never be ignored in silence: `DELETE …?dryRun=1` would delete.
  */
-function unknownParameter(url: URL, allowed: readonly string[] = []): ApiResponse | null {
-  const unknown = [...url.searchParams.keys()].find((key) => !allowed.includes(key));
+function unknownParameter(params: URLSearchParams, allowed: readonly string[] = []): ApiResponse | null {
+  if (params.size === 0) return null;
+  const unknown = [...params.keys()].find((key) => !allowed.includes(key));
   if (unknown === undefined) return null;
   const hint = allowed.length === 0 ? 'this path takes none' : `use ${allowed.join(' or ')}`;
   return problem(400, 'bad_request', `unknown parameter ${JSON.stringify(unknown)}: ${hint}`);
+}
+
+/**
+ * A path with no authority, control character, space or backslash in it: what every client sends.
+ * For such a target the WHATWG URL parser (base http://localhost) cannot fail and its query is the
+ * text between the first "?" and the first "#" after it, so that is parsed alone; anything else
+ * goes through `new URL`, as before. (`new URL` took 1.5% of the agent's
+ * profiled time per token.)
+ */
+// eslint-disable-next-line no-control-regex -- the control characters are what it keeps out
+const PLAIN_PATH = /^\/(?:[^\x00-\x20\x7f/\\][^\x00-\x20\x7f\\]*)?$/;
+
+/** The query parameters of a request target, as `new URL(rawUrl, 'http://localhost')` reads them; null if it does not parse. */
+export function queryOf(rawUrl: string): URLSearchParams | null {
+  if (PLAIN_PATH.test(rawUrl)) {
+    const hash = rawUrl.indexOf('#');
+    const mark = rawUrl.indexOf('?');
+    if (mark === -1 || (hash !== -1 && hash < mark)) return new URLSearchParams();
+    // The "?" in front keeps one that starts the query itself ("??a") a part of the first name.
+    return new URLSearchParams(`?${rawUrl.slice(mark + 1, hash === -1 ? undefined : hash)}`);
+  }
+  try {
+    return new URL(rawUrl, 'http://localhost').searchParams;
+  } catch {
+    return null;
+  }
 }
 
 /** Matches a request to an endpoint, or answers it at once (4xx) when nothing matches. */
@@ -238,12 +265,8 @@ export function routeRequest(
   method: string,
   rawUrl: string,
 ): ApiRoute | ApiResponse {
-  let url: URL;
-  try {
-    url = new URL(rawUrl, 'http://localhost');
-  } catch {
-    return problem(400, 'bad_request', 'malformed request target');
-  }
+  const params = queryOf(rawUrl);
+  if (params === null) return problem(400, 'bad_request', 'malformed request target');
   if (!rawUrl.startsWith('/')) return problem(400, 'bad_request', 'request target must be a path');
   const small = (run: (body: Buffer) => Promise<ApiResponse>): ApiRoute => ({
     bodyLimit: SMALL_BODY_LIMIT,
@@ -259,14 +282,14 @@ export function routeRequest(
 
   if (segments.length === 2 && segments[1] === 'import') {
     if (method !== 'POST') return methodNotAllowed('POST');
-    const unknown = unknownParameter(url);
+    const unknown = unknownParameter(params);
     if (unknown !== null) return unknown;
     return { bodyLimit: IMPORT_BODY_LIMIT, run: (body) => importFile(engine, log, body) };
   }
   if (segments[1] !== 'accounts') return notFound();
   if (segments.length === 2) {
     if (method !== 'GET') return methodNotAllowed('GET');
-    const unknown = unknownParameter(url);
+    const unknown = unknownParameter(params);
     if (unknown !== null) return unknown;
     return small(async () => ({ status: 200, body: toListJson(engine.list()) }));
   }
@@ -281,7 +304,7 @@ export function routeRequest(
 
   if (segments.length === 3) {
     if (method !== 'DELETE') return methodNotAllowed('DELETE');
-    const unknown = unknownParameter(url);
+    const unknown = unknownParameter(params);
     if (unknown !== null) return unknown;
     return small(() => removeAccount(engine, log, name));
   }
@@ -289,17 +312,17 @@ export function routeRequest(
   const action = segments[3];
   if (action === 'token' || action === 'header') {
     if (method !== 'GET') return methodNotAllowed('GET');
-    const unknown = unknownParameter(url, ['minValid', 'rejected']);
+    const unknown = unknownParameter(params, ['minValid', 'rejected']);
     if (unknown !== null) return unknown;
-    const minValid = parseMinValid(url.searchParams);
+    const minValid = parseMinValid(params);
     if (typeof minValid === 'object') return minValid;
-    const rejected = parseRejected(url.searchParams);
+    const rejected = parseRejected(params);
     if (typeof rejected === 'object') return rejected;
     return small(() => issueToken(engine, log, name, { minValidSeconds: minValid, rejected }, action));
   }
   if (action === 'refresh') {
     if (method !== 'POST') return methodNotAllowed('POST');
-    const unknown = unknownParameter(url);
+    const unknown = unknownParameter(params);
     if (unknown !== null) return unknown;
     return small(() => refreshAccount(engine, log, name));
   }
