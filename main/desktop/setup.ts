@@ -28,6 +28,7 @@ import { toErrorInfo } from '../engine/errors.js';
 import { createEngine, createLogger, type Logger } from '../engine/index.js';
 import type { Engine } from '../engine/types.js';
 import { denyAllPermissions } from './permissions.js';
+import { electronCliInstallContext, installCliTool } from './cli-install.js';
 import { createSystemClipboardTools } from './clipboard-check.js';
 import { createSecretClipboard, type SecretClipboard } from './clipboard.js';
 import { createSwitchableEngine, type SwitchableEngine } from './engine-switch.js';
@@ -323,6 +324,7 @@ export function setupIpc(deps: {
       saveExportWithDialog(dialog, deps.window.current(), contents, suggestedName),
     pausedChanged: (paused) => announcePaused(paused),
     proxyLogin: proxyLogins,
+    installCli: () => installCliTool(electronCliInstallContext(app)),
     quit: () => app.quit(),
     appInfo: () => {
       const status = deps.storage.status();
