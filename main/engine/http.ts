@@ -235,14 +235,40 @@ export function responseError(
   return new TokenError('http_status', `${host} answered HTTP ${status}${said}`, 'config', extra);
 }
 
+/** The cap on a token server's answer, and what exceeding it is called. */
+export const tooLargeError = () =>
+  new TokenError(
+    'too_large',
+    `the token server's answer exceeded ${MAX_BODY_BYTES / (1024 * 1024)} MiB`,
+    'transient',
+  );
+
+/**
+ * The body, read as a stream and cut at the cap: an answer without Content-Length (chunked) is
+ * never held in memory beyond 1 MiB, and the connection is dropped as soon as it goes over.
+ */
 async function readCapped(response: Response): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > MAX_BODY_BYTES)
-    throw new TokenError('too_large', "the token server's answer is larger than 1 MiB", 'transient');
-  const text = await response.text();
-  if (text.length > MAX_BODY_BYTES)
-    throw new TokenError('too_large', "the token server's answer is larger than 1 MiB", 'transient');
-  return text;
+  if (declared > MAX_BODY_BYTES) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLargeError();
+  }
+  const body = response.body;
+  if (!body) return '';
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw tooLargeError();
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
 /** Refuses a URL that may not receive credentials (before anything is sent). */

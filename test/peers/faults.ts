@@ -15,8 +15,20 @@ export type Fault =
   | { kind: 'reset' }
   /** Give the normal answer, but only after `ms` milliseconds. */
   | { kind: 'delay'; ms: number }
+  /**
+   * Answer 200 application/json with a chunked body (no Content-Length) of `bytes` bytes, written
+   * as fast as the client reads; `stats.written` counts what went out, `stats.closed` is set when
+   * the connection ended (the client gave up, or the body was complete).
+   */
+  | { kind: 'flood'; bytes: number; stats?: FloodStats }
   /** Give the normal answer (to queue a fault for a later request). */
   | { kind: 'pass' };
+
+/** What a `flood` fault managed to send. */
+export interface FloodStats {
+  written: number;
+  closed: boolean;
+}
 
 /** Queue of faults; the peer consults it once per token request. */
 export class FaultQueue {
@@ -72,7 +84,36 @@ export async function applyFault(fault: Fault, req: IncomingMessage, res: Server
     case 'delay':
       await new Promise((resolve) => setTimeout(resolve, fault.ms));
       return res.destroyed;
+    case 'flood':
+      await flood(res, fault.bytes, fault.stats ?? { written: 0, closed: false });
+      return true;
     case 'pass':
       return false;
   }
+}
+
+/** Writes `bytes` of a JSON-looking body in 64 KiB chunks, waiting for the client to drain each. */
+async function flood(res: ServerResponse, bytes: number, stats: FloodStats): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.once('close', () => {
+    stats.closed = true;
+  });
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  res.write('{"access_token":"');
+  while (stats.written < bytes && !res.destroyed) {
+    const ok = res.write(chunk);
+    stats.written += chunk.length;
+    if (!ok) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    }
+  }
+  if (!res.destroyed) res.end('"}');
 }
