@@ -114,6 +114,11 @@ export interface ProxyLoginPrompts {
   answer(id: string, credentials: ProxyCredentials | null): boolean;
   /** Gives the prompts their window once it exists; prompts asked before are shown now. */
   attachWindow(window: ProxyLoginWindow): void;
+  /**
+   * The window was closed: every prompt still waiting is answered as Cancel. Left waiting, it would
+   * hold that proxy's requests until they time out, for the rest of the session.
+   */
+  windowClosed(): void;
 }
 
 export interface ProxyLoginPromptOptions {
@@ -173,6 +178,13 @@ export function createProxyLoginPrompts(opts: ProxyLoginPromptOptions = {}): Pro
     attachWindow(next) {
       window = next;
       for (const id of waiting.keys()) show(id);
+    },
+    windowClosed() {
+      for (const [id, entry] of [...waiting]) {
+        waiting.delete(id);
+        if (entry.timer !== null) clearInterval(entry.timer);
+        entry.resolve(null);
+      }
     },
   };
 }

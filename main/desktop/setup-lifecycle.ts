@@ -91,7 +91,8 @@ export async function setupCliSocket(deps: {
 export function setupQuit(deps: {
   engine: Engine;
   clipboard: SecretClipboard;
-  server: ApiServer | null;
+  /** The CLI socket once it listens (Quit can come while it is still starting). */
+  server: () => ApiServer | null;
 }): void {
   let quitting = false;
   app.on('before-quit', (event) => {
@@ -101,7 +102,7 @@ export function setupQuit(deps: {
     const grace = new Promise<void>((resolve) => setTimeout(resolve, QUIT_GRACE_MS));
     const shutdown = Promise.allSettled([
       deps.clipboard.clearIfOurs(),
-      deps.server?.close(),
+      deps.server()?.close(),
       deps.engine.stop(),
     ]);
     void Promise.race([shutdown, grace]).finally(() => {

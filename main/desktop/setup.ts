@@ -233,6 +233,7 @@ export function setupAccountWindow(deps: { settings: SettingsStore; log: Logger 
   });
   openWindowNow = (account) => controller.open(account);
   proxyLogins.attachWindow(controller);
+  controller.onClosed(() => proxyLogins.windowClosed());
   if (openWindowPending) controller.open(null);
   openWindowPending = false;
   app.on('activate', () => controller.open(null));

@@ -109,6 +109,8 @@ export interface AccountWindowController {
   isOpen(): boolean;
   /** The open window (a parent for dialogs), or null. */
   current(): BrowserWindow | null;
+  /** Calls `listener` each time the window is closed. */
+  onClosed(listener: () => void): void;
 }
 
 /** One account window at a time, created on demand and destroyed on close. */
@@ -116,6 +118,7 @@ export function createAccountWindowController(deps: AccountWindowDeps): AccountW
   let window: BrowserWindow | null = null;
   let loaded = false;
   let pendingFocus: string | null = null;
+  const closedListeners = new Set<() => void>();
 
   const alive = (): BrowserWindow | null => (window !== null && !window.isDestroyed() ? window : null);
 
@@ -144,6 +147,7 @@ export function createAccountWindowController(deps: AccountWindowDeps): AccountW
     win.on('closed', () => {
       if (window === win) window = null;
       loaded = false;
+      for (const listener of closedListeners) listener();
     });
     win.loadURL(APP_INDEX_URL).catch((error: unknown) => {
       deps.log?.(`account window failed to load: ${toErrorInfo(error).message}`);
@@ -173,5 +177,8 @@ export function createAccountWindowController(deps: AccountWindowDeps): AccountW
     },
     isOpen: () => alive() !== null,
     current: () => alive(),
+    onClosed: (listener) => {
+      closedListeners.add(listener);
+    },
   };
 }

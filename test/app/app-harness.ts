@@ -242,6 +242,15 @@ export async function launchApp(opts: LaunchOptions): Promise<RunningApp> {
   if (readyOrExit !== null) {
     throw new Error(`the app exited before ready (${JSON.stringify(readyOrExit)}):\n${output}`);
   }
+  // The stand-in is ready before the app's own start-up has run (it awaits the keyring, the store,
+  // the socket): the app's last start-up line says it is done, the window opened or not.
+  const startDeadline = Date.now() + 30_000;
+  while (!output.includes('Tokentray started')) {
+    if (child.exitCode !== null || Date.now() > startDeadline) {
+      throw new Error(`the app did not finish starting (exit ${String(child.exitCode)}):\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 
   let browser: Browser | null = null;
   const connect = async (): Promise<Browser> => {

@@ -115,7 +115,6 @@ describe.skipIf(!node.ok)('the desktop app on the profiles users bring', () => {
 
     const before = peer.requests.length;
     app = await start({ profile: p, keyring: 'basic_text_with_key' });
-    // The socket listens once start-up is done, after the tray lists the accounts.
     await expect.poll(() => app.menuLabels()).toContainEqual(expect.stringMatching(/^initech — /));
     const result = await runCli(['token', 'initech'], {
       env: cleanEnv({ XDG_RUNTIME_DIR: p.runtimeDir, HOME: p.home }),

@@ -281,6 +281,17 @@ describe('proxy sign-in prompts in the account window', () => {
     expect(prompts.pending()).toEqual([]);
   });
 
+  it('closing the window answers every waiting prompt as Cancel, so no request stays held', async () => {
+    const prompts = createProxyLoginPrompts();
+    prompts.attachWindow(fakeWindow().window);
+    const first = prompts.ask(PROXY);
+    const second = prompts.ask({ ...PROXY, host: 'other.corp.example' });
+    prompts.windowClosed();
+    expect(await first).toBeNull();
+    expect(await second).toBeNull();
+    expect(prompts.pending()).toEqual([]);
+  });
+
   it('a prompt asked before the window exists is shown once it is attached; null answers cancel', async () => {
     const prompts = createProxyLoginPrompts();
     const asked = prompts.ask(PROXY);
