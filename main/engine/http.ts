@@ -271,6 +271,31 @@ async function readCapped(response: Response): Promise<string> {
   return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
+/** RFC 6750 b64token-like: visible ASCII only, no spaces or control characters. */
+const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
+
+/**
+ * A token answer whose tokens could not be handed on safely (a CR/LF would inject headers into a
+ * script's request) is refused whole, naming the field and never the value.
+ */
+function checkTokenCharacters(record: Record<string, unknown>, host: string): void {
+  for (const field of ['access_token', 'refresh_token', 'token_type'] as const) {
+    const value = record[field];
+    if (value === undefined || (field === 'refresh_token' && value === null)) continue;
+    if (typeof value !== 'string' || (value !== '' && !VISIBLE_ASCII.test(value))) {
+      const what =
+        typeof value === 'string'
+          ? 'characters a token may not hold (only visible ASCII is allowed: no spaces, control characters or non-ASCII)'
+          : `${value === null ? 'null' : `a ${typeof value}`} instead of a string`;
+      throw new TokenError(
+        'invalid_token_value',
+        `the ${field} in the answer of ${host} holds ${what}; the answer was discarded`,
+        'config',
+      );
+    }
+  }
+}
+
 /** Refuses a URL that may not receive credentials (before anything is sent). */
 export function assertSecureUrl(url: string, field = 'token endpoint'): void {
   const reason = insecureUrlReason(url);
@@ -280,7 +305,8 @@ export function assertSecureUrl(url: string, field = 'token endpoint'): void {
 /**
  * A fetch for token and discovery requests: secure URL check, timeout, no redirects, bounded body,
  * and errors classified. Successful JSON answers are normalised (numeric-string `expires_in`,
- * missing `token_type`) and lose any `id_token`, which Tokentray never uses and so never validates.
+ * missing `token_type`), their tokens checked for characters that could
+ * not be handed on safely, and lose any `id_token`, which Tokentray never uses and so never validates.
  */
 export function createGuardedFetch(options: HttpOptions) {
   return async function guardedFetch(
@@ -341,6 +367,7 @@ export function createGuardedFetch(options: HttpOptions) {
     const isDiscovery = url.includes('/.well-known/');
     if (!isDiscovery) {
       delete record.id_token;
+      checkTokenCharacters(record, host);
       if (record.expires_in !== undefined) {
         const seconds = parseSeconds(record.expires_in);
         if (seconds === null) delete record.expires_in;

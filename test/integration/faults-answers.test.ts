@@ -1,11 +1,20 @@
 /**
- * Issue #12, item 5: a token server cannot exhaust the agent's memory. Every answer is read as a
- * stream and cut at 1 MiB, with its own error.
+ * Issue #12, items 3 and 5: what a token server answers cannot inject or exhaust. Tokens with
+ * characters that could not be handed on safely are refused naming the field (never printed or
+ * stored); an answer is read as a stream and cut at 1 MiB.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FloodStats } from '../peers/faults.js';
 import { startMpsMonitorPeer } from '../peers/index.js';
-import { Cleanups, mpsAccount, requestsThenIdle, startHarness } from '../fixtures/engine-harness.js';
+import {
+  Cleanups,
+  mpsAccount,
+  requestsThenIdle,
+  startHarness,
+  type Harness,
+} from '../fixtures/engine-harness.js';
 
 const cleanups = new Cleanups();
 afterEach(() => cleanups.run());
@@ -24,6 +33,61 @@ async function setup(options: Parameters<typeof startHarness>[1] = {}) {
 /** A 200 token answer with `fields` (JSON) for the next token request. */
 const answer = (fields: Record<string, unknown>) =>
   ({ kind: 'status', status: 200, body: JSON.stringify(fields) }) as const;
+
+async function storeText(h: Harness): Promise<string> {
+  return readFile(join(h.fixture.dataDir, 'accounts.json'), 'utf8');
+}
+
+describe('tokens are visible ASCII (item 3)', () => {
+  const bad: [string, string, Record<string, unknown>][] = [
+    ['a CR/LF in the access_token', 'access_token', { access_token: 'zqxAbc\r\nX-Injected: 1' }],
+    ['a space in the access_token', 'access_token', { access_token: 'zqxTwo zqxWords' }],
+    ['a tab in the access_token', 'access_token', { access_token: 'zqxTab\tzqxHere' }],
+    ['a DEL in the access_token', 'access_token', { access_token: 'zqxDel\u007fzqxHere' }],
+    ['non-ASCII in the access_token', 'access_token', { access_token: 'zqxCaf\u00e9-token' }],
+    ['a NUL in the access_token', 'access_token', { access_token: 'zqxNul\u0000zqxHere' }],
+    [
+      'a CR/LF in the refresh_token',
+      'refresh_token',
+      { access_token: 'zqxGood-token', refresh_token: 'zqxRt\r\nSet-Cookie: x=1' },
+    ],
+    [
+      'a number as the refresh_token',
+      'refresh_token',
+      { access_token: 'zqxGood-token', refresh_token: 12345 },
+    ],
+  ];
+
+  it.each(bad)('refuses %s, naming the field and never the value', async (_what, field, fields) => {
+    const { peer, h } = await setup();
+    peer.faults.push(answer({ token_type: 'bearer', expires_in: 1800, ...fields }));
+    const error = await h.engine.token('mps').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'invalid_token_value' });
+    const message = (error as Error).message;
+    expect(message).toContain(field);
+    expect(message).toContain('127.0.0.1');
+    // Even the good access token of a refused answer is neither kept nor shown.
+    const values = Object.values(fields).filter((value): value is string => typeof value === 'string');
+    const view = h.engine.view('mps');
+    expect(view).toMatchObject({ state: 'error', errorCode: 'invalid_token_value' });
+    const texts = [message, view?.error, ...h.lines, await storeText(h)];
+    for (const value of values) {
+      for (const text of texts) expect(text).not.toContain(value);
+      // Nor its printable parts (the store holds only envelopes; the error never echoes the value).
+      for (const part of value.split(/[^!-~]+/).filter((p) => p.length >= 4))
+        for (const text of texts) expect(text).not.toContain(part);
+    }
+    // No token was stored: the account has none yet.
+    expect(view?.expiresAt).toBeNull();
+  });
+
+  it('accepts every visible ASCII character (RFC 6750 b64token and more)', async () => {
+    const { peer, h } = await setup();
+    const visible = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).join('');
+    peer.faults.push(answer({ access_token: visible, token_type: 'bearer', expires_in: 1800 }));
+    expect((await h.engine.token('mps')).accessToken).toBe(visible);
+  });
+});
 
 describe('answers are read as a stream and cut at 1 MiB (item 5)', () => {
   it('fails a 50 MB chunked answer without Content-Length quickly, with its own error, reading little of it', async () => {
