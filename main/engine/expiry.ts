@@ -9,24 +9,34 @@ import { jwtExpiry } from './jwt.js';
 
 export type ExpirySource = 'expires_in' | 'expires_on' | '.expires' | 'jwt' | 'default';
 
+/** No server token is taken to live longer than this (a longer lifetime is noted and clamped). */
+export const MAX_LIFETIME_SECONDS = 365 * 24 * 3600;
+/** The last instant RFC 3339 can write with a four-digit year. */
+export const LAST_RFC3339_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
+
 export interface Expiry {
   expiresAt: number | null;
   source: ExpirySource | null;
+  /** Set when the server's lifetime (in seconds) was longer than allowed and was clamped. */
+  clampedFromSeconds?: number;
 }
 
 /** A non-negative finite number from a number or a numeric string, else null (negative, NaN, junk). */
 export function parseSeconds(value: unknown): number | null {
+  const number = parseSignedSeconds(value);
+  return number !== null && number >= 0 ? number : null;
+}
+
+/** A finite number from a number or a numeric string, negative ones included, else null. */
+export function parseSignedSeconds(value: unknown): number | null {
   const number =
     typeof value === 'number'
       ? value
-      : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value)
+      : typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value)
         ? Number(value)
         : NaN;
-  return Number.isFinite(number) && number >= 0 ? number : null;
+  return Number.isFinite(number) ? number : null;
 }
-
-/** True when `ms` is a time a Date can hold (a value such as `expires_in: 1e20` is not: toISOString would throw). */
-const isDate = (ms: number) => Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
 
 /** Our clock minus the server's, from its `Date` header (null when absent or unparsable). */
 export function clockSkewMs(dateHeader: string | null, receivedAt: number): number {
@@ -38,31 +48,45 @@ export function clockSkewMs(dateHeader: string | null, receivedAt: number): numb
   return Math.abs(skew) < 2000 ? 0 : skew;
 }
 
-/** Works out a token's expiry from a token endpoint's JSON answer. */
+/**
+ * Works out a token's expiry from a token endpoint's JSON answer. A zero or negative `expires_in`
+ * means the token is already expired (expiresAt = receipt); a lifetime over `maxLifetimeSeconds`
+ * (a year) is clamped to it and says so in `clampedFromSeconds`, so that an expiry is always a
+ * time RFC 3339 can write.
+ */
 export function expiryFromResponse(
   body: Record<string, unknown>,
   receivedAt: number,
-  opts: { dateHeader?: string | null; defaultLifetimeSeconds?: number } = {},
+  opts: { dateHeader?: string | null; defaultLifetimeSeconds?: number; maxLifetimeSeconds?: number } = {},
 ): Expiry {
   const skew = clockSkewMs(opts.dateHeader ?? null, receivedAt);
-  const expiresIn = parseSeconds(body.expires_in);
-  if (expiresIn !== null && isDate(receivedAt + expiresIn * 1000)) {
-    return { expiresAt: receivedAt + expiresIn * 1000, source: 'expires_in' };
-  }
+  const maxMs = Math.min(
+    (opts.maxLifetimeSeconds ?? MAX_LIFETIME_SECONDS) * 1000,
+    Math.max(0, LAST_RFC3339_MS - receivedAt),
+  );
+  /** The expiry for a lifetime from receipt (negative: expired before it arrived). */
+  const clamp = (lifetimeMs: number, source: ExpirySource): Expiry => {
+    if (lifetimeMs <= maxMs) return { expiresAt: Math.max(0, receivedAt + lifetimeMs), source };
+    return { expiresAt: receivedAt + maxMs, source, clampedFromSeconds: Math.round(lifetimeMs / 1000) };
+  };
+  const expiresIn = parseSignedSeconds(body.expires_in);
+  if (expiresIn !== null) return clamp(Math.max(0, expiresIn) * 1000, 'expires_in');
   const expiresOn = parseSeconds(body.expires_on);
-  if (expiresOn !== null && expiresOn > 0 && isDate(expiresOn * 1000 + skew)) {
-    return { expiresAt: expiresOn * 1000 + skew, source: 'expires_on' };
-  }
+  if (expiresOn !== null && expiresOn > 0) return clamp(expiresOn * 1000 + skew - receivedAt, 'expires_on');
   if (typeof body['.expires'] === 'string') {
     const at = parseHttpDate(body['.expires']);
-    if (at !== null && isDate(at + skew)) return { expiresAt: at + skew, source: '.expires' };
+    if (at !== null) return clamp(at + skew - receivedAt, '.expires');
   }
   if (typeof body.access_token === 'string') {
     const exp = jwtExpiry(body.access_token);
-    if (exp !== null && isDate(exp + skew)) return { expiresAt: exp + skew, source: 'jwt' };
+    if (exp !== null) return clamp(exp + skew - receivedAt, 'jwt');
   }
   if (opts.defaultLifetimeSeconds !== undefined) {
-    return { expiresAt: receivedAt + opts.defaultLifetimeSeconds * 1000, source: 'default' };
+    return clamp(opts.defaultLifetimeSeconds * 1000, 'default');
   }
   return { expiresAt: null, source: null };
 }
+
+/** True for a token that was already expired when it arrived (a provider error, never served). */
+export const expiredOnArrival = (expiresAt: number | null, receivedAt: number): boolean =>
+  expiresAt !== null && expiresAt <= receivedAt;

@@ -6,7 +6,7 @@
  */
 import { parseHttpDate } from './dates.js';
 import { TokenError } from './errors.js';
-import { parseSeconds } from './expiry.js';
+import { parseSignedSeconds } from './expiry.js';
 import type { FetchLike } from './types.js';
 import { insecureUrlReason } from './url-policy.js';
 
@@ -305,7 +305,7 @@ export function assertSecureUrl(url: string, field = 'token endpoint'): void {
 /**
  * A fetch for token and discovery requests: secure URL check, timeout, no redirects, bounded body,
  * and errors classified. Successful JSON answers are normalised (numeric-string `expires_in`,
- * missing `token_type`), their tokens checked for characters that could
+ * negative `expires_in` as 0, missing `token_type`), their tokens checked for characters that could
  * not be handed on safely, and lose any `id_token`, which Tokentray never uses and so never validates.
  */
 export function createGuardedFetch(options: HttpOptions) {
@@ -369,9 +369,10 @@ export function createGuardedFetch(options: HttpOptions) {
       delete record.id_token;
       checkTokenCharacters(record, host);
       if (record.expires_in !== undefined) {
-        const seconds = parseSeconds(record.expires_in);
+        // Zero or negative: already expired (the renewal refuses such a token, see expiry.ts).
+        const seconds = parseSignedSeconds(record.expires_in);
         if (seconds === null) delete record.expires_in;
-        else record.expires_in = Math.floor(seconds);
+        else record.expires_in = Math.max(0, Math.floor(seconds));
       }
       if (typeof record.access_token === 'string' && record.token_type === undefined)
         record.token_type = 'bearer';

@@ -12,9 +12,10 @@ import {
 } from './account-state.js';
 import { requireStore, type EngineContext } from './context.js';
 import { StoreError, TokenError, toErrorInfo } from './errors.js';
+import { expiredOnArrival } from './expiry.js';
 import { redact } from './log.js';
 import { flowFor, type FlowContext, type ObtainedToken } from './providers/index.js';
-import { appendActivity, open, secretReader, storedTokenFor } from './records.js';
+import { appendActivity, open, seal, secretReader, storedTokenFor } from './records.js';
 import { retryAt } from './schedule.js';
 import type { AccountRecord, Envelope, StoredError } from './store.js';
 import type { TokenPurpose } from './types.js';
@@ -115,6 +116,15 @@ export function createRenewer(
       );
       known.push(obtained.accessToken);
       if (obtained.refreshToken) known.push(obtained.refreshToken);
+      // (A pasted token is the user's, not a server's answer: it is kept and shown as expired.)
+      if (flowFor(presetOf(rt)).renewable && expiredOnArrival(obtained.expiresAt, obtained.obtainedAt)) {
+        await keepRotatedRefresh(rt, obtained);
+        throw new TokenError(
+          'expired_on_arrival',
+          `the token server issued "${rt.name}" a token that had already expired when it arrived (${obtained.expirySource ?? 'expiry'} ${iso(obtained.expiresAt) ?? ''}); it is not handed out`,
+          'transient',
+        );
+      }
       await commitToken(rt, obtained, refresh ?? null);
       log.info('renewed', {
         account: rt.name,
@@ -160,6 +170,22 @@ export function createRenewer(
     }
   }
 
+  /**
+   * A token expired on arrival is not kept, but a refresh token that came with it is: the server
+   * rotated it, the one presented is spent. The current access token (if any) stays as it was.
+   */
+  async function keepRotatedRefresh(rt: Runtime, obtained: ObtainedToken) {
+    if (!obtained.refreshToken || !isCurrent(rt)) return;
+    const current = rt.record.token;
+    if (current) {
+      rt.record = { ...rt.record, token: { ...current, refresh: await seal(cipher, obtained.refreshToken) } };
+    } else {
+      // Nothing valid to keep it beside: store the expired token with it (never handed out).
+      rt.record = { ...rt.record, token: await storedTokenFor(cipher, obtained, null) };
+      rt.accessToken = null;
+    }
+  }
+
   /** Persists a new token (and any rotated refresh token) before anyone can use it. */
   async function commitToken(rt: Runtime, obtained: ObtainedToken, previousRefresh: Envelope | null) {
     const token = await storedTokenFor(cipher, obtained, previousRefresh);
@@ -167,6 +193,10 @@ export function createRenewer(
       obtained.expiresAt === null
         ? 'expiry unknown'
         : `expires ${new Date(obtained.expiresAt).toISOString()}`;
+    const clamped =
+      obtained.clampedFromSeconds === undefined
+        ? ''
+        : `; the server gave a lifetime of ${obtained.clampedFromSeconds} s, treated as one year`;
     // Built from the record as it is now, not as it was when the request left: the user may have
     // edited the account meanwhile (in place), or removed or replaced it (then the token is dropped).
     const withToken = (base: AccountRecord): AccountRecord => {
@@ -178,7 +208,7 @@ export function createRenewer(
         updatedAt: new Date(clock.now()).toISOString(),
       };
       // Not "grant: expires …": the redaction would take "password: …" for a secret.
-      appendActivity(record, 'renewed', `${obtained.grant} grant, ${expiry}`, clock.now());
+      appendActivity(record, 'renewed', `${obtained.grant} grant, ${expiry}${clamped}`, clock.now());
       return record;
     };
     if (!isCurrent(rt)) throw superseded(rt);

@@ -9,7 +9,8 @@
 import { createHash } from 'node:crypto';
 import { iso, type Runtime } from './account-state.js';
 import { splitSecrets, validateAccountInput, type AccountDefinition } from './accounts/schema.js';
-import { toErrorInfo } from './errors.js';
+import { TokenError, toErrorInfo } from './errors.js';
+import { expiredOnArrival } from './expiry.js';
 import { decodeJwt } from './jwt.js';
 import { redact } from './log.js';
 import { flowFor, type FlowContext, type ObtainedToken } from './providers/index.js';
@@ -88,6 +89,13 @@ export async function runConnectionTest(
     });
     if (spendsRefreshToken && typedRefreshToken !== undefined)
       ports.spent.keep(typedRefreshToken, obtained, ports.flowContext.now());
+    if (expiredOnArrival(obtained.expiresAt, obtained.obtainedAt)) {
+      throw new TokenError(
+        'expired_on_arrival',
+        `the token server issued a token that had already expired when it arrived (${obtained.expirySource ?? 'expiry'} ${iso(obtained.expiresAt) ?? ''})`,
+        'transient',
+      );
+    }
     const lifetime =
       obtained.expiresAt === null ? null : Math.round((obtained.expiresAt - obtained.obtainedAt) / 1000);
     return {

@@ -1,15 +1,17 @@
 /**
- * Issue #12, items 3 and 5: what a token server answers cannot inject or exhaust. Tokens with
+ * Issue #12, items 3, 5 and 12: what a token server answers cannot inject or exhaust. Tokens with
  * characters that could not be handed on safely are refused naming the field (never printed or
- * stored); an answer is read as a stream and cut at 1 MiB.
+ * stored); an answer is read as a stream and cut at 1 MiB; lifetimes are clamped to what RFC 3339
+ * and sense allow.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FloodStats } from '../peers/faults.js';
-import { startMpsMonitorPeer } from '../peers/index.js';
+import { MPS_MONITOR_DEFAULTS as MPS, startMpsMonitorPeer } from '../peers/index.js';
 import {
   Cleanups,
+  expectNoSecrets,
   mpsAccount,
   requestsThenIdle,
   startHarness,
@@ -129,4 +131,41 @@ describe('answers are read as a stream and cut at 1 MiB (item 5)', () => {
       message: "the token server's answer exceeded 1 MiB",
     });
   });
+});
+
+describe('lifetimes are clamped (item 12)', () => {
+  it('treats expires_in 1e12 as a year, writes an RFC 3339 expiry and says so in the activity log', async () => {
+    const { peer, h } = await setup();
+    peer.faults.push(answer({ access_token: 'long-lived', token_type: 'bearer', expires_in: 1e12 }));
+    const token = await h.engine.token('mps');
+    const year = 365 * 24 * 3600 * 1000;
+    expect(Date.parse(token.expiresAt ?? '')).toBe(h.clock.now() + year);
+    expect(token.expiresAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
+    const view = h.engine.view('mps');
+    expect(view?.expiresAt).toBe(token.expiresAt);
+    const renewed = h.engine.activity('mps').filter((entry) => entry.kind === 'renewed');
+    expect(renewed.at(-1)?.detail).toMatch(/1000000000000 s, treated as one year/);
+    // ...and it is renewed like any other token: before the year is out.
+    h.engine.setPaused(false);
+    const next = Date.parse(h.engine.view('mps')?.nextRefreshAt ?? '');
+    expect(next).toBeGreaterThan(h.clock.now());
+    expect(next).toBeLessThan(h.clock.now() + year);
+  });
+
+  it.each([[0], [-30], ['-1']])(
+    'refuses expires_in %j as a token already expired on arrival (never served, never "unknown expiry")',
+    async (expiresIn) => {
+      const { peer, h } = await setup();
+      peer.faults.push(
+        answer({ access_token: 'dead-on-arrival', token_type: 'bearer', expires_in: expiresIn }),
+      );
+      await expect(h.engine.token('mps')).rejects.toMatchObject({ code: 'expired_on_arrival' });
+      expect(h.engine.view('mps')).toMatchObject({ state: 'error', errorCode: 'expired_on_arrival' });
+      expect(h.engine.view('mps')?.state).not.toBe('unknown-expiry');
+      expectNoSecrets([...h.lines, h.engine.view('mps')?.error], ['dead-on-arrival', MPS.clientSecret]);
+      // A transient failure: retried with backoff, and the next good answer is served.
+      await h.clock.advance(31_000);
+      expect((await h.engine.token('mps')).accessToken).toBe(peer.issued.accessTokens.at(-1));
+    },
+  );
 });

@@ -36,7 +36,8 @@ describe('parseHttpDate', () => {
   });
 
   it("reads MSP360's .expires as the vendor document prints it", () => {
-    const expiry = expiryFromResponse({ '.expires': 'Sat, 12 May 2018 13:50:43 GMT' }, 0);
+    const issued = Date.UTC(2018, 4, 12, 13, 20, 43);
+    const expiry = expiryFromResponse({ '.expires': 'Sat, 12 May 2018 13:50:43 GMT' }, issued);
     expect(expiry).toEqual({ expiresAt: Date.UTC(2018, 4, 12, 13, 50, 43), source: '.expires' });
   });
 });

@@ -1,6 +1,13 @@
 /** CONTRACT §1 / checklist C1: where a token's expiry comes from, and clock skew. */
 import { describe, expect, it } from 'vitest';
-import { clockSkewMs, expiryFromResponse, parseSeconds } from '../../main/engine/expiry.js';
+import {
+  clockSkewMs,
+  expiredOnArrival,
+  expiryFromResponse,
+  MAX_LIFETIME_SECONDS,
+  parseSeconds,
+  parseSignedSeconds,
+} from '../../main/engine/expiry.js';
 import { makeJwt } from '../peers/index.js';
 
 const RECEIVED = Date.parse('2026-11-24T09:00:00Z');
@@ -13,7 +20,7 @@ describe('expires_in', () => {
     [' 1799 ', RECEIVED + 1_799_000],
     [0, RECEIVED],
     ['0', RECEIVED],
-    [1e9, RECEIVED + 1e12],
+    [31_536_000, RECEIVED + 31_536_000_000],
     [1.5, RECEIVED + 1500],
   ])('takes %j as seconds from receipt', (value, expected) => {
     expect(expiryFromResponse({ expires_in: value }, RECEIVED)).toEqual({
@@ -23,8 +30,6 @@ describe('expires_in', () => {
   });
 
   it.each([
-    [-1],
-    ['-60'],
     [Number.NaN],
     ['NaN'],
     ['abc'],
@@ -39,12 +44,56 @@ describe('expires_in', () => {
     expect(expiryFromResponse({ expires_in: value }, RECEIVED)).toEqual({ expiresAt: null, source: null });
   });
 
-  it('ignores a value so large that it is not a date (and falls back to the next source)', () => {
-    const exp = Math.floor(RECEIVED / 1000) + 600;
-    const outcome = expiryFromResponse({ expires_in: 1e20, expires_on: exp }, RECEIVED);
-    expect(outcome).toEqual({ expiresAt: exp * 1000, source: 'expires_on' });
-    const alone = expiryFromResponse({ expires_in: 1e20 }, RECEIVED);
-    expect(alone.expiresAt === null || Math.abs(alone.expiresAt) <= MAX_DATE_MS).toBe(true);
+  it.each([[-1], ['-60'], [0], [-1e20]])(
+    'takes %j (zero or negative) as already expired on arrival, not as an unknown expiry',
+    (value) => {
+      const expiry = expiryFromResponse({ expires_in: value }, RECEIVED);
+      expect(expiry).toEqual({ expiresAt: RECEIVED, source: 'expires_in' });
+      expect(expiredOnArrival(expiry.expiresAt, RECEIVED)).toBe(true);
+    },
+  );
+
+  it.each([[31_536_001], [1e9], [1e12], [1e20], ['99999999999']])(
+    'clamps %j seconds (over a year) to a year and says what the server gave',
+    (value) => {
+      const expiry = expiryFromResponse({ expires_in: value, expires_on: 1 }, RECEIVED);
+      expect(expiry).toEqual({
+        expiresAt: RECEIVED + MAX_LIFETIME_SECONDS * 1000,
+        source: 'expires_in',
+        clampedFromSeconds: Math.round((Number(value) * 1000) / 1000),
+      });
+      // Always a time RFC 3339 can write (four-digit year).
+      expect(new Date(expiry.expiresAt ?? NaN).toISOString()).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+      expect(Math.abs(expiry.expiresAt ?? 0)).toBeLessThanOrEqual(MAX_DATE_MS);
+    },
+  );
+
+  it('clamps absolute expiries (expires_on, .expires, JWT exp) the same way, and keeps one in the past', () => {
+    const year = MAX_LIFETIME_SECONDS * 1000;
+    const far = Math.floor(RECEIVED / 1000) + 100 * 365 * 86400;
+    expect(expiryFromResponse({ expires_on: far }, RECEIVED)).toMatchObject({
+      expiresAt: RECEIVED + year,
+      source: 'expires_on',
+    });
+    expect(expiryFromResponse({ '.expires': 'Fri, 31 Dec 9999 23:59:59 GMT' }, RECEIVED)).toMatchObject({
+      expiresAt: RECEIVED + year,
+      source: '.expires',
+    });
+    expect(expiryFromResponse({ access_token: makeJwt({ exp: 1e12 }) }, RECEIVED)).toMatchObject({
+      expiresAt: RECEIVED + year,
+      source: 'jwt',
+    });
+    const past = Math.floor(RECEIVED / 1000) - 60;
+    const stale = expiryFromResponse({ expires_on: past }, RECEIVED);
+    expect(stale).toEqual({ expiresAt: past * 1000, source: 'expires_on' });
+    expect(expiredOnArrival(stale.expiresAt, RECEIVED)).toBe(true);
+  });
+
+  it('keeps a pasted token up to what RFC 3339 can write when told to (no one-year clamp)', () => {
+    const expiry = expiryFromResponse({ access_token: makeJwt({ exp: 1e20 }) }, RECEIVED, {
+      maxLifetimeSeconds: Infinity,
+    });
+    expect(new Date(expiry.expiresAt ?? NaN).toISOString()).toBe('9999-12-31T23:59:59.000Z');
   });
 
   it('is missing: an unknown expiry', () => {
@@ -112,7 +161,6 @@ describe('expires_on, .expires, JWT exp', () => {
   it.each([
     ['a JWT without exp', makeJwt({ sub: 'x' })],
     ['a JWT with a string exp', makeJwt({ exp: String(epoch) })],
-    ['a JWT with an absurd exp', makeJwt({ exp: 1e20 })],
     ['an opaque token', 'abc.def'],
     ['a three-part non-JWT', 'not.a.jwt'],
   ])('reports an unknown expiry for %s', (_what, token) => {
@@ -166,6 +214,21 @@ describe('parseSeconds', () => {
     expect([0, 1, '42', 2.5].map(parseSeconds)).toEqual([0, 1, 42, 2.5]);
     expect([-1, '-1', 'x', NaN, Infinity, undefined, null, '4 2'].map(parseSeconds)).toEqual([
       null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+  });
+});
+
+describe('parseSignedSeconds', () => {
+  it('also accepts negative numbers and numeric strings (an expiry in the past)', () => {
+    expect([0, -1, '-42', ' -2.5 ', '7'].map(parseSignedSeconds)).toEqual([0, -1, -42, -2.5, 7]);
+    expect(['x', NaN, -Infinity, undefined, null, '--1', '1e3'].map(parseSignedSeconds)).toEqual([
       null,
       null,
       null,

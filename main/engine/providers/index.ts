@@ -218,7 +218,8 @@ const staticToken: Flow = {
     const obtainedAt = ctx.now();
     const expiresAt = str(input.settings.expiresAt)
       ? parseRfc3339(String(input.settings.expiresAt))
-      : expiryFromResponse({ access_token: token }, obtainedAt).expiresAt;
+      : // A pasted token is the user's word, not a server's: only kept within what RFC 3339 can write.
+        expiryFromResponse({ access_token: token }, obtainedAt, { maxLifetimeSeconds: Infinity }).expiresAt;
     return {
       accessToken: token,
       tokenType: 'bearer',

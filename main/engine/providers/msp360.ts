@@ -48,5 +48,6 @@ export async function msp360Login(ctx: FlowContext, input: FlowInput): Promise<O
     expirySource: expiry.source,
     obtainedAt,
     grant: 'login',
+    ...(expiry.clampedFromSeconds === undefined ? {} : { clampedFromSeconds: expiry.clampedFromSeconds }),
   };
 }

@@ -108,6 +108,7 @@ function toObtained(
     expirySource: expiry.source,
     obtainedAt,
     grant,
+    ...(expiry.clampedFromSeconds === undefined ? {} : { clampedFromSeconds: expiry.clampedFromSeconds }),
   };
 }
 

@@ -13,6 +13,8 @@ export interface ObtainedToken {
   obtainedAt: number;
   /** Which grant produced it: shown in the activity log. */
   grant: string;
+  /** The lifetime the server stated, in seconds, when it was over a year and clamped to one. */
+  clampedFromSeconds?: number;
 }
 
 /** Reads one secret field on demand (decrypted at the moment of use). */
