@@ -2,6 +2,11 @@
  * Log lines with secrets removed: bearer and Basic credentials, JWTs and secret-looking
  * `key=value` pairs, whatever their source, plus any value a host registers with `forget`. The
  * engine itself redacts the secrets an attempt read from its error texts before logging them.
+ *
+ * A known secret is removed in every form a server is likely to echo it in: as is,
+ * percent-encoded (encodeURIComponent, and application/x-www-form-urlencoded with `+` for a space,
+ * either case of hex digits), JSON-escaped (with `\/`, and with `\uXXXX` escapes) and, given the
+ * client ID it goes with, Base64 of `id:secret` as HTTP Basic carries it (raw and form-encoded).
  */
 
 export interface Logger {
@@ -16,12 +21,65 @@ const PATTERNS: RegExp[] = [
   /\b(client_secret|password|refresh_token|access_token|token|secret)(["']?\s*[=:]\s*["']?)[^\s"'&,}]+/gi,
 ];
 
-/** Removes anything that looks like a secret from a string. */
-export function redact(text: string, known: Iterable<string> = []): string {
-  let out = text;
-  for (const secret of known) {
-    if (secret.length >= 4) out = out.split(secret).join('[redacted]');
+/** Secrets shorter than this are not searched for (they would match ordinary words). */
+const MIN_SECRET_LENGTH = 4;
+
+/** application/x-www-form-urlencoded as URLSearchParams writes it (`+` for a space, `*` kept). */
+const formEncode = (value: string) => new URLSearchParams([['', value]]).toString().slice(1);
+/** The stricter form encoding of RFC 6749 §2.3.1 as oauth4webapi writes it (`-_.!~*'()` escaped too). */
+const strictFormEncode = (value: string) =>
+  encodeURIComponent(value).replace(/[-_.!~*'()]|%20/g, (part) =>
+    part === '%20' ? '+' : `%${part.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+const unicodeEscape = (char: string) =>
+  `\\u${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+/** JSON text of a string without its quotes; `extra` characters are written as \uXXXX too. */
+const jsonEscape = (value: string, extra: RegExp | null) => {
+  const inner = JSON.stringify(value).slice(1, -1);
+  // A surrogate pair (astral character) is escaped as its two halves, as every encoder does.
+  return extra === null ? inner : inner.replace(extra, (char) => [...char].map(unicodeEscape).join(''));
+};
+/** Hex digits after `%` or `\u` in lower case: encoders disagree on the case. */
+const lowerHex = (value: string) =>
+  value.replace(/%[0-9A-F]{2}|\\u[0-9A-Fa-f]{4}/g, (escape) => escape.toLowerCase());
+
+/** Every form in which `secret` may come back from a server, for redaction. */
+export function secretForms(secret: string): string[] {
+  if (secret.length < MIN_SECRET_LENGTH) return [];
+  const forms = [
+    secret,
+    encodeURIComponent(secret),
+    formEncode(secret),
+    strictFormEncode(secret),
+    jsonEscape(secret, null),
+    jsonEscape(secret, null).replace(/\//g, '\\/'),
+    // Python's ensure_ascii, .NET's default JavaScriptEncoder, Go's HTML-safe encoder.
+    jsonEscape(secret, /[^ -~]/g),
+    jsonEscape(secret, /[^ -~]|[+<>&'`]/g),
+    jsonEscape(secret, /[<>&\u2028\u2029]/g),
+  ];
+  return [...new Set([...forms, ...forms.map(lowerHex)])];
+}
+
+/**
+ * HTTP Basic credentials built from `id` and each of `secrets`, Base64-encoded as the header
+ * carries them: `id:secret` raw (Acronis) and with both parts form-encoded (RFC 6749 §2.3.1).
+ */
+export function basicCredentialForms(id: string, secrets: Iterable<string>): string[] {
+  const forms: string[] = [];
+  const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+  for (const secret of secrets) {
+    if (secret.length < MIN_SECRET_LENGTH) continue;
+    forms.push(b64(`${id}:${secret}`), b64(`${strictFormEncode(id)}:${strictFormEncode(secret)}`));
+    forms.push(b64(`${formEncode(id)}:${formEncode(secret)}`));
   }
+  return [...new Set(forms)];
+}
+
+/** Replaces each of `exact` (already expanded into its forms), longest first, then the patterns. */
+function redactExact(text: string, exact: readonly string[]): string {
+  let out = text;
+  for (const form of exact) if (out.includes(form)) out = out.split(form).join('[redacted]');
   for (const pattern of PATTERNS) {
     out = out.replace(pattern, (match, a: string, b: string) =>
       pattern === PATTERNS[0]
@@ -32,6 +90,16 @@ export function redact(text: string, known: Iterable<string> = []): string {
     );
   }
   return out;
+}
+
+/** Longest first, so that a form containing another is removed whole. */
+const byLengthDesc = (forms: Iterable<string>) => [...new Set(forms)].sort((a, b) => b.length - a.length);
+
+/** Removes anything that looks like a secret from a string, and every form of each `known` secret. */
+export function redact(text: string, known: Iterable<string> = []): string {
+  const forms: string[] = [];
+  for (const secret of known) forms.push(...secretForms(secret));
+  return redactExact(text, byLengthDesc(forms));
 }
 
 function format(
@@ -53,24 +121,26 @@ export function createLogger(
   now: () => number = Date.now,
 ): Logger & { forget(secret: string): void } {
   const known = new Set<string>();
+  // Every form of every secret it was told to forget, longest first (rebuilt on `forget`).
+  let forms: string[] = [];
+  const scrub = (text: string) => redactExact(text, forms);
   // Fields are redacted before formatting: JSON-quoting a value (`\"password\": ...`) would hide
   // its key=value shape from the patterns.
   const clean = (fields: Record<string, unknown> | undefined) =>
     fields &&
     Object.fromEntries(
-      Object.entries(fields).map(([key, value]) => [
-        key,
-        typeof value === 'string' ? redact(value, known) : value,
-      ]),
+      Object.entries(fields).map(([key, value]) => [key, typeof value === 'string' ? scrub(value) : value]),
     );
   const emit = (level: string) => (message: string, fields?: Record<string, unknown>) =>
-    write(redact(format(level, redact(message, known), clean(fields), now()), known));
+    write(scrub(format(level, scrub(message), clean(fields), now())));
   return {
     info: emit('INFO'),
     warn: emit('WARN'),
     error: emit('ERROR'),
     forget: (secret: string) => {
-      if (secret.length >= 4) known.add(secret);
+      if (secret.length < MIN_SECRET_LENGTH || known.has(secret)) return;
+      known.add(secret);
+      forms = byLengthDesc([...forms, ...secretForms(secret)]);
     },
   };
 }

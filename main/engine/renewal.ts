@@ -13,7 +13,7 @@ import {
 import { requireStore, type EngineContext } from './context.js';
 import { StoreError, TokenError, toErrorInfo } from './errors.js';
 import { expiredOnArrival } from './expiry.js';
-import { redact } from './log.js';
+import { basicCredentialForms, redact } from './log.js';
 import { flowFor, type FlowContext, type ObtainedToken } from './providers/index.js';
 import { appendActivity, open, seal, secretReader, storedTokenFor } from './records.js';
 import { retryAt } from './schedule.js';
@@ -53,6 +53,14 @@ function storedError(error: unknown, known: string[], now: number): StoredError 
     kind,
     at: new Date(now).toISOString(),
   };
+}
+
+/** The secrets an attempt read, plus the HTTP Basic credentials built from them. */
+function redactionList(rt: Runtime, known: string[]): string[] {
+  const ids = [rt.record.settings.clientId, rt.record.settings.username].filter(
+    (id): id is string => typeof id === 'string',
+  );
+  return [...known, ...ids.flatMap((id) => basicCredentialForms(id, known))];
 }
 
 export interface Renewer {
@@ -143,7 +151,7 @@ export function createRenewer(
         });
         throw error;
       }
-      const failure = storedError(error, known, clock.now());
+      const failure = storedError(error, redactionList(rt, known), clock.now());
       rt.record.error = failure;
       const token = rt.record.token;
       if (error instanceof TokenError && error.extra.refreshRefused && token?.refresh)

@@ -12,7 +12,7 @@ import { splitSecrets, validateAccountInput, type AccountDefinition } from './ac
 import { TokenError, toErrorInfo } from './errors.js';
 import { expiredOnArrival } from './expiry.js';
 import { decodeJwt } from './jwt.js';
-import { redact } from './log.js';
+import { basicCredentialForms, redact } from './log.js';
 import { flowFor, type FlowContext, type ObtainedToken } from './providers/index.js';
 import { secretReader } from './records.js';
 import type { AccountInput, Cipher, ErrorInfo, TestResult } from './types.js';
@@ -110,6 +110,8 @@ export async function runConnectionTest(
     };
   } catch (error) {
     known.push(...Object.values(secrets));
+    const ids = [settings.clientId, settings.username].filter((id): id is string => typeof id === 'string');
+    known.push(...ids.flatMap((id) => basicCredentialForms(id, [...known])));
     const info = toErrorInfo(error);
     return failed({
       ...info,

@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createLogger, redact } from '../../main/engine/index.js';
+import { basicCredentialForms, secretForms } from '../../main/engine/log.js';
 import { makeJwt } from '../peers/index.js';
 
 function collecting() {
@@ -61,6 +62,51 @@ describe('createLogger', () => {
         expect(redact(`Authorization: Bearer ${token}`)).not.toContain(token);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('redaction of encoded forms (issue #12, item 6)', () => {
+  const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+  const formsOf = (secret: string, id: string) => [
+    secret,
+    encodeURIComponent(secret),
+    encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()),
+    new URLSearchParams([['', secret]]).toString().slice(1),
+    JSON.stringify(secret).slice(1, -1),
+    JSON.stringify(secret).slice(1, -1).replace(/\//g, '\\/'),
+    b64(`${id}:${secret}`),
+    b64(`${encodeURIComponent(id).replace(/%20/g, '+')}:${encodeURIComponent(secret).replace(/%20/g, '+')}`),
+  ];
+
+  it('removes raw, percent-, form- and JSON-encoded forms, and Basic credentials built with the id', () => {
+    const id = 'client-1';
+    const secret = 'a b+c/d=e%f:g"h\\i\u00e9';
+    for (const form of formsOf(secret, id)) {
+      const text = `the server said <${form}> twice: <${form}>`;
+      expect(redact(text, [secret, ...basicCredentialForms(id, [secret])])).toBe(
+        'the server said <[redacted]> twice: <[redacted]>',
+      );
+    }
+  });
+
+  it('lists the forms of short values as nothing (they would match ordinary words)', () => {
+    expect(secretForms('abc')).toEqual([]);
+    expect(basicCredentialForms('id', ['abc'])).toEqual([]);
+  });
+
+  it('never lets any form of a random secret through, in a log line or a field (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 6, maxLength: 40, unit: 'grapheme' }), (secret) => {
+        fc.pre(secret.trim().length >= 6);
+        const { lines, log } = collecting();
+        log.forget(secret);
+        // Without the id the logger cannot know the Basic forms: the other six it must catch.
+        const forms = formsOf(secret, 'id').slice(0, 6);
+        for (const form of forms) log.warn(`echo <${form}>`, { field: `x${form}x` });
+        for (const form of forms) expect(lines.join('\n')).not.toContain(form);
+      }),
+      { numRuns: 200 },
     );
   });
 });
