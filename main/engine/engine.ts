@@ -94,7 +94,10 @@ export function createEngine(options: EngineOptions): Engine {
     },
   };
   const { runtimes } = ctx;
-  /** Aborted by stop(): token requests under way are cancelled, not waited for. */
+  /**
+   * Aborted by stop(): no new token request is sent. One already on the wire is waited for (its
+   * answer may hold a rotated refresh token), bounded by the request timeout.
+   */
   let stopping = new AbortController();
   const guardedFetch = createGuardedFetch({
     fetch: options.fetch ?? globalThis.fetch,
@@ -237,6 +240,7 @@ export function createEngine(options: EngineOptions): Engine {
     async stop() {
       ctx.stopped = true;
       scheduler.cancel();
+      // Nothing new goes out; requests on the wire finish (or time out) and their tokens are saved.
       stopping.abort();
       // Only unsaved activity needs a write: a stop must not rewrite a store it did not change (B4).
       const unsaved = cancelFlush !== null || [...runtimes.values()].some((rt) => rt.unsaved);

@@ -18,13 +18,17 @@ export interface HttpOptions {
   timeoutMs: number;
   /** Wall clock, for Retry-After in HTTP-date form. */
   now: () => number;
-  /** Aborted when the engine stops: requests under way are cancelled rather than waited for. */
+  /**
+   * Aborted when the engine stops: no new request is sent. One already on the wire is not
+   * cancelled (the server may have acted on it: a rotated refresh token would be lost); it ends
+   * with its answer or its timeout.
+   */
   stopSignal?: () => AbortSignal;
 }
 
-/** The engine is stopping: a request under way was cancelled. */
+/** The engine is stopping: a request that was not sent yet will not be. */
 export const stoppedError = () =>
-  new TokenError('stopped', 'Tokentray is stopping; the token request was cancelled', 'transient');
+  new TokenError('stopped', 'Tokentray is stopping; the token request was not sent', 'transient');
 
 /** RFC 9110 §10.2.3: delay-seconds or an HTTP-date; anything else is ignored. */
 export function parseRetryAfter(value: string | null, now: number): number | null {
@@ -319,18 +323,11 @@ export function createGuardedFetch(options: HttpOptions) {
     if (stop?.aborted) throw stoppedError();
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const classify = (error: unknown) =>
-      error instanceof TokenError
-        ? error
-        : stop?.aborted
-          ? stoppedError()
-          : networkError(error, host, options.timeoutMs);
+      error instanceof TokenError ? error : networkError(error, host, options.timeoutMs);
     let response: Response;
     try {
-      response = await options.fetch(url, {
-        ...init,
-        redirect: 'manual',
-        signal: stop ? AbortSignal.any([timeout, stop]) : timeout,
-      });
+      // Not cancelled by a stop: only the timeout ends a request that has gone out.
+      response = await options.fetch(url, { ...init, redirect: 'manual', signal: timeout });
     } catch (error) {
       throw classify(error);
     }

@@ -141,9 +141,20 @@ export function createRenewer(
         expiresAt: iso(obtained.expiresAt) ?? 'unknown',
       });
     } catch (error) {
-      // Nothing is recorded for an account that was removed or replaced meanwhile, nor for a
-      // request the engine cancelled because it is stopping.
-      if (!isCurrent(rt) || ctx.stopped) throw error;
+      // Nothing is recorded for an account that was removed or replaced meanwhile.
+      if (!isCurrent(rt)) throw error;
+      const refused = error instanceof TokenError && error.extra.refreshRefused === true;
+      const token = rt.record.token;
+      if (refused && token?.refresh) rt.record.token = { ...token, refresh: null };
+      // Not sent because the engine is stopping: nothing to record, but a refused refresh token
+      // is dropped for good before the engine goes.
+      if (error instanceof TokenError && error.code === 'stopped') {
+        if (refused)
+          await requireStore(ctx)
+            .commit({ put: [[rt.name, rt.record]] })
+            .catch(() => {});
+        throw error;
+      }
       if (error instanceof StoreError) {
         log.error('could not save the renewed token; it was not handed out', {
           account: rt.name,
@@ -153,9 +164,6 @@ export function createRenewer(
       }
       const failure = storedError(error, redactionList(rt, known), clock.now());
       rt.record.error = failure;
-      const token = rt.record.token;
-      if (error instanceof TokenError && error.extra.refreshRefused && token?.refresh)
-        rt.record.token = { ...token, refresh: null };
       rt.failures = failure.kind === 'transient' ? rt.failures + 1 : 0;
       const retryAfter = error instanceof TokenError ? error.retryAfterMs : null;
       rt.renewDueAt =

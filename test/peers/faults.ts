@@ -16,6 +16,11 @@ export type Fault =
   /** Give the normal answer, but only after `ms` milliseconds. */
   | { kind: 'delay'; ms: number }
   /**
+   * Act on the request at once (a refresh token is spent, a new one issued), but hold the answer
+   * back for `ms` milliseconds: a request the server has acted on while the client waits.
+   */
+  | { kind: 'late'; ms: number }
+  /**
    * Answer 200 application/json with a chunked body (no Content-Length) of `bytes` bytes, written
    * as fast as the client reads; `stats.written` counts what went out, `stats.closed` is set when
    * the connection ended (the client gave up, or the body was complete).
@@ -84,6 +89,18 @@ export async function applyFault(fault: Fault, req: IncomingMessage, res: Server
     case 'delay':
       await new Promise((resolve) => setTimeout(resolve, fault.ms));
       return res.destroyed;
+    case 'late': {
+      const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+      const held = (...args: unknown[]): ServerResponse => {
+        const timer = setTimeout(() => {
+          if (!res.destroyed) end(...args);
+        }, fault.ms);
+        res.once('close', () => clearTimeout(timer));
+        return res;
+      };
+      res.end = held as ServerResponse['end'];
+      return false;
+    }
     case 'flood':
       await flood(res, fault.bytes, fault.stats ?? { written: 0, closed: false });
       return true;
