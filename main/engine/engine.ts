@@ -1,10 +1,11 @@
 /**
  * The token engine: accounts, renewals and their schedule. One timer for everything (never more
- * than a minute, compared against the wall clock), single flight per account, a global cap on
- * concurrent renewals, backoff on transient failures, and a store write before any new token is
- * handed out. This file wires the parts together and holds the Engine's methods: context.ts is
- * what the parts share, account-state.ts each account's runtime and views, records.ts what the
- * store keeps, renewal.ts and scheduler.ts the renewals and their timer, test-connection.ts the dry run.
+ * than a minute, compared against the wall clock), single flight per account, a cap on concurrent
+ * token requests in total and per token endpoint, backoff on transient failures, and a store write
+ * before any new token is handed out. This file wires the parts together and holds the Engine's
+ * methods: context.ts is what the parts share, account-state.ts each account's runtime and views,
+ * records.ts what the store keeps, renewal.ts and scheduler.ts the renewals and their timer,
+ * limiter.ts the request slots, test-connection.ts the dry run.
  */
 import {
   emitState,
@@ -28,6 +29,7 @@ import { requireStore, type EngineContext } from './context.js';
 import { CliAccessDeniedError, NoSuchAccountError, ValidationError } from './errors.js';
 import { createCircuitBreakers } from './circuit.js';
 import { createGuardedFetch, DEFAULT_TIMEOUT_MS } from './http.js';
+import { createLimiter, DEFAULT_ENDPOINT_SHARE, DEFAULT_TOTAL_SLOTS } from './limiter.js';
 import { silentLogger, type Logger } from './log.js';
 import { flowFor, type FlowContext } from './providers/index.js';
 import { appendActivity, exportEntry, recordFor, storedTokenFor } from './records.js';
@@ -56,7 +58,12 @@ export interface EngineOptions {
   clock?: Clock;
   random?: () => number;
   log?: Logger;
+  /** Token requests on the wire at once, in total (default 8)… */
   maxConcurrentRenewals?: number;
+  /** …and to one token endpoint, beyond what it may borrow while it answers promptly (default 2). */
+  maxConcurrentPerEndpoint?: number;
+  /** A request unanswered this long makes its endpoint give back the slots it borrowed (default 2 s). */
+  stallMs?: number;
   requestTimeoutMs?: number;
   /** `notifyBeforeSeconds` for accounts that set none (CONTRACT §1 default: 600). */
   defaultNotifyBeforeSeconds?: number;
@@ -106,20 +113,27 @@ export function createEngine(options: EngineOptions): Engine {
     stopSignal: () => stopping.signal,
   });
   const breakers = createCircuitBreakers(() => clock.now());
+  const limited = createLimiter({
+    total: options.maxConcurrentRenewals ?? DEFAULT_TOTAL_SLOTS,
+    share: options.maxConcurrentPerEndpoint ?? DEFAULT_ENDPOINT_SHARE,
+    stallMs: options.stallMs,
+    stopSignal: () => stopping.signal,
+  }).wrap(guardedFetch);
   const flowContext: FlowContext = {
-    fetch: breakers.wrap(guardedFetch, 'enforce'),
+    fetch: breakers.wrap(limited, 'enforce'),
     now: () => clock.now(),
     discoveryCache: new Map(),
   };
   // What a person asked for goes out even to an endpoint whose circuit is open.
   const interactiveFlowContext: FlowContext = {
     ...flowContext,
-    fetch: breakers.wrap(guardedFetch, 'observe'),
+    fetch: breakers.wrap(limited, 'observe'),
   };
+  // Test connection is one request a person waits for: it takes no renewal slot.
+  const testFlowContext: FlowContext = { ...flowContext, fetch: breakers.wrap(guardedFetch, 'observe') };
   const renewer = createRenewer(ctx, {
     flowContext,
     interactiveFlowContext,
-    maxConcurrentRenewals: options.maxConcurrentRenewals ?? 8,
     afterFlight: () => scheduler.planNext(),
   });
   const scheduler = createScheduler(ctx, renewer.renew);
@@ -379,7 +393,7 @@ export function createEngine(options: EngineOptions): Engine {
     async testConnection(input, opts = {}): Promise<TestResult> {
       const existing = opts.originalName ? runtimes.get(opts.originalName) : undefined;
       return runConnectionTest(
-        { flowContext: interactiveFlowContext, cipher, spent: spentInTests },
+        { flowContext: testFlowContext, cipher, spent: spentInTests },
         input,
         existing,
       );

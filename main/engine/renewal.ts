@@ -1,6 +1,7 @@
 /**
- * Renewing tokens: single flight per account, a global cap on concurrent renewals, backoff on
- * transient failures, and a store write before any new token is handed out.
+ * Renewing tokens: single flight per account, backoff on transient failures, and a store write
+ * before any new token is handed out. (How many requests are on the wire at once, in total and
+ * per token endpoint, is limiter.ts's business: it wraps the flows' fetch.)
  */
 import {
   emitState,
@@ -24,22 +25,6 @@ import type { TokenPurpose } from './types.js';
 const ON_DEMAND_RETRY_MS = 5_000;
 /** A caller's report that its API refused the token forces a renewal at most this often (C7). */
 export const REJECTED_RENEW_INTERVAL_MS = 30_000;
-
-/** A counting semaphore: at most `limit` renewals talk to token servers at once. */
-function createLimiter(limit: number) {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async function run<T>(task: () => Promise<T>): Promise<T> {
-    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await task();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
 
 /** A failure as the record keeps it: redacted of every secret the attempt read. */
 function storedError(error: unknown, known: string[], now: number): StoredError {
@@ -83,12 +68,10 @@ export function createRenewer(
     flowContext: FlowContext;
     /** For what a person asked for (Renew now, copy, reveal): always sent. */
     interactiveFlowContext: FlowContext;
-    maxConcurrentRenewals: number;
     afterFlight: () => void;
   },
 ): Renewer {
   const { clock, random, log, cipher, runtimes } = ctx;
-  const limit = createLimiter(deps.maxConcurrentRenewals);
 
   /** False once the account was removed, or replaced because its credentials changed. */
   const isCurrent = (rt: Runtime) => runtimes.get(rt.name) === rt;
@@ -115,13 +98,11 @@ export function createRenewer(
       if (refreshToken) known.push(refreshToken);
       const interactive = reason === 'manual' || reason === 'copy' || reason === 'reveal';
       const flowContext = interactive ? deps.interactiveFlowContext : deps.flowContext;
-      const obtained = await limit(() =>
-        flowFor(presetOf(rt)).obtain(flowContext, {
-          settings: rt.record.settings,
-          secret: secretReader(cipher, rt, {}, known),
-          refreshToken,
-        }),
-      );
+      const obtained = await flowFor(presetOf(rt)).obtain(flowContext, {
+        settings: rt.record.settings,
+        secret: secretReader(cipher, rt, {}, known),
+        refreshToken,
+      });
       known.push(obtained.accessToken);
       if (obtained.refreshToken) known.push(obtained.refreshToken);
       // (A pasted token is the user's, not a server's answer: it is kept and shown as expired.)
