@@ -24,6 +24,55 @@ export interface OidcPeerClient {
   grant_types?: string[];
   /** Space-separated scopes the client may ask for. */
   scope?: string;
+  /**
+   * Redirect URIs (authorization_code). A `native` client's loopback URIs match any port
+   * (RFC 8252 §7.3, as oidc-provider implements it); a `web` client's must match exactly.
+   */
+  redirect_uris?: string[];
+  /** Default `web`. */
+  application_type?: 'web' | 'native';
+}
+
+/**
+ * The interactive grants (needs `interactive` in OidcPeerOptions): a client with these grant types
+ * and `redirect_uris` signs in through the browser or a device code.
+ */
+export const OIDC_INTERACTIVE_GRANTS = [
+  'authorization_code',
+  'refresh_token',
+  'urn:ietf:params:oauth:grant-type:device_code',
+];
+
+/** A public native client (no secret, PKCE) registered for http://127.0.0.1/callback on any port. */
+export const OIDC_PUBLIC_NATIVE_CLIENT: OidcPeerClient = {
+  client_id: 'fake-native-client',
+  token_endpoint_auth_method: 'none',
+  grant_types: OIDC_INTERACTIVE_GRANTS,
+  redirect_uris: ['http://127.0.0.1/callback'],
+  application_type: 'native',
+};
+
+/**
+ * Browser and device sign-in (authorization_code, device_code, refresh_token). oidc-provider's own
+ * development pages serve the interactions: `/interaction/:uid` shows a login form (any login and
+ * password are accepted; the login becomes the account id) with a "[ Cancel ]" link that ends the
+ * sign-in with error=access_denied, then a consent page ("Continue"); the device flow's user-code
+ * page is `/device` ("Continue"), then a confirmation ("Continue" or "[ Abort ]"), then the same
+ * login and consent. PKCE is required for every client. A refresh token is issued only for
+ * `offline_access` asked with `prompt=consent` (oidc-provider drops the scope otherwise).
+ * The pages @import a Google font: block every non-loopback request in the browser that drives them.
+ * oidc-provider sends no device `interval` (see `deviceAuthorizationPatch`) and never answers
+ * `slow_down`: queue `{ kind: 'status', status: 400, body: '{"error":"slow_down"}' }` on `faults`.
+ */
+export interface OidcInteractiveOptions {
+  /** Rotate the refresh token on every use (default true). */
+  rotateRefreshTokens?: boolean;
+  /** Refresh token lifetime (default 1 day). */
+  refreshTokenTtlSeconds?: number;
+  /** Device code lifetime, the device answer's expires_in (default 600). */
+  deviceCodeTtlSeconds?: number;
+  /** Authorization code lifetime (default 60). */
+  authorizationCodeTtlSeconds?: number;
 }
 
 export interface OidcPeerOptions {
@@ -40,6 +89,13 @@ export interface OidcPeerOptions {
   discoveryPatch?: Record<string, unknown>;
   /** A user for the `password` grant (a client needs `password` in its grant_types). */
   user?: { username: string; password: string };
+  /** Turns on the interactive grants and their pages (see OidcInteractiveOptions). */
+  interactive?: OidcInteractiveOptions;
+  /**
+   * Members merged into every device authorization answer (applied last; live), e.g. `interval`
+   * (oidc-provider sends none, so clients use RFC 8628's 5 s) or an `expires_in` that outlives the code.
+   */
+  deviceAuthorizationPatch?: Record<string, unknown>;
 }
 
 export interface OidcPeerHandle extends PeerHandle {
@@ -53,7 +109,16 @@ export interface OidcPeerHandle extends PeerHandle {
   discoveryRequests: PeerRequest[];
   /** Faults for discovery requests (`faults` is for token requests). */
   discoveryFaults: FaultQueue;
+  /** Absolute device authorization endpoint URL (served with `interactive`). */
+  deviceAuthorizationUrl: string;
+  /** Absolute authorization endpoint URL (served with `interactive`). */
+  authorizationUrl: string;
 }
+
+/** Device authorization endpoint path (oidc-provider's default). */
+export const DEVICE_AUTHORIZATION_PATH = '/device/auth';
+/** Authorization endpoint path (oidc-provider's default). */
+export const AUTHORIZATION_PATH = '/auth';
 
 export const DISCOVERY_PATH = '/.well-known/openid-configuration';
 
@@ -97,17 +162,37 @@ export async function startOidcPeer(opts: OidcPeerOptions = {}): Promise<OidcPee
       ...(c.client_secret === undefined ? {} : { client_secret: c.client_secret }),
       token_endpoint_auth_method: c.token_endpoint_auth_method,
       grant_types: c.grant_types ?? ['client_credentials'],
-      response_types: [],
-      redirect_uris: [],
+      response_types: c.grant_types?.includes('authorization_code') ? ['code'] : [],
+      redirect_uris: c.redirect_uris ?? [],
+      ...(c.application_type === undefined ? {} : { application_type: c.application_type }),
       ...(c.scope === undefined ? {} : { scope: c.scope }),
     })),
     clientAuthMethods: opts.clientAuthMethods ?? ['client_secret_basic', 'client_secret_post', 'none'],
-    scopes: [...new Set(['openid', ...clients.flatMap((c) => c.scope?.split(' ') ?? [])])],
-    features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },
+    scopes: [
+      ...new Set([
+        'openid',
+        ...(opts.interactive ? ['offline_access'] : []),
+        ...clients.flatMap((c) => c.scope?.split(' ') ?? []),
+      ]),
+    ],
+    features: {
+      clientCredentials: { enabled: true },
+      devInteractions: { enabled: Boolean(opts.interactive) },
+      ...(opts.interactive ? { deviceFlow: { enabled: true } } : {}),
+    },
     ttl: {
       AccessToken: opts.accessTokenTtlSeconds ?? 3600,
       ClientCredentials: opts.accessTokenTtlSeconds ?? 3600,
+      ...(opts.interactive ? interactiveTtl(opts.interactive) : {}),
     },
+    ...(opts.interactive
+      ? {
+          pkce: { required: () => true },
+          // The login form's value is the account id; userinfo answers its `sub`.
+          findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub }) }),
+          rotateRefreshToken: () => opts.interactive?.rotateRefreshTokens ?? true,
+        }
+      : {}),
     routes: { token: tokenPath },
     jwks: { keys: [signingKey()] },
     cookies: { keys: ['fake-cookie-signing-key'] },
@@ -120,6 +205,12 @@ export async function startOidcPeer(opts: OidcPeerOptions = {}): Promise<OidcPee
       ctx.body = { ...(ctx.body as object), ...(issuer ? { issuer } : {}), ...config.discoveryPatch };
     }
   });
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.path === DEVICE_AUTHORIZATION_PATH && ctx.status === 200 && typeof ctx.body === 'object') {
+      ctx.body = { ...(ctx.body as object), ...config.deviceAuthorizationPatch };
+    }
+  });
   registerPasswordGrant(provider, config);
   ready.serve = provider.callback();
 
@@ -130,6 +221,21 @@ export async function startOidcPeer(opts: OidcPeerOptions = {}): Promise<OidcPee
     config,
     discoveryRequests,
     discoveryFaults,
+    deviceAuthorizationUrl: base.url + DEVICE_AUTHORIZATION_PATH,
+    authorizationUrl: base.url + AUTHORIZATION_PATH,
+  };
+}
+
+/** Lifetimes of the interactive artifacts (numbers, so oidc-provider warns about none of them). */
+function interactiveTtl(options: OidcInteractiveOptions): Record<string, number> {
+  return {
+    RefreshToken: options.refreshTokenTtlSeconds ?? 86_400,
+    DeviceCode: options.deviceCodeTtlSeconds ?? 600,
+    AuthorizationCode: options.authorizationCodeTtlSeconds ?? 60,
+    IdToken: 3600,
+    Interaction: 600,
+    Session: 3600,
+    Grant: 86_400,
   };
 }
 
