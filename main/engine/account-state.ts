@@ -3,7 +3,7 @@ import type { EngineContext } from './context.js';
 import { flowFor } from './providers/index.js';
 import { renewAt } from './schedule.js';
 import type { AccountRecord } from './store.js';
-import type { AccountState, AccountView, Preset } from './types.js';
+import type { AccountState, AccountView, Clock, Preset } from './types.js';
 
 /** One account's record plus what lives only in memory: the decrypted token, the flight, the schedule. */
 export interface Runtime {
@@ -20,12 +20,31 @@ export interface Runtime {
   lastState: AccountState | null;
   /** The record changed in memory only (a value sealed anew); the next write takes it along. */
   unsaved: boolean;
+  /**
+   * When the stored token was received, by the wall clock and the monotonic one (Clock.monotonic);
+   * null for a token read from the store (then only the wall clock can say how old it is).
+   */
+  received: { wall: number; mono: number } | null;
 }
 
 /** The engine-wide settings an account's state depends on. */
 export interface StateSettings {
   paused: boolean;
   defaultNotifyBeforeSeconds: number;
+  clock: Clock;
+}
+
+/** The clock's monotonic reading, or performance.now() when it has none. */
+export const monotonicNow = (clock: Clock): number => clock.monotonic?.() ?? performance.now();
+
+/**
+ * The time to compare the account's token with: the wall clock, or later when the monotonic clock
+ * says more time has passed since the token arrived (the wall clock was stepped back).
+ */
+export function effectiveNow(rt: Runtime, wallNow: number, clock: Clock): number {
+  const received = rt.received;
+  if (received === null) return wallNow;
+  return Math.max(wallNow, received.wall + (monotonicNow(clock) - received.mono));
 }
 
 /** ISO 8601 text of a wall time, or null. */
@@ -60,6 +79,7 @@ export function stateOf(rt: Runtime, now: number, settings: StateSettings): Acco
   if (!rt.record.token) return 'expired';
   const expiresAt = expiresAtOf(rt);
   if (expiresAt === null) return 'unknown-expiry';
+  now = effectiveNow(rt, now, settings.clock);
   if (expiresAt <= now) return 'expired';
   if (
     (!renewable(rt) || settings.paused) &&
@@ -135,6 +155,7 @@ export function newRuntime(ctx: EngineContext, name: string, record: AccountReco
     ),
     lastState: null,
     unsaved: false,
+    received: null,
   };
   scheduleAfterSuccess(rt, ctx.random);
   if (record.error?.kind === 'transient') rt.renewDueAt = ctx.clock.now();
@@ -155,7 +176,15 @@ export function install(
     const stillLocked = [...previous.lockedSecrets].filter(
       (field) => field in record.secrets && record.secrets[field] === previous.record.secrets[field],
     );
-    Object.assign(previous, { name, record, lockedSecrets: new Set(stillLocked) });
+    // Another token than the one whose arrival was timed (one kept from Test connection): only
+    // the wall clock knows its age.
+    const sameToken = record.token === previous.record.token;
+    Object.assign(previous, {
+      name,
+      record,
+      lockedSecrets: new Set(stillLocked),
+      received: sameToken ? previous.received : null,
+    });
     scheduleAfterSuccess(previous, ctx.random);
     ctx.runtimes.set(name, previous);
     return previous;

@@ -136,7 +136,7 @@ export function createEngine(options: EngineOptions): Engine {
     interactiveFlowContext,
     afterFlight: () => scheduler.planNext(),
   });
-  const scheduler = createScheduler(ctx, renewer.renew);
+  const scheduler = createScheduler(ctx, renewer);
   const spentInTests = createSpentRefreshTokens();
 
   /**

@@ -4,9 +4,11 @@
  * per token endpoint, is limiter.ts's business: it wraps the flows' fetch.)
  */
 import {
+  effectiveNow,
   emitState,
   expiresAtOf,
   iso,
+  monotonicNow,
   presetOf,
   scheduleAfterSuccess,
   type Runtime,
@@ -81,6 +83,7 @@ export function createRenewer(
       `"${rt.name}" was changed or removed while its token was being renewed; that token was dropped`,
       'transient',
     );
+  const nowFor = (rt: Runtime) => effectiveNow(rt, clock.now(), clock);
 
   async function performRenewal(rt: Runtime, reason: TokenPurpose): Promise<void> {
     const known: string[] = [];
@@ -103,18 +106,19 @@ export function createRenewer(
         secret: secretReader(cipher, rt, {}, known),
         refreshToken,
       });
+      const receivedMono = monotonicNow(clock);
       known.push(obtained.accessToken);
       if (obtained.refreshToken) known.push(obtained.refreshToken);
       // (A pasted token is the user's, not a server's answer: it is kept and shown as expired.)
       if (flowFor(presetOf(rt)).renewable && expiredOnArrival(obtained.expiresAt, obtained.obtainedAt)) {
-        await keepRotatedRefresh(rt, obtained);
+        await keepRotatedRefresh(rt, obtained, receivedMono);
         throw new TokenError(
           'expired_on_arrival',
           `the token server issued "${rt.name}" a token that had already expired when it arrived (${obtained.expirySource ?? 'expiry'} ${iso(obtained.expiresAt) ?? ''}); it is not handed out`,
           'transient',
         );
       }
-      await commitToken(rt, obtained, refresh ?? null);
+      await commitToken(rt, obtained, refresh ?? null, receivedMono);
       log.info('renewed', {
         account: rt.name,
         grant: obtained.grant,
@@ -171,7 +175,7 @@ export function createRenewer(
    * A token expired on arrival is not kept, but a refresh token that came with it is: the server
    * rotated it, the one presented is spent. The current access token (if any) stays as it was.
    */
-  async function keepRotatedRefresh(rt: Runtime, obtained: ObtainedToken) {
+  async function keepRotatedRefresh(rt: Runtime, obtained: ObtainedToken, receivedMono: number) {
     if (!obtained.refreshToken || !isCurrent(rt)) return;
     const current = rt.record.token;
     if (current) {
@@ -180,11 +184,17 @@ export function createRenewer(
       // Nothing valid to keep it beside: store the expired token with it (never handed out).
       rt.record = { ...rt.record, token: await storedTokenFor(cipher, obtained, null) };
       rt.accessToken = null;
+      rt.received = { wall: obtained.obtainedAt, mono: receivedMono };
     }
   }
 
   /** Persists a new token (and any rotated refresh token) before anyone can use it. */
-  async function commitToken(rt: Runtime, obtained: ObtainedToken, previousRefresh: Envelope | null) {
+  async function commitToken(
+    rt: Runtime,
+    obtained: ObtainedToken,
+    previousRefresh: Envelope | null,
+    receivedMono: number,
+  ) {
     const token = await storedTokenFor(cipher, obtained, previousRefresh);
     const expiry =
       obtained.expiresAt === null
@@ -223,6 +233,7 @@ export function createRenewer(
     }
     rt.record = record;
     rt.accessToken = obtained.accessToken;
+    rt.received = { wall: obtained.obtainedAt, mono: receivedMono };
     rt.failures = 0;
     scheduleAfterSuccess(rt, random);
   }
@@ -272,6 +283,13 @@ export function createRenewer(
     await renew(rt, purpose);
   }
 
+  /** The stored error as a TokenError, for a caller who must not trigger another attempt now. */
+  const storedFailure = (rt: Runtime, error: StoredError) =>
+    new TokenError(error.code, error.message, error.kind as TokenError['kind'], {
+      serverMessage: error.serverMessage,
+      status: error.status,
+    });
+
   async function validToken(
     rt: Runtime,
     purpose: TokenPurpose,
@@ -279,11 +297,14 @@ export function createRenewer(
     rejected = false,
   ): Promise<string> {
     if (rejected) await renewRejected(rt, purpose);
+    /** What is left of the token's life, by the older of the two clocks; Infinity when unknown. */
+    const remaining = () => {
+      const expiresAt = expiresAtOf(rt);
+      return expiresAt === null ? Infinity : expiresAt - nowFor(rt);
+    };
     const goodEnough = async () => {
       const token = await currentAccessToken(rt);
-      const expiresAt = expiresAtOf(rt);
-      const valid = token !== null && (expiresAt === null || expiresAt - clock.now() >= minValidMs);
-      return valid ? token : null;
+      return token !== null && remaining() >= minValidMs ? token : null;
     };
     // A renewal under way (a scheduled one, say) is waited for only when the token we hold is not good enough.
     let token = await goodEnough();
@@ -291,43 +312,31 @@ export function createRenewer(
       await rt.inFlight.catch(() => {});
       token = await goodEnough();
     }
-    if (token === null) {
-      const flow = flowFor(presetOf(rt));
-      if (!flow.renewable) {
-        if (rt.record.token === null && rt.record.secrets.token) await renew(rt, purpose);
-        // A pasted token is handed out while it lasts, however short, but never once expired.
-        const current = await currentAccessToken(rt);
-        const expiresAt = expiresAtOf(rt);
-        if (current && (expiresAt === null || expiresAt > clock.now())) {
-          token = current;
-        } else {
-          throw new TokenError(
-            'expired',
-            `the pasted token of "${rt.name}" expired at ${rt.record.token?.expiresAt ?? 'an unknown time'}; paste a new one`,
-            'auth',
-          );
-        }
-      } else {
-        const recentFailure =
-          rt.record.error && rt.lastAttemptAt !== null && clock.now() - rt.lastAttemptAt < ON_DEMAND_RETRY_MS;
-        const blocked = rt.record.error && rt.record.error.kind !== 'transient' && !rt.inFlight;
-        if ((recentFailure || blocked) && rt.record.error) {
-          throw new TokenError(
-            rt.record.error.code,
-            rt.record.error.message,
-            rt.record.error.kind as TokenError['kind'],
-            {
-              serverMessage: rt.record.error.serverMessage,
-              status: rt.record.error.status,
-            },
-          );
-        }
-        await renew(rt, purpose);
-      }
-      token = token ?? (await currentAccessToken(rt));
+    if (token !== null) return token;
+
+    const flow = flowFor(presetOf(rt));
+    if (!flow.renewable) {
+      if (rt.record.token === null && rt.record.secrets.token) await renew(rt, purpose);
+      // A pasted token is handed out while it lasts, however short, but never once expired.
+      const current = await currentAccessToken(rt);
+      if (current && remaining() > 0) return current;
+      throw new TokenError(
+        'expired',
+        `the pasted token of "${rt.name}" expired at ${rt.record.token?.expiresAt ?? 'an unknown time'}; paste a new one`,
+        'auth',
+      );
     }
-    if (token === null) throw new TokenError('no_token', `no token for "${rt.name}"`, 'transient');
-    return token;
+
+    const error = rt.record.error;
+    const recentFailure =
+      error && rt.lastAttemptAt !== null && clock.now() - rt.lastAttemptAt < ON_DEMAND_RETRY_MS;
+    const blocked = error && error.kind !== 'transient' && !rt.inFlight;
+    if ((recentFailure || blocked) && error) throw storedFailure(rt, error);
+
+    await renew(rt, purpose);
+    const fresh = await currentAccessToken(rt);
+    if (fresh === null) throw new TokenError('no_token', `no token for "${rt.name}"`, 'transient');
+    return fresh;
   }
 
   return { renew, currentAccessToken, validToken };

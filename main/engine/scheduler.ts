@@ -2,10 +2,10 @@
  * The single timer: it wakes at the earliest renewal due, and never sleeps more than a minute, so a
  * suspended machine or a clock jump is noticed against the wall clock rather than a stale timer.
  */
-import { emitState, needsPastedToken, renewable, stateOf, type Runtime } from './account-state.js';
+import { effectiveNow, emitState, needsPastedToken, renewable, stateOf } from './account-state.js';
 import type { EngineContext } from './context.js';
+import type { Renewer } from './renewal.js';
 import { MAX_TICK_MS } from './schedule.js';
-import type { TokenPurpose } from './types.js';
 
 export interface Scheduler {
   /** Renews the accounts that are due, reports states that changed with time, plans the next tick. */
@@ -17,11 +17,9 @@ export interface Scheduler {
 }
 
 /** Creates the scheduler of one engine; `renew` starts (or joins) an account's renewal. */
-export function createScheduler(
-  ctx: EngineContext,
-  renew: (rt: Runtime, reason: TokenPurpose) => Promise<void>,
-): Scheduler {
+export function createScheduler(ctx: EngineContext, renewer: Pick<Renewer, 'renew'>): Scheduler {
   const { clock, runtimes } = ctx;
+  const { renew } = renewer;
   let cancelTimer: (() => void) | null = null;
 
   function tick() {
@@ -31,11 +29,14 @@ export function createScheduler(
     let unsaved = false;
     for (const rt of runtimes.values()) {
       unsaved ||= rt.unsaved;
+      // Due by the older of the two clocks: a wall clock stepped back does not postpone a renewal.
       const due =
         !ctx.paused &&
         renewable(rt) &&
         !rt.inFlight &&
-        (rt.renewDueAt === null ? !rt.record.token && rt.record.error === null : rt.renewDueAt <= now);
+        (rt.renewDueAt === null
+          ? !rt.record.token && rt.record.error === null
+          : rt.renewDueAt <= effectiveNow(rt, now, clock));
       if (due || needsPastedToken(rt)) {
         renew(rt, 'scheduler').catch(() => {});
         continue;

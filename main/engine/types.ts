@@ -22,6 +22,12 @@ export interface Clock {
   now(): number;
   /** Calls `run` at wall time `ms` (or soon after); returns a cancel function. */
   at(ms: number, run: () => void): () => void;
+  /**
+   * Milliseconds from an arbitrary origin that never step backwards (performance.now()). A token's
+   * age is the older of what this and the wall clock say. Without it the engine uses
+   * performance.now() itself.
+   */
+  monotonic?(): number;
 }
 
 /** Encrypts secrets at rest. `id` is recorded beside every ciphertext it writes. */
