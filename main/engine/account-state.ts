@@ -25,6 +25,13 @@ export interface Runtime {
    * null for a token read from the store (then only the wall clock can say how old it is).
    */
   received: { wall: number; mono: number } | null;
+  /** When a server last issued a token for the account in this process (one expired on arrival included). */
+  lastIssued: { wall: number; mono: number } | null;
+  /**
+   * When a renewal a caller asked for (a token request) last got a token: the renewal floor counts
+   * from here. In this process only: a restart is no loop of script calls.
+   */
+  callerIssued: { wall: number; mono: number } | null;
 }
 
 /** The engine-wide settings an account's state depends on. */
@@ -37,6 +44,16 @@ export interface StateSettings {
 /** The clock's monotonic reading, or performance.now() when it has none. */
 export const monotonicNow = (clock: Clock): number => clock.monotonic?.() ?? performance.now();
 
+/** Milliseconds since a moment both clocks saw, as the older of the two says. */
+export function ageSince(
+  since: { wall: number; mono: number | null },
+  wallNow: number,
+  clock: Clock,
+): number {
+  const wallAge = wallNow - since.wall;
+  return since.mono === null ? wallAge : Math.max(wallAge, monotonicNow(clock) - since.mono);
+}
+
 /**
  * The time to compare the account's token with: the wall clock, or later when the monotonic clock
  * says more time has passed since the token arrived (the wall clock was stepped back).
@@ -45,6 +62,13 @@ export function effectiveNow(rt: Runtime, wallNow: number, clock: Clock): number
   const received = rt.received;
   if (received === null) return wallNow;
   return Math.max(wallNow, received.wall + (monotonicNow(clock) - received.mono));
+}
+
+/** The stored token's lifetime as the server gave it (ms), or null when unknown. */
+export function lifetimeOf(rt: Runtime): number | null {
+  const obtainedAt = parseIso(rt.record.token?.obtainedAt);
+  const expiresAt = expiresAtOf(rt);
+  return obtainedAt === null || expiresAt === null ? null : expiresAt - obtainedAt;
 }
 
 /** ISO 8601 text of a wall time, or null. */
@@ -156,6 +180,8 @@ export function newRuntime(ctx: EngineContext, name: string, record: AccountReco
     lastState: null,
     unsaved: false,
     received: null,
+    lastIssued: null,
+    callerIssued: null,
   };
   scheduleAfterSuccess(rt, ctx.random);
   if (record.error?.kind === 'transient') rt.renewDueAt = ctx.clock.now();

@@ -33,7 +33,7 @@ import { createLimiter, DEFAULT_ENDPOINT_SHARE, DEFAULT_TOTAL_SLOTS } from './li
 import { silentLogger, type Logger } from './log.js';
 import { flowFor, type FlowContext } from './providers/index.js';
 import { appendActivity, exportEntry, recordFor, storedTokenFor } from './records.js';
-import { createRenewer } from './renewal.js';
+import { createRenewer, DEFAULT_MIN_VALID_MS } from './renewal.js';
 import { createScheduler } from './scheduler.js';
 import { AccountStore, type AccountRecord } from './store.js';
 import { createSpentRefreshTokens, runConnectionTest, usesRefreshGrant } from './test-connection.js';
@@ -70,8 +70,6 @@ export interface EngineOptions {
   /** False keeps secrets and tokens in memory only (weak OS protection the user did not accept). */
   persistSecrets?: boolean;
 }
-
-const DEFAULT_MIN_VALID_SECONDS = 60;
 
 /** Creates the engine; call `start()` to load the store and begin scheduling. */
 export function createEngine(options: EngineOptions): Engine {
@@ -366,8 +364,11 @@ export function createEngine(options: EngineOptions): Engine {
       const rt = find(name);
       const purpose = opts.purpose ?? 'manual';
       if (purpose === 'cli' && rt.record.settings.cliAccess !== true) throw new CliAccessDeniedError(rt.name);
-      const minValidMs = Math.max(0, opts.minValidSeconds ?? DEFAULT_MIN_VALID_SECONDS) * 1000;
-      const token = await renewer.validToken(rt, purpose, minValidMs, opts.rejected === true);
+      const minValid =
+        opts.minValidSeconds === undefined
+          ? { ms: DEFAULT_MIN_VALID_MS, explicit: false }
+          : { ms: Math.max(0, opts.minValidSeconds) * 1000, explicit: true };
+      const token = await renewer.validToken(rt, purpose, minValid, opts.rejected === true);
       const kind = ACTIVITY_OF[purpose];
       const detail = purpose === 'cli' ? 'token handed to a script' : `token ${kind}`;
       appendActivity(rt.record, kind, detail, clock.now());

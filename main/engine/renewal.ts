@@ -2,12 +2,19 @@
  * Renewing tokens: single flight per account, backoff on transient failures, and a store write
  * before any new token is handed out. (How many requests are on the wire at once, in total and
  * per token endpoint, is limiter.ts's business: it wraps the flows' fetch.)
+ *
+ * What callers get is bounded both ways: a token is never renewed for callers twice within 30 s
+ * (RENEWAL_FLOOR_MS; a caller's report that its API refused the token aside), never handed out
+ * once expired (by the older of the wall and the monotonic clock), and a minimum validity a fresh
+ * token cannot meet is an error naming the server's lifetime rather than a renewal per call.
  */
 import {
+  ageSince,
   effectiveNow,
   emitState,
   expiresAtOf,
   iso,
+  lifetimeOf,
   monotonicNow,
   presetOf,
   scheduleAfterSuccess,
@@ -27,6 +34,20 @@ import type { TokenPurpose } from './types.js';
 const ON_DEMAND_RETRY_MS = 5_000;
 /** A caller's report that its API refused the token forces a renewal at most this often (C7). */
 export const REJECTED_RENEW_INTERVAL_MS = 30_000;
+/** Callers never make the engine renew an account's token twice within this. */
+export const RENEWAL_FLOOR_MS = 30_000;
+/** CONTRACT §2: the default minimum validity of a token handed to a caller… */
+export const DEFAULT_MIN_VALID_MS = 60_000;
+/** …which shrinks to half the lifetime for tokens that live less than this. */
+export const SHORT_LIFETIME_MS = 120_000;
+
+/** How long a caller needs the token to stay valid; `explicit` when the caller said so. */
+export interface MinValid {
+  ms: number;
+  explicit: boolean;
+}
+
+const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
 /** A failure as the record keeps it: redacted of every secret the attempt read. */
 function storedError(error: unknown, known: string[], now: number): StoredError {
@@ -56,10 +77,11 @@ export interface Renewer {
   /** The stored access token, decrypted once and kept in memory; null when there is none to read. */
   currentAccessToken(rt: Runtime): Promise<string | null>;
   /**
-   * A token valid for at least `minValidMs`, renewed first if needed, or when `rejected` (the
-   * caller's API refused the last one) and no such renewal ran in the last 30 s. Throws TokenError.
+   * A token valid for at least `minValid` (the default shrinks for short lifetimes), renewed first
+   * if needed, or when `rejected` (the caller's API refused the last one) and no such renewal ran
+   * in the last 30 s. Throws TokenError.
    */
-  validToken(rt: Runtime, purpose: TokenPurpose, minValidMs: number, rejected?: boolean): Promise<string>;
+  validToken(rt: Runtime, purpose: TokenPurpose, minValid: MinValid, rejected?: boolean): Promise<string>;
 }
 
 /** Creates the renewals of one engine; `afterFlight` runs once each renewal has settled. */
@@ -111,6 +133,7 @@ export function createRenewer(
       if (obtained.refreshToken) known.push(obtained.refreshToken);
       // (A pasted token is the user's, not a server's answer: it is kept and shown as expired.)
       if (flowFor(presetOf(rt)).renewable && expiredOnArrival(obtained.expiresAt, obtained.obtainedAt)) {
+        rt.lastIssued = { wall: obtained.obtainedAt, mono: receivedMono };
         await keepRotatedRefresh(rt, obtained, receivedMono);
         throw new TokenError(
           'expired_on_arrival',
@@ -119,6 +142,8 @@ export function createRenewer(
         );
       }
       await commitToken(rt, obtained, refresh ?? null, receivedMono);
+      // (Not for a token the store would not take: a renewal that left nothing usable.)
+      rt.lastIssued = { wall: obtained.obtainedAt, mono: receivedMono };
       log.info('renewed', {
         account: rt.name,
         grant: obtained.grant,
@@ -290,10 +315,18 @@ export function createRenewer(
       status: error.status,
     });
 
+  /** CONTRACT §2: an explicit minimum validity longer than the server's tokens live. */
+  const unattainable = (rt: Runtime, lifetimeMs: number, minValid: MinValid) =>
+    new TokenError(
+      'min_valid_unattainable',
+      `the token server gives "${rt.name}" tokens valid for ${seconds(lifetimeMs)} s; a minimum validity of ${seconds(minValid.ms)} s (--min-valid, minValid=) cannot be met`,
+      'config',
+    );
+
   async function validToken(
     rt: Runtime,
     purpose: TokenPurpose,
-    minValidMs: number,
+    minValid: MinValid,
     rejected = false,
   ): Promise<string> {
     if (rejected) await renewRejected(rt, purpose);
@@ -302,9 +335,16 @@ export function createRenewer(
       const expiresAt = expiresAtOf(rt);
       return expiresAt === null ? Infinity : expiresAt - nowFor(rt);
     };
+    /** The default (60 s) is half the lifetime for tokens that live less than 2 minutes. */
+    const wanted = () => {
+      if (minValid.explicit) return minValid.ms;
+      const lifetime = lifetimeOf(rt);
+      return lifetime !== null && lifetime < SHORT_LIFETIME_MS ? Math.max(0, lifetime / 2) : minValid.ms;
+    };
     const goodEnough = async () => {
       const token = await currentAccessToken(rt);
-      return token !== null && remaining() >= minValidMs ? token : null;
+      const left = remaining();
+      return token !== null && left > 0 && left >= wanted() ? token : null;
     };
     // A renewal under way (a scheduled one, say) is waited for only when the token we hold is not good enough.
     let token = await goodEnough();
@@ -327,15 +367,54 @@ export function createRenewer(
       );
     }
 
+    const held = await currentAccessToken(rt);
     const error = rt.record.error;
     const recentFailure =
       error && rt.lastAttemptAt !== null && clock.now() - rt.lastAttemptAt < ON_DEMAND_RETRY_MS;
     const blocked = error && error.kind !== 'transient' && !rt.inFlight;
     if ((recentFailure || blocked) && error) throw storedFailure(rt, error);
 
-    await renew(rt, purpose);
+    const sinceIssued = rt.callerIssued ? ageSince(rt.callerIssued, clock.now(), clock) : Infinity;
+    if (sinceIssued < RENEWAL_FLOOR_MS) {
+      // A token fresh from the server lives shorter than asked for: no request could help.
+      const lifetime = lifetimeOf(rt);
+      if (minValid.explicit && held !== null && lifetime !== null && minValid.ms > lifetime)
+        throw unattainable(rt, lifetime, minValid);
+      // The default minimum gives way to the floor: the token is still valid, if for less than asked.
+      if (!minValid.explicit && held !== null && remaining() > 0) return held;
+      if (error) throw storedFailure(rt, error);
+      const wait = RENEWAL_FLOOR_MS - sinceIssued;
+      const left = remaining();
+      const state =
+        held === null || left <= 0
+          ? 'has expired already'
+          : `is valid for ${seconds(left)} s, less than the ${seconds(wanted())} s asked for`;
+      throw new TokenError(
+        'renewal_floor',
+        `the token of "${rt.name}" was renewed ${seconds(sinceIssued)} s ago and ${state}; Tokentray renews a token at most every ${seconds(RENEWAL_FLOOR_MS)} s: ask again in ${Math.max(1, seconds(wait))} s`,
+        'transient',
+        { retryAfterMs: wait },
+      );
+    }
+
+    const issuedBefore = rt.lastIssued;
+    try {
+      await renew(rt, purpose);
+    } finally {
+      if (rt.lastIssued !== issuedBefore) rt.callerIssued = rt.lastIssued;
+    }
     const fresh = await currentAccessToken(rt);
     if (fresh === null) throw new TokenError('no_token', `no token for "${rt.name}"`, 'transient');
+    const freshLifetime = lifetimeOf(rt);
+    if (minValid.explicit && freshLifetime !== null && minValid.ms > freshLifetime)
+      throw unattainable(rt, freshLifetime, minValid);
+    // Never an expired token as a success (a renewal joined late, a clock that jumped meanwhile).
+    if (remaining() <= 0)
+      throw new TokenError(
+        'expired',
+        `the token of "${rt.name}" expired at ${rt.record.token?.expiresAt ?? 'an unknown time'} before it could be handed out`,
+        'transient',
+      );
     return fresh;
   }
 
