@@ -32,6 +32,13 @@ export interface Runtime {
    * from here. In this process only: a restart is no loop of script calls.
    */
   callerIssued: { wall: number; mono: number } | null;
+  /** SHA-256 of every refresh token a server refused: none of them is ever sent again (null: none yet). */
+  refusedRefresh: Set<string> | null;
+  /**
+   * The record could not be written (a full disk): it is kept here, its new token not handed out,
+   * and the write is tried again with backoff. Null when the store holds what the record says.
+   */
+  pendingWrite: { failures: number; retryAt: number; message: string } | null;
 }
 
 /** The engine-wide settings an account's state depends on. */
@@ -182,6 +189,8 @@ export function newRuntime(ctx: EngineContext, name: string, record: AccountReco
     received: null,
     lastIssued: null,
     callerIssued: null,
+    refusedRefresh: null,
+    pendingWrite: null,
   };
   scheduleAfterSuccess(rt, ctx.random);
   if (record.error?.kind === 'transient') rt.renewDueAt = ctx.clock.now();

@@ -211,9 +211,11 @@ export function createEngine(options: EngineOptions): Engine {
 
   function writeAll() {
     if (!ctx.store) return;
+    // A record the store refused before is written by its own retry (renewal.ts), not here.
+    const saving = [...runtimes.values()].filter((rt) => !rt.pendingWrite);
     try {
-      ctx.store.write({ put: [...runtimes.values()].map((rt) => [rt.name, rt.record]) });
-      for (const rt of runtimes.values()) rt.unsaved = false;
+      ctx.store.write({ put: saving.map((rt) => [rt.name, rt.record]) });
+      for (const rt of saving) rt.unsaved = false;
     } catch (error) {
       log.error('could not save activity', { error: (error as Error).message });
     }

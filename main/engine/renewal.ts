@@ -8,6 +8,7 @@
  * once expired (by the older of the wall and the monotonic clock), and a minimum validity a fresh
  * token cannot meet is an error naming the server's lifetime rather than a renewal per call.
  */
+import { createHash } from 'node:crypto';
 import {
   ageSince,
   effectiveNow,
@@ -24,9 +25,9 @@ import { requireStore, type EngineContext } from './context.js';
 import { StoreError, TokenError, toErrorInfo } from './errors.js';
 import { expiredOnArrival } from './expiry.js';
 import { basicCredentialForms, redact } from './log.js';
-import { flowFor, type FlowContext, type ObtainedToken } from './providers/index.js';
+import { flowFor, type FlowContext, type FlowInput, type ObtainedToken } from './providers/index.js';
 import { appendActivity, open, seal, secretReader, storedTokenFor } from './records.js';
-import { retryAt } from './schedule.js';
+import { retryAt, retryDelay } from './schedule.js';
 import type { AccountRecord, Envelope, StoredError } from './store.js';
 import type { TokenPurpose } from './types.js';
 
@@ -47,6 +48,8 @@ export interface MinValid {
   explicit: boolean;
 }
 
+const digest = (token: string) => createHash('sha256').update(token).digest('hex');
+const wasRefused = (rt: Runtime, token: string) => rt.refusedRefresh?.has(digest(token)) === true;
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
 /** A failure as the record keeps it: redacted of every secret the attempt read. */
@@ -79,9 +82,11 @@ export interface Renewer {
   /**
    * A token valid for at least `minValid` (the default shrinks for short lifetimes), renewed first
    * if needed, or when `rejected` (the caller's API refused the last one) and no such renewal ran
-   * in the last 30 s. Throws TokenError.
+   * in the last 30 s. Throws TokenError (StoreError while a renewed token could not be saved).
    */
   validToken(rt: Runtime, purpose: TokenPurpose, minValid: MinValid, rejected?: boolean): Promise<string>;
+  /** Writes a record that could not be saved before; throws StoreError when it still cannot be. */
+  retryWrite(rt: Runtime): Promise<void>;
 }
 
 /** Creates the renewals of one engine; `afterFlight` runs once each renewal has settled. */
@@ -107,9 +112,54 @@ export function createRenewer(
     );
   const nowFor = (rt: Runtime) => effectiveNow(rt, clock.now(), clock);
 
+  /** Keeps `rt.record` in memory after a failed write and plans the write again, with backoff. */
+  function holdUnwritten(rt: Runtime, error: unknown): StoreError {
+    const failures = (rt.pendingWrite?.failures ?? 0) + 1;
+    const message = error instanceof Error ? error.message : String(error);
+    rt.pendingWrite = { failures, retryAt: clock.now() + retryDelay(failures, random, null), message };
+    log.error('could not save the account; trying again later', {
+      account: rt.name,
+      error: message,
+      retryAt: iso(rt.pendingWrite.retryAt) ?? '',
+    });
+    return error instanceof StoreError ? error : new StoreError('io', message);
+  }
+
+  /** Writes the account's record; a failure keeps it in memory and is retried with backoff. */
+  async function persist(rt: Runtime): Promise<void> {
+    try {
+      await requireStore(ctx).commit({ put: [[rt.name, rt.record]] });
+    } catch (error) {
+      throw holdUnwritten(rt, error);
+    }
+    rt.pendingWrite = null;
+  }
+
+  async function retryWrite(rt: Runtime): Promise<void> {
+    const pending = rt.pendingWrite;
+    if (!pending || !isCurrent(rt)) return;
+    // A renewed token that could not be saved carries the store's error for the views: drop it now.
+    const unsavedToken = rt.record.error?.code === 'store_write_failed';
+    const record: AccountRecord = unsavedToken ? { ...rt.record, error: null } : rt.record;
+    try {
+      await requireStore(ctx).commit({ put: [[rt.name, record]] });
+    } catch (error) {
+      throw holdUnwritten(rt, error);
+    }
+    if (rt.record.error?.code === 'store_write_failed') rt.record = { ...rt.record, error: null };
+    rt.pendingWrite = null;
+    log.info('saved the account after an earlier failure', { account: rt.name });
+    if (unsavedToken) scheduleAfterSuccess(rt, random);
+    emitState(ctx, rt);
+    deps.afterFlight();
+  }
+
   async function performRenewal(rt: Runtime, reason: TokenPurpose): Promise<void> {
     const known: string[] = [];
     rt.lastAttemptAt = clock.now();
+    /** The refresh token this attempt presented (the stored one, or the one typed in). */
+    let presented: string | null = null;
+    let presentedTyped = false;
     try {
       const refresh = rt.record.token?.refresh;
       let refreshToken: string | null = null;
@@ -120,12 +170,23 @@ export function createRenewer(
           refreshToken = null;
         }
       }
+      // A refresh token a server refused is never sent again, saved or not (a full disk).
+      if (refreshToken && wasRefused(rt, refreshToken)) refreshToken = null;
       if (refreshToken) known.push(refreshToken);
+      presented = refreshToken;
+      const read = secretReader(cipher, rt, {}, known);
+      const secret: FlowInput['secret'] = async (field) => {
+        const value = await read(field);
+        if (field !== 'refreshToken' || value === undefined) return value;
+        if (wasRefused(rt, value)) return undefined;
+        if (presented === null) [presented, presentedTyped] = [value, true];
+        return value;
+      };
       const interactive = reason === 'manual' || reason === 'copy' || reason === 'reveal';
       const flowContext = interactive ? deps.interactiveFlowContext : deps.flowContext;
       const obtained = await flowFor(presetOf(rt)).obtain(flowContext, {
         settings: rt.record.settings,
-        secret: secretReader(cipher, rt, {}, known),
+        secret,
         refreshToken,
       });
       const receivedMono = monotonicNow(clock);
@@ -154,15 +215,14 @@ export function createRenewer(
       // Nothing is recorded for an account that was removed or replaced meanwhile.
       if (!isCurrent(rt)) throw error;
       const refused = error instanceof TokenError && error.extra.refreshRefused === true;
-      const token = rt.record.token;
-      if (refused && token?.refresh) rt.record.token = { ...token, refresh: null };
+      if (refused && presented !== null) (rt.refusedRefresh ??= new Set()).add(digest(presented));
       // Not sent because the engine is stopping: nothing to record, but a refused refresh token
       // is dropped for good before the engine goes.
       if (error instanceof TokenError && error.code === 'stopped') {
-        if (refused)
-          await requireStore(ctx)
-            .commit({ put: [[rt.name, rt.record]] })
-            .catch(() => {});
+        if (refused) {
+          dropRefused(rt, presentedTyped);
+          await persist(rt).catch(() => {});
+        }
         throw error;
       }
       if (error instanceof StoreError) {
@@ -174,6 +234,7 @@ export function createRenewer(
       }
       const failure = storedError(error, redactionList(rt, known), clock.now());
       rt.record.error = failure;
+      if (refused) dropRefused(rt, presentedTyped);
       rt.failures = failure.kind === 'transient' ? rt.failures + 1 : 0;
       const retryAfter = error instanceof TokenError ? error.retryAfterMs : null;
       rt.renewDueAt =
@@ -182,17 +243,24 @@ export function createRenewer(
           : null;
       appendActivity(rt.record, 'failed', failure.message, clock.now());
       log.warn('renewal failed', { account: rt.name, code: failure.code, message: failure.message });
-      try {
-        await requireStore(ctx).commit({ put: [[rt.name, rt.record]] });
-      } catch (writeError) {
-        log.error('could not save the failure', { account: rt.name, error: (writeError as Error).message });
-      }
+      await persist(rt).catch(() => {});
       throw error instanceof TokenError
         ? new TokenError(error.code, failure.message, error.kind, {
             ...error.extra,
             serverMessage: failure.serverMessage,
           })
         : error;
+    }
+  }
+
+  /** Forgets a refresh token the server refused: the stored one, and the typed one if that was it. */
+  function dropRefused(rt: Runtime, typed: boolean): void {
+    const token = rt.record.token;
+    if (token?.refresh) rt.record.token = { ...token, refresh: null };
+    // A refused refresh token typed into the account is dropped too: it must be entered anew.
+    if (typed && rt.record.secrets.refreshToken) {
+      const { refreshToken: _dropped, ...rest } = rt.record.secrets;
+      rt.record.secrets = rest;
     }
   }
 
@@ -246,7 +314,32 @@ export function createRenewer(
     if (!isCurrent(rt)) throw superseded(rt);
     const base = rt.record;
     let record = withToken(base);
-    await requireStore(ctx).commit({ put: [[rt.name, record]] });
+    try {
+      await requireStore(ctx).commit({ put: [[rt.name, record]] });
+    } catch (error) {
+      if (!isCurrent(rt)) throw superseded(rt);
+      // Kept in memory, not handed out: the new refresh token must not be lost (the old one may
+      // be spent already), and it is written as soon as the store takes it.
+      const failed = holdUnwritten(rt, error);
+      if (rt.record !== base) record = withToken(rt.record);
+      rt.record = {
+        ...record,
+        error: {
+          code: 'store_write_failed',
+          message: `the renewed token could not be saved (${failed.message}); it is not handed out until it is`,
+          serverMessage: null,
+          status: null,
+          kind: 'transient',
+          at: new Date(clock.now()).toISOString(),
+        },
+      };
+      rt.accessToken = null;
+      rt.received = { wall: obtained.obtainedAt, mono: receivedMono };
+      rt.failures = 0;
+      rt.renewDueAt = null;
+      throw failed;
+    }
+    rt.pendingWrite = null;
     if (!isCurrent(rt) || rt.record !== base) {
       // A change saved while this write was queued was overwritten by it: save the change again.
       const current = runtimes.get(rt.name);
@@ -329,6 +422,12 @@ export function createRenewer(
     minValid: MinValid,
     rejected = false,
   ): Promise<string> {
+    if (rt.pendingWrite) {
+      // Its token is handed out only once it is saved: try now when the backoff allows, else say why.
+      if (clock.now() < rt.pendingWrite.retryAt)
+        throw new StoreError('io', `could not save "${rt.name}": ${rt.pendingWrite.message}`);
+      await retryWrite(rt);
+    }
     if (rejected) await renewRejected(rt, purpose);
     /** What is left of the token's life, by the older of the two clocks; Infinity when unknown. */
     const remaining = () => {
@@ -404,7 +503,8 @@ export function createRenewer(
       if (rt.lastIssued !== issuedBefore) rt.callerIssued = rt.lastIssued;
     }
     const fresh = await currentAccessToken(rt);
-    if (fresh === null) throw new TokenError('no_token', `no token for "${rt.name}"`, 'transient');
+    if (fresh === null || rt.pendingWrite)
+      throw new TokenError('no_token', `no token for "${rt.name}"`, 'transient');
     const freshLifetime = lifetimeOf(rt);
     if (minValid.explicit && freshLifetime !== null && minValid.ms > freshLifetime)
       throw unattainable(rt, freshLifetime, minValid);
@@ -418,5 +518,5 @@ export function createRenewer(
     return fresh;
   }
 
-  return { renew, currentAccessToken, validToken };
+  return { renew, currentAccessToken, validToken, retryWrite };
 }

@@ -16,8 +16,14 @@ export interface Scheduler {
   cancel(): void;
 }
 
-/** Creates the scheduler of one engine; `renew` starts (or joins) an account's renewal. */
-export function createScheduler(ctx: EngineContext, renewer: Pick<Renewer, 'renew'>): Scheduler {
+/**
+ * Creates the scheduler of one engine: `renew` starts (or joins) an account's renewal, `retryWrite`
+ * saves a record the store refused before.
+ */
+export function createScheduler(
+  ctx: EngineContext,
+  renewer: Pick<Renewer, 'renew' | 'retryWrite'>,
+): Scheduler {
   const { clock, runtimes } = ctx;
   const { renew } = renewer;
   let cancelTimer: (() => void) | null = null;
@@ -29,6 +35,11 @@ export function createScheduler(ctx: EngineContext, renewer: Pick<Renewer, 'rene
     let unsaved = false;
     for (const rt of runtimes.values()) {
       unsaved ||= rt.unsaved;
+      if (rt.pendingWrite) {
+        // No new token while the last one is not saved: write it again once the backoff allows.
+        if (rt.pendingWrite.retryAt <= now) renewer.retryWrite(rt).catch(() => {});
+        continue;
+      }
       // Due by the older of the two clocks: a wall clock stepped back does not postpone a renewal.
       const due =
         !ctx.paused &&
@@ -57,6 +68,9 @@ export function createScheduler(ctx: EngineContext, renewer: Pick<Renewer, 'rene
         if (rt.renewDueAt !== null && !rt.inFlight && renewable(rt) && rt.renewDueAt < next)
           next = rt.renewDueAt;
       }
+    }
+    for (const rt of runtimes.values()) {
+      if (rt.pendingWrite && rt.pendingWrite.retryAt < next) next = rt.pendingWrite.retryAt;
     }
     cancelTimer?.();
     cancelTimer = clock.at(Math.max(next, now), tick);
