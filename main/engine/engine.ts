@@ -153,6 +153,12 @@ export function createEngine(options: EngineOptions): Engine {
   }
   let cancelFlush: (() => void) | null = null;
 
+  /** Accounts waiting for a secret that would not decrypt try it again now (start, resume, unlock). */
+  function recheckLockedAccounts() {
+    for (const rt of runtimes.values())
+      if (rt.record.error?.code === 'locked_secret') renewer.recheckLocked(rt, true).catch(() => {});
+  }
+
   /** The account saved as `name`, or under the same name ignoring case. */
   const lookup = (name: string): Runtime | undefined =>
     runtimes.get(name) ?? runtimes.get(requireStore(ctx).findName(name) ?? '');
@@ -248,6 +254,7 @@ export function createEngine(options: EngineOptions): Engine {
       ctx.stopped = false;
       stopping = new AbortController();
       log.info('store loaded', { accounts: runtimes.size, path: store.path });
+      recheckLockedAccounts();
       scheduler.tick();
     },
 
@@ -410,6 +417,8 @@ export function createEngine(options: EngineOptions): Engine {
       if (!ctx.store || ctx.stopped) return;
       // Resumed, unlocked or back online: what failed before says little about the network now.
       breakers.reset();
+      // An unlocked keyring may read the secrets it could not read before.
+      recheckLockedAccounts();
       scheduler.cancel();
       scheduler.tick();
     },

@@ -41,6 +41,8 @@ export const RENEWAL_FLOOR_MS = 30_000;
 export const DEFAULT_MIN_VALID_MS = 60_000;
 /** …which shrinks to half the lifetime for tokens that live less than this. */
 export const SHORT_LIFETIME_MS = 120_000;
+/** How often an account whose stored secret could not be read tries it again by itself. */
+export const LOCKED_RECHECK_MS = 30_000;
 
 /** How long a caller needs the token to stay valid; `explicit` when the caller said so. */
 export interface MinValid {
@@ -87,6 +89,12 @@ export interface Renewer {
   validToken(rt: Runtime, purpose: TokenPurpose, minValid: MinValid, rejected?: boolean): Promise<string>;
   /** Writes a record that could not be saved before; throws StoreError when it still cannot be. */
   retryWrite(rt: Runtime): Promise<void>;
+  /**
+   * An account waiting for a secret that could not be decrypted: when every stored secret reads
+   * again (the keyring is back), its error is cleared at once and it is renewed. True when it was.
+   * Tried at most every 30 s unless `force` (start, resume, unlock).
+   */
+  recheckLocked(rt: Runtime, force?: boolean): Promise<boolean>;
 }
 
 /** Creates the renewals of one engine; `afterFlight` runs once each renewal has settled. */
@@ -169,6 +177,9 @@ export function createRenewer(
         } catch {
           refreshToken = null;
         }
+        // Like the access token, a refresh token that cannot be read is not a secret the user
+        // typed: the primary grant replaces it. (The flow locks the typed one if that fails.)
+        rt.lockedSecrets.delete('refreshToken');
       }
       // A refresh token a server refused is never sent again, saved or not (a full disk).
       if (refreshToken && wasRefused(rt, refreshToken)) refreshToken = null;
@@ -383,6 +394,35 @@ export function createRenewer(
     return rt.accessToken;
   }
 
+  /** When each locked account last tried its secrets by itself. */
+  const lastRecheck = new WeakMap<Runtime, number>();
+
+  async function recheckLocked(rt: Runtime, force = false): Promise<boolean> {
+    if (rt.record.error?.code !== 'locked_secret' || rt.inFlight || !isCurrent(rt)) return false;
+    const last = lastRecheck.get(rt);
+    if (!force && last !== undefined && Math.abs(clock.now() - last) < LOCKED_RECHECK_MS) return false;
+    lastRecheck.set(rt, clock.now());
+    const record = rt.record;
+    for (const [field, envelope] of Object.entries(record.secrets)) {
+      try {
+        await open(cipher, rt, field, envelope);
+      } catch {
+        return false;
+      }
+    }
+    if (rt.record !== record || !isCurrent(rt)) return false;
+    // Every secret reads; what else was marked (a token envelope) is renewed anyway.
+    rt.lockedSecrets.clear();
+    rt.record = { ...record, error: null };
+    rt.failures = 0;
+    log.info('the stored secrets can be read again', { account: rt.name });
+    await persist(rt).catch(() => {});
+    emitState(ctx, rt);
+    if (!ctx.paused && !ctx.stopped) renew(rt, 'scheduler').catch(() => {});
+    else deps.afterFlight();
+    return true;
+  }
+
   /** RFC 6750 invalid_token reported by a caller: renew once, unless that was done moments ago. */
   async function renewRejected(rt: Runtime, purpose: TokenPurpose): Promise<void> {
     if (!flowFor(presetOf(rt)).renewable) {
@@ -518,5 +558,5 @@ export function createRenewer(
     return fresh;
   }
 
-  return { renew, currentAccessToken, validToken, retryWrite };
+  return { renew, currentAccessToken, validToken, retryWrite, recheckLocked };
 }

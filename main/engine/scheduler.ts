@@ -18,11 +18,11 @@ export interface Scheduler {
 
 /**
  * Creates the scheduler of one engine: `renew` starts (or joins) an account's renewal, `retryWrite`
- * saves a record the store refused before.
+ * saves a record the store refused before, `recheckLocked` tries a locked account's secrets again.
  */
 export function createScheduler(
   ctx: EngineContext,
-  renewer: Pick<Renewer, 'renew' | 'retryWrite'>,
+  renewer: Pick<Renewer, 'renew' | 'retryWrite' | 'recheckLocked'>,
 ): Scheduler {
   const { clock, runtimes } = ctx;
   const { renew } = renewer;
@@ -40,6 +40,7 @@ export function createScheduler(
         if (rt.pendingWrite.retryAt <= now) renewer.retryWrite(rt).catch(() => {});
         continue;
       }
+      if (rt.record.error?.code === 'locked_secret') renewer.recheckLocked(rt).catch(() => {});
       // Due by the older of the two clocks: a wall clock stepped back does not postpone a renewal.
       const due =
         !ctx.paused &&

@@ -1,13 +1,17 @@
 /**
- * Issue #12, item 10: a refresh token the server refused is never sent again, whether or not the
- * store could be written (a full disk), and the write is reported and retried with backoff.
+ * Issue #12, items 10 and 14: a refresh token the server refused is never sent again, whether or
+ * not the store could be written (a full disk), and the write is reported and retried with
+ * backoff; a secret that could not be decrypted and reads again clears its "enter it again" error
+ * at once.
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../main/engine/index.js';
+import type { Cipher } from '../../main/engine/types.js';
+import { testCipher } from '../helpers/engine.js';
 import { startMpsMonitorPeer } from '../peers/index.js';
-import { Cleanups, mpsAccount, startHarness, type Harness } from '../fixtures/engine-harness.js';
+import { Cleanups, idle, mpsAccount, startHarness, until, type Harness } from '../fixtures/engine-harness.js';
 
 const cleanups = new Cleanups();
 afterEach(() => cleanups.run());
@@ -89,5 +93,74 @@ describe('a refused refresh token and a store that cannot be written (item 10)',
     await restarted.refresh('mps');
     expect(peer.requests.filter((r) => r.form?.refresh_token === refused)).toHaveLength(1);
     expect(restarted.view('mps')).toMatchObject({ state: 'valid', error: null });
+  });
+});
+
+/** The real test cipher, with a keyring that can go away (decrypt fails) and come back. */
+function flakyCipher(): Cipher & { down: boolean } {
+  const inner = testCipher();
+  const cipher = {
+    id: inner.id,
+    down: false,
+    encrypt: (plain: string) => inner.encrypt(plain),
+    async decrypt(data: Uint8Array, onStale?: () => void) {
+      if (cipher.down) throw new Error('the keyring is locked');
+      return inner.decrypt(data, onStale);
+    },
+  };
+  return cipher;
+}
+
+describe('a secret that reads again (item 14)', () => {
+  async function lockedAccount() {
+    const peer = cleanups.add(await startMpsMonitorPeer());
+    const cipher = flakyCipher();
+    const h = await startHarness(cleanups, { cipher });
+    await h.engine.saveAccount(mpsAccount(peer));
+    await idle(h.engine);
+    cipher.down = true;
+    // The scheduled renewal cannot read the client secret.
+    await h.clock.advance(HOUR);
+    await idle(h.engine);
+    expect(h.engine.view('mps')).toMatchObject({
+      state: 'error',
+      errorCode: 'locked_secret',
+      needsUser: true,
+    });
+    return { peer, cipher, h };
+  }
+
+  it('clears "enter it again" at once when the keyring is back (resume, unlock), and renews', async () => {
+    const { peer, cipher, h } = await lockedAccount();
+    const before = peer.requests.length;
+    cipher.down = false;
+    h.engine.reconcile();
+    await until(() => h.engine.view('mps')?.state === 'valid');
+    expect(h.engine.view('mps')).toMatchObject({ error: null, needsUser: false, lockedSecrets: [] });
+    expect(peer.requests.length).toBe(before + 1);
+  });
+
+  it('notices by itself within a tick, without a manual refresh', async () => {
+    const { cipher, h } = await lockedAccount();
+    cipher.down = false;
+    await h.clock.advance(MIN);
+    await until(() => h.engine.view('mps')?.state === 'valid');
+    expect(h.engine.view('mps')).toMatchObject({ error: null, needsUser: false, renewable: true });
+  });
+
+  it('clears it on the next start when the secrets read there', async () => {
+    const { cipher, h } = await lockedAccount();
+    cipher.down = false;
+    const restarted = await h.fixture.restart();
+    await until(() => restarted.view('mps')?.state === 'valid');
+    expect(restarted.view('mps')).toMatchObject({ error: null, needsUser: false, renewable: true });
+  });
+
+  it('keeps the error while the secret still does not read', async () => {
+    const { h } = await lockedAccount();
+    h.engine.reconcile();
+    await h.clock.advance(5 * MIN);
+    await idle(h.engine);
+    expect(h.engine.view('mps')).toMatchObject({ errorCode: 'locked_secret', needsUser: true });
   });
 });
