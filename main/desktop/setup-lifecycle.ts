@@ -18,7 +18,9 @@ import { releaseDataDirLock } from './setup.js';
 import type { AccountWindowController } from './window.js';
 
 const ONLINE_POLL_MS = 30_000;
-const QUIT_GRACE_MS = 5_000;
+// A renewal already on the wire is let finish (the server may have rotated the refresh token):
+// bounded by the 30 s request timeout, plus a margin for saving it. Nothing in flight: at once.
+const QUIT_GRACE_MS = 32_000;
 
 /** Wake, unlock and network regained re-check every deadline. */
 export function setupPowerEvents(engine: Engine): void {

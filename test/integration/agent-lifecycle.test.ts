@@ -197,27 +197,27 @@ describe('start and stop', () => {
     expect(names.sort()).toEqual(['stop-sigint', 'stop-sigterm']);
   });
 
-  it('SIGTERM while a token request hangs: the agent stops within seconds, the waiting CLI exits 3', async () => {
+  it('SIGTERM while a renewal is on the wire: the agent lets it finish, saves the rotated refresh token, answers the waiting CLI and stops', async () => {
     const dirs = await freshDirs();
     const agent = await running(dirs);
-    await importAccount(dirs, mspAccount('hung'));
-    expect((await runCli(['token', 'hung', '--data-dir', dirs.dataDir])).code).toBe(0);
+    await importAccount(dirs, mspAccount('late'));
+    expect((await runCli(['token', 'late', '--data-dir', dirs.dataDir])).code).toBe(0);
     const before = peer.requests.length;
-    peer.faults.push({ kind: 'hang' });
-    const waiting = runCli(['refresh', 'hung', '--data-dir', dirs.dataDir]);
-    await waitUntil(() => peer.requests.length > before, 5_000, 'the hanging request');
+    // The server acts on the request at once and answers 2 s later (issue #12, item 4).
+    peer.faults.push({ kind: 'late', ms: 2_000 });
+    const waiting = runCli(['refresh', 'late', '--data-dir', dirs.dataDir]);
+    await waitUntil(() => peer.requests.length > before, 5_000, 'the slow request');
     const started = Date.now();
     expect(await agent.stop('SIGTERM')).toBe(0);
-    expect(Date.now() - started).toBeLessThan(8_000);
-    const result = await waiting;
-    expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/stopping|stopped before answering/);
-    // The cancelled request is not recorded as a failure of the account.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await waiting).code).toBe(0);
+    // What the late answer brought was saved: the next start serves it without asking again.
+    const requests = peer.requests.length;
     const again = await running(dirs);
-    const list = (await httpOverSocket(again.socketPath, 'GET', '/v1/accounts')).json() as {
-      accounts: { name: string; error: string | null }[];
-    };
-    expect(list.accounts.find((a) => a.name === 'hung')?.error).toBeNull();
+    const served = await runCli(['token', 'late', '--data-dir', dirs.dataDir]);
+    expect(served.code).toBe(0);
+    expect(peer.requests.length).toBe(requests);
+    await again.stop('SIGTERM');
   });
 
   it('a restarted agent serves the stored token without asking the token server again', async () => {
