@@ -159,7 +159,7 @@ export async function runAgent(argv: string[]): Promise<number> {
   await waitForStopSignal(log);
   let code = 0;
   try {
-    // No new clients; renewals under way are cancelled, so their callers are answered at once.
+    // No new clients; a renewal already on the wire finishes and is saved (bounded by its timeout).
     const closed = server.close();
     await engine.stop();
     await closed;
