@@ -145,9 +145,12 @@ function isCommand(word: string | undefined): word is CommandName {
 /** The agent accepts up to a year (366 days); say so here rather than as an agent error. */
 const MAX_MIN_VALID_SECONDS = 366 * 24 * 3600;
 
+/** A `--min-valid` value parseMinValid accepts as it is. */
+const isMinValid = (raw: string) => /^\d{1,9}$/.test(raw) && Number(raw) <= MAX_MIN_VALID_SECONDS;
+
 function parseMinValid(raw: string | undefined, usage: string): number | undefined {
   if (raw === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(raw) || Number(raw) > MAX_MIN_VALID_SECONDS) {
+  if (!isMinValid(raw)) {
     throw new UsageError(
       `--min-valid must be a whole number of seconds up to ${MAX_MIN_VALID_SECONDS}, not "${raw}"`,
       usage,
@@ -179,8 +182,57 @@ function hoistDataDir(argv: string[]): string[] {
     : [command ?? '', ...rest.slice(0, split), ...leading, ...rest.slice(split)];
 }
 
+/**
+ * What scripts run on every call, `token|header NAME` followed only by `--data-dir`, `--min-valid`
+ * (each as `--opt V` or `--opt=V`, at most once, with a valid value not starting with "-") and
+ * `--rejected`, read without node:util's parseArgs: loading it is about 5% of `node -e 0`, on every
+ * call. Anything else (help, an unusual or wrong spelling, an option twice, a misplaced one) gives
+ * null and goes through the full parser below; where both apply they give the same command
+ * (test/unit/cli-args-fast.test.ts).
+ */
+export function parseTokenCommandQuickly(argv: string[]): ParsedCommand | null {
+  const [kind, name, ...rest] = argv;
+  if ((kind !== 'token' && kind !== 'header') || name === undefined || name === '' || name.startsWith('-'))
+    return null;
+  let dataDir: string | undefined;
+  let minValid: string | undefined;
+  let rejected = false;
+  for (let index = 0; index < rest.length; index++) {
+    const word = rest[index] as string;
+    if (word === '--rejected') {
+      if (rejected) return null;
+      rejected = true;
+      continue;
+    }
+    const equals = word.indexOf('=');
+    const key = equals === -1 ? word : word.slice(0, equals);
+    if (key !== '--data-dir' && key !== '--min-valid') return null;
+    const value = equals === -1 ? rest[++index] : word.slice(equals + 1);
+    if (value === undefined || value === '' || value.startsWith('-')) return null;
+    if (key === '--data-dir') {
+      if (dataDir !== undefined) return null;
+      dataDir = value;
+    } else {
+      if (minValid !== undefined || !isMinValid(value)) return null;
+      minValid = value;
+    }
+  }
+  return {
+    kind,
+    dataDir,
+    name,
+    minValid: minValid === undefined ? undefined : Number(minValid),
+    rejected,
+  };
+}
+
 /** Parses argv (without node and the script) into a command, or throws UsageError. */
 export function parseCommandLine(argv: string[]): ParsedCommand {
+  return parseTokenCommandQuickly(argv) ?? parseCommandLineFully(argv);
+}
+
+/** parseCommandLine without the quick path: every command, on parseArgs. */
+export function parseCommandLineFully(argv: string[]): ParsedCommand {
   const [first, ...rest] = hoistDataDir(argv);
   if (first === undefined) throw new UsageError('no command given', MAIN_USAGE);
   if (first === '-h' || first === '--help') return { kind: 'help', text: MAIN_USAGE };

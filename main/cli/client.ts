@@ -115,11 +115,13 @@ export async function callAgent(
   path: string,
   body?: Buffer,
   timeoutMs = ANSWER_TIMEOUT_MS,
+  /** Runs once the request is written, while the agent works on it. */
+  onSent?: () => void,
 ): Promise<ApiAnswer> {
   let checked: SocketIdentity | null = null;
   if (process.platform === 'win32') await checkWindowsPipeFile(socketPath);
   else checked = checkUnixSocket(socketPath);
-  return exchange(socketPath, checked, method, path, body, timeoutMs);
+  return exchange(socketPath, checked, method, path, body, timeoutMs, onSent);
 }
 
 function exchange(
@@ -129,6 +131,7 @@ function exchange(
   path: string,
   body: Buffer | undefined,
   timeoutMs: number,
+  onSent: (() => void) | undefined,
 ): Promise<ApiAnswer> {
   return new Promise((resolve, reject) => {
     let socket: Socket;
@@ -177,34 +180,11 @@ function exchange(
           ? '\r\n'
           : `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
       socket.write(body === undefined ? head : Buffer.concat([Buffer.from(head, 'latin1'), body]));
+      onSent?.();
     });
-    socket.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_ANSWER_BYTES) socket.destroy(new Error('answer too large'));
-      else chunks.push(chunk);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      // The agent may answer (e.g. 413) and hang up while a large upload is still being written.
-      if (chunks.length > 0 && (error.code === 'EPIPE' || error.code === 'ECONNRESET')) return;
-      socket.destroy();
-      fail(error);
-    });
-    socket.once('close', () => {
-      clearTimeout(timer);
-      if (timedOut) {
-        reject(
-          new BadAnswerError(
-            `the agent at ${socketPath} did not answer within ${Math.round(timeoutMs / 1000)} s`,
-          ),
-        );
-        return;
-      }
-      if (!connected) return;
-      if (size === 0) {
-        reject(new AgentUnavailableError(socketPath, 'STOPPED'));
-        return;
-      }
-      const response = parseResponse(Buffer.concat(chunks));
+    let settled = false;
+    /** The answer as an object, or the error that it is not our protocol. */
+    const conclude = (response: { status: number; body: Buffer } | null): void => {
       if (response === null) {
         reject(new BadAnswerError(`unexpected answer from the agent at ${socketPath}`));
         return;
@@ -219,6 +199,53 @@ function exchange(
           new BadAnswerError(`unexpected answer from the agent at ${socketPath} (HTTP ${response.status})`),
         );
       }
+    };
+    socket.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_ANSWER_BYTES) {
+        socket.destroy(new Error('answer too large'));
+        return;
+      }
+      chunks.push(chunk);
+      // An answer with a Content-Length is complete once that many bytes are in: take it then
+      // rather than after the agent's hang-up reaches us and the socket is torn down (~1-2 ms of
+      // every CLI call). Anything else (chunked, no length) still ends with the connection.
+      const data = chunks.length === 1 ? chunk : Buffer.concat(chunks, size);
+      const headEnd = data.indexOf('\r\n\r\n');
+      if (headEnd === -1) return;
+      const head = data.subarray(0, headEnd + 2).toString('latin1');
+      if (!/\r\ncontent-length:[ \t]*\d+[ \t]*\r\n/i.test(head) || /\r\ntransfer-encoding:/i.test(head))
+        return;
+      const response = parseResponse(data);
+      if (response === null) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      conclude(response);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      // The agent may answer (e.g. 413) and hang up while a large upload is still being written.
+      if (chunks.length > 0 && (error.code === 'EPIPE' || error.code === 'ECONNRESET')) return;
+      socket.destroy();
+      fail(error);
+    });
+    socket.once('close', () => {
+      if (settled) return;
+      clearTimeout(timer);
+      if (timedOut) {
+        reject(
+          new BadAnswerError(
+            `the agent at ${socketPath} did not answer within ${Math.round(timeoutMs / 1000)} s`,
+          ),
+        );
+        return;
+      }
+      if (!connected) return;
+      if (size === 0) {
+        reject(new AgentUnavailableError(socketPath, 'STOPPED'));
+        return;
+      }
+      conclude(parseResponse(Buffer.concat(chunks)));
     });
   });
 }

@@ -3,8 +3,8 @@
  * on stderr and one of the CONTRACT §2 exit codes.
  */
 import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { IMPORT_BODY_LIMIT } from '../agent/limits.js';
-import { clientSocketPath } from '../agent/socket-path.js';
 import type { AccountListEntry } from '../engine/types.js';
 import type { ParsedCommand } from './args.js';
 import {
@@ -22,6 +22,23 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, noAgent: 3, noAccount: 4, cliD
 export interface Output {
   out(text: string): void;
   err(text: string): void;
+  /** Called once a token request is on its way: get ready to print while the agent answers. */
+  prepare?(): void;
+}
+
+/**
+ * The agent's socket. With `--data-dir DIR` it is DIR/agent.sock (CONTRACT §2; the agent's
+ * dataDirSocketPath, test/unit/cli-socket-path.test.ts keeps them equal), found without loading
+ * socket-path.ts and the node:os it needs: every `token --data-dir` call starts sooner for it.
+ */
+export async function socketPathFor(dataDir: string | undefined): Promise<string> {
+  if (dataDir !== undefined) return dataDirSocket(dataDir);
+  const { clientSocketPath } = await import('../agent/socket-path.js');
+  return clientSocketPath(undefined);
+}
+
+function dataDirSocket(dataDir: string): string {
+  return join(resolve(dataDir), 'agent.sock');
 }
 
 type ApiCommand = Exclude<ParsedCommand, { kind: 'help' } | { kind: 'agent' }>;
@@ -142,10 +159,11 @@ function accountPath(
   action?: string,
   options: { minValid?: number; rejected?: boolean } = {},
 ): string {
-  const query = new URLSearchParams();
-  if (options.minValid !== undefined) query.set('minValid', String(options.minValid));
-  if (options.rejected === true) query.set('rejected', '1');
-  const search = query.size > 0 ? `?${query.toString()}` : '';
+  // Both values are digits: nothing to encode (and no URLSearchParams to make on every call).
+  const query: string[] = [];
+  if (options.minValid !== undefined) query.push(`minValid=${options.minValid}`);
+  if (options.rejected === true) query.push('rejected=1');
+  const search = query.length > 0 ? `?${query.join('&')}` : '';
   return `/v1/accounts/${encodeURIComponent(name)}${action === undefined ? '' : `/${action}`}${search}`;
 }
 
@@ -167,6 +185,9 @@ async function execute(command: ApiCommand, socketPath: string, io: Output): Pro
         socketPath,
         'GET',
         accountPath(command.name, action, { minValid: command.minValid, rejected }),
+        undefined,
+        undefined,
+        command.kind === 'exec' ? undefined : io.prepare,
       );
       if (answer.status !== 200) return explainFailure(answer, command.name, io);
       if (command.kind === 'header') {
@@ -219,7 +240,8 @@ async function execute(command: ApiCommand, socketPath: string, io: Output): Pro
 
 /** Runs one API command against the agent and returns the exit code. */
 export async function runApiCommand(command: ApiCommand, io: Output): Promise<number> {
-  const socketPath = clientSocketPath(command.dataDir);
+  const socketPath =
+    command.dataDir !== undefined ? dataDirSocket(command.dataDir) : await socketPathFor(undefined);
   try {
     return await execute(command, socketPath, io);
   } catch (error) {

@@ -4,10 +4,7 @@
  */
 import { main } from './main.js';
 
-// `tokentray token x | head -c 8`: a reader that hangs up early is not an error worth a stack trace.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-});
+// process.stdout (and its EPIPE guard, main.ts guardedStdout) is made when first used.
 
 const argv = process.argv.slice(2);
 main(argv).then(

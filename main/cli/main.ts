@@ -7,9 +7,27 @@ import { EXIT, runApiCommand, type Output } from './commands.js';
 
 type AgentModule = typeof import('../agent/host.js');
 
+let stdoutGuarded = false;
+
+/**
+ * process.stdout, with `tokentray token x | head -c 8` in mind: a reader that hangs up early is not
+ * an error worth a stack trace. Made on first use, not at start-up: creating the stream costs about
+ * 0.4 ms, which `token` spends while the agent is answering (Output.prepare) instead of before.
+ */
+export function guardedStdout(): NodeJS.WriteStream {
+  if (!stdoutGuarded) {
+    stdoutGuarded = true;
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
+  return process.stdout;
+}
+
 const stdio: Output = {
-  out: (text) => void process.stdout.write(text),
+  out: (text) => void guardedStdout().write(text),
   err: (text) => void process.stderr.write(text),
+  prepare: () => void guardedStdout(),
 };
 
 /** Runs the CLI on `argv` (without node and the script) and returns the exit code. */
@@ -27,6 +45,7 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
     return EXIT.ok;
   }
   if (command.kind === 'agent') {
+    guardedStdout();
     // A variable specifier keeps the bundler from inlining the agent: dist/cli/agent.mjs sits beside this file.
     const specifier = './agent.mjs';
     const agent = (await import(specifier)) as AgentModule;

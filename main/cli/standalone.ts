@@ -9,7 +9,7 @@
  * or load its code cache: 1.5x `node -e 0` instead of 1.25x.
  */
 import { parseCommandLine, UsageError } from './args.js';
-import { main } from './main.js';
+import { guardedStdout, main } from './main.js';
 
 /** Set by scripts/build-cli-exe.mjs from package.json. */
 declare const TOKENTRAY_VERSION: string;
@@ -19,9 +19,7 @@ type AgentModule = typeof import('../agent/host.js');
 /** The asset (and, run by plain Node, the file beside this script) that holds the agent bundle. */
 const AGENT_ASSET = 'tokentray-agent.cjs';
 
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-});
+// process.stdout (and its EPIPE guard) is made when first used: see main.ts guardedStdout.
 
 /** The command line's agent arguments when it asks for the headless agent, else null. */
 function agentArgv(argv: string[]): string[] | null {
@@ -60,11 +58,12 @@ async function loadAgent(): Promise<AgentModule> {
 
 async function run(argv: string[]): Promise<number> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    process.stdout.write(`tokentray ${TOKENTRAY_VERSION} (standalone, Node ${process.versions.node})\n`);
+    guardedStdout().write(`tokentray ${TOKENTRAY_VERSION} (standalone, Node ${process.versions.node})\n`);
     return 0;
   }
   const agent = agentArgv(argv);
   if (agent === null) return main(argv);
+  guardedStdout();
   const { runAgent } = await loadAgent();
   const code = await runAgent(agent);
   // The agent has closed its server, engine and lock by now: don't wait on a stray timer.

@@ -1,0 +1,77 @@
+/**
+ * The CLI makes process.stdout only when it prints (main.ts guardedStdout, a start-up cost moved
+ * into the wait for the agent). A reader that hangs up early (`tokentray token x | head -c 8`)
+ * must still be no error worth a stack trace, and the token must still reach a reader that stays.
+ */
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BIN,
+  cleanEnv,
+  ensureBuilt,
+  makeTempDirs,
+  ROOT,
+  runCli,
+  startAgent,
+  type AgentProcess,
+  type TempDirs,
+} from './cli-harness.js';
+
+let dirs: TempDirs;
+let agent: AgentProcess;
+const TOKEN = `fake-static-token-${'x'.repeat(200)}`;
+
+beforeAll(async () => {
+  await ensureBuilt();
+  dirs = await makeTempDirs();
+  agent = await startAgent(dirs);
+  const file = join(dirs.root, 'accounts.json');
+  await writeFile(
+    file,
+    JSON.stringify({ accounts: [{ name: 'acme', preset: 'static', token: TOKEN, cliAccess: true }] }),
+  );
+  const imported = await runCli(['import', file, '--data-dir', dirs.dataDir]);
+  expect(imported.code, imported.stderr).toBe(0);
+}, 90_000);
+
+afterAll(async () => {
+  await agent?.stop('SIGKILL').catch(() => undefined);
+  await dirs?.cleanup();
+});
+
+/** Runs the CLI with its stdout a pipe whose reader is gone before anything is written. */
+function withClosedStdout(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('stdout', () => {
+  it.each([[['token', 'acme']], [['header', 'acme']], [['list']], [['--help']]])(
+    '%j with a reader that hung up: no stack trace, no internal error',
+    async (args) => {
+      const result = await withClosedStdout([...args, '--data-dir', dirs.dataDir]);
+      expect(result.stderr).not.toMatch(/internal error|Error: write EPIPE|\n\s+at /);
+      expect(result.code).toBe(0);
+    },
+  );
+
+  it('the token reaches a reader that stays, whole and alone', async () => {
+    const result = await runCli(['token', 'acme', '--data-dir', dirs.dataDir]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe(`${TOKEN}\n`);
+    const header = await runCli(['header', 'acme', '--min-valid', '0', '--data-dir', dirs.dataDir]);
+    expect(header.stdout).toBe(`Authorization: Bearer ${TOKEN}\n`);
+  });
+});
