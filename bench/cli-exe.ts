@@ -7,11 +7,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fmt, median, staticToken, timedEnv, timeProcess, waitForSocket } from './cli.js';
+import { agentBenchFiles, fmt, median, timedEnv, timeProcess, waitForSocket } from './cli.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EXE = join(ROOT, 'dist', 'cli-exe', process.platform === 'win32' ? 'tokentray.exe' : 'tokentray');
@@ -48,17 +47,7 @@ export async function benchCliExe(): Promise<void> {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'tokentray.cjs'))) {
     spawnSync(process.execPath, ['scripts/build.mjs', 'cli'], { cwd: ROOT, stdio: 'inherit' });
   }
-  const root = await mkdtemp(join(tmpdir(), 'ttexe-'));
-  const dataDir = join(root, 'd');
-  const passFile = join(root, 'pass');
-  await writeFile(passFile, 'bench passphrase\n', { mode: 0o600 });
-  const importFile = join(root, 'accounts.json');
-  await writeFile(
-    importFile,
-    JSON.stringify({
-      accounts: [{ name: 'bench', preset: 'static', token: staticToken(), cliAccess: true }],
-    }),
-  );
+  const { root, dataDir, passFile, importFile } = await agentBenchFiles('ttexe-');
   const agent = spawn(EXE, ['agent', '--data-dir', dataDir, '--passphrase-file', passFile], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: timedEnv(),

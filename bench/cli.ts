@@ -131,17 +131,11 @@ async function roundTrips(run: () => Promise<unknown>, count: number): Promise<{
   return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99) };
 }
 
-export const fmt = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(1)} ms`);
-
-/** Prints CLI start-up beside `node -e 0`, the in-process API round trip, and curl's time. */
-export async function benchCli(): Promise<void> {
-  if (
-    !existsSync(join(ROOT, 'dist', 'cli', 'tokentray.cjs')) ||
-    !existsSync(join(ROOT, 'dist', 'cli', 'agent.mjs'))
-  ) {
-    spawnSync(process.execPath, ['scripts/build.mjs', 'cli', 'agent'], { cwd: ROOT, stdio: 'inherit' });
-  }
-  const root = await mkdtemp(join(tmpdir(), 'ttbench-'));
+/** A temp folder with an agent's data dir, its passphrase file and an import of one static 'bench' account. */
+export async function agentBenchFiles(
+  prefix: string,
+): Promise<{ root: string; dataDir: string; passFile: string; importFile: string }> {
+  const root = await mkdtemp(join(tmpdir(), prefix));
   const dataDir = join(root, 'd');
   const passFile = join(root, 'pass');
   await writeFile(passFile, 'bench passphrase\n', { mode: 0o600 });
@@ -152,6 +146,20 @@ export async function benchCli(): Promise<void> {
       accounts: [{ name: 'bench', preset: 'static', token: staticToken(), cliAccess: true }],
     }),
   );
+  return { root, dataDir, passFile, importFile };
+}
+
+export const fmt = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(1)} ms`);
+
+/** Prints CLI start-up beside `node -e 0`, the in-process API round trip, and curl's time. */
+export async function benchCli(): Promise<void> {
+  if (
+    !existsSync(join(ROOT, 'dist', 'cli', 'tokentray.cjs')) ||
+    !existsSync(join(ROOT, 'dist', 'cli', 'agent.mjs'))
+  ) {
+    spawnSync(process.execPath, ['scripts/build.mjs', 'cli', 'agent'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  const { root, dataDir, passFile, importFile } = await agentBenchFiles('ttbench-');
 
   // 1. The CLI as a script runs it, against a real headless agent.
   const agent = spawn(
