@@ -6,8 +6,7 @@
 import { connect, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as oauth from 'oauth4webapi';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createGuardedFetch } from '../../main/engine/http.js';
 import {
   signInWithAuthorizationCode,
@@ -17,39 +16,10 @@ import {
   type AuthorizationCodeSettings,
   type SignInFetch,
 } from '../../main/engine/interactive/index.js';
-import {
-  OIDC_INTERACTIVE_GRANTS,
-  OIDC_PUBLIC_NATIVE_CLIENT,
-  startOidcPeer,
-  type OidcPeerHandle,
-  type OidcPeerOptions,
-} from '../peers/oidc.js';
-import { launchChromium, loopbackContext, scriptedBrowser } from './interactive-harness.js';
+import { OIDC_INTERACTIVE_GRANTS, OIDC_PUBLIC_NATIVE_CLIENT, type OidcPeerHandle } from '../peers/oidc.js';
+import { interactiveSuite, scriptedBrowser } from './interactive-harness.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
-
-async function peer(opts: OidcPeerOptions = {}): Promise<OidcPeerHandle> {
-  const handle = await startOidcPeer({ clients: [OIDC_PUBLIC_NATIVE_CLIENT], interactive: {}, ...opts });
-  cleanups.push(() => handle.close());
-  return handle;
-}
-
-async function context(): Promise<BrowserContext> {
-  const created = await loopbackContext(browser);
-  cleanups.push(() => created.close());
-  return created;
-}
+const { peer, context, cleanups } = interactiveSuite();
 
 /** What oidc-provider needs to issue a refresh token: offline_access, asked with prompt=consent. */
 const settingsFor = (

@@ -3,8 +3,7 @@
  * code approved through the provider's own /device pages in headless Chromium, the polling
  * schedule read back from a fake clock.
  */
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createGuardedFetch } from '../../main/engine/http.js';
 import {
   signInWithDeviceCode,
@@ -14,38 +13,10 @@ import {
   type SignInFetch,
 } from '../../main/engine/interactive/index.js';
 import type { Clock } from '../../main/engine/types.js';
-import {
-  OIDC_PUBLIC_NATIVE_CLIENT,
-  startOidcPeer,
-  type OidcPeerHandle,
-  type OidcPeerOptions,
-} from '../peers/oidc.js';
-import { enterDeviceCode, launchChromium, loopbackContext } from './interactive-harness.js';
+import { OIDC_PUBLIC_NATIVE_CLIENT, type OidcPeerHandle } from '../peers/oidc.js';
+import { enterDeviceCode, interactiveSuite } from './interactive-harness.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
-
-async function peer(opts: OidcPeerOptions = {}): Promise<OidcPeerHandle> {
-  const handle = await startOidcPeer({ clients: [OIDC_PUBLIC_NATIVE_CLIENT], interactive: {}, ...opts });
-  cleanups.push(() => handle.close());
-  return handle;
-}
-
-async function context(): Promise<BrowserContext> {
-  const created = await loopbackContext(browser);
-  cleanups.push(() => created.close());
-  return created;
-}
+const { peer, context } = interactiveSuite();
 
 const settingsFor = (issuer: string): DeviceCodeSettings => ({
   issuer,

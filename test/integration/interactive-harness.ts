@@ -4,9 +4,52 @@
  * non-loopback host is aborted (the provider's pages @import a web font).
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import {
+  startOidcPeer,
+  OIDC_PUBLIC_NATIVE_CLIENT,
+  type OidcPeerHandle,
+  type OidcPeerOptions,
+} from '../peers/oidc.js';
 import { launchChromium } from '../ui/browser.js';
 
 export { launchChromium };
+
+/**
+ * Registers a test file's hooks: one Chromium for the file, and what each test starts (interactive
+ * oidc-provider peers, loopback-only browser profiles, anything pushed on `cleanups`) ended after it.
+ */
+export function interactiveSuite(): {
+  peer(opts?: OidcPeerOptions): Promise<OidcPeerHandle>;
+  context(): Promise<BrowserContext>;
+  cleanups: (() => Promise<void>)[];
+} {
+  let browser: Browser | undefined;
+  const cleanups: (() => Promise<void>)[] = [];
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+  });
+  return {
+    cleanups,
+    async peer(opts = {}) {
+      const handle = await startOidcPeer({ clients: [OIDC_PUBLIC_NATIVE_CLIENT], interactive: {}, ...opts });
+      cleanups.push(() => handle.close());
+      return handle;
+    },
+    async context() {
+      if (browser === undefined) throw new Error('interactiveSuite: Chromium is not started yet');
+      const created = await loopbackContext(browser);
+      cleanups.push(() => created.close());
+      return created;
+    },
+  };
+}
 
 const STEP_TIMEOUT_MS = 10_000;
 
