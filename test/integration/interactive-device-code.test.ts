@@ -78,7 +78,12 @@ describe('device code sign-in (RFC 8628) against oidc-provider', () => {
       fetch: plainFetch,
       onCode(code) {
         prompt = code;
-        approval = enterDeviceCode(browserContext, code.verificationUri, code.userCode, {
+      },
+      // The code is entered once the first poll has been answered authorization_pending (attempt 2
+      // is scheduled only then), so the approval cannot beat the first poll however fast the page is.
+      onProgress(progress) {
+        if (progress.stage !== 'polling' || progress.attempt !== 2 || !prompt || approval) return;
+        approval = enterDeviceCode(browserContext, prompt.verificationUri, prompt.userCode, {
           kind: 'approve',
           login: 'erin',
         });
