@@ -5,7 +5,10 @@
  * Action Center (`close` with reason `timedOut`): it stays referenced, so a click there still opens
  * the account. Where the OS refuses notifications (`failed`, e.g. an unsigned macOS app on
  * Electron >= 42), the caller is told once and the tray's icon and menu carry the state, as they
- * do where notifications are unsupported.
+ * do where notifications are unsupported. A notice that offers Sign in… (an interactive account
+ * whose refresh was refused) gets a "Sign in…" button where the OS has notification buttons
+ * (macOS, Windows): it starts the sign-in. Linux notifications have none in Electron; there, as
+ * everywhere, a click opens the account, whose Sign in… button the window focuses.
  */
 import type { Notification, NotificationConstructorOptions } from 'electron';
 import { planNotifications, type Notice, type NoticeMemory } from '../engine/notification-policy.js';
@@ -16,9 +19,15 @@ export interface NotificationClass {
   isSupported(): boolean;
 }
 
+/** What `show` takes: a policy notice, or an app-wide message (no account). */
+export type NoticeToShow = Pick<Notice, 'title' | 'body'> & {
+  account: string | null;
+  offer?: Notice['offer'];
+};
+
 export interface Notifier {
   /** Shows one notice; false when the platform has no notifications. */
-  show(notice: Pick<Notice, 'title' | 'body'> & { account: string | null }): boolean;
+  show(notice: NoticeToShow): boolean;
   /** Notifications shown and not yet clicked, dismissed or failed (timed-out ones in the Action Center too). */
   readonly live: ReadonlySet<Notification>;
   /** Why the OS refused to show a notification this run, or null while none failed. */
@@ -34,6 +43,18 @@ export interface NotifierDeps {
    * notification, with Electron's error; later failures do not call it again.
    */
   onUnavailable?(reason: string): void;
+  /** The notice's "Sign in…" button was chosen: start that account's sign-in. Without it, no button. */
+  onSignIn?(account: string): void;
+  /** Where notification buttons exist (darwin, win32); default: this process's platform. */
+  platform?: NodeJS.Platform;
+}
+
+/** The label of a sign-in notice's button. */
+export const SIGN_IN_ACTION = 'Sign in…';
+
+/** True where Electron shows notification buttons (`actions`): macOS and Windows, not Linux. */
+export function hasNotificationButtons(platform: NodeJS.Platform): boolean {
+  return platform === 'darwin' || platform === 'win32';
 }
 
 /** The Action Center keeps about this many of an app's toasts; older timed-out ones are removed. */
@@ -74,8 +95,25 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     },
     show(notice) {
       if (!deps.Notification.isSupported()) return false;
-      const shown = new deps.Notification({ title: notice.title, body: notice.body, silent: false });
+      const { account } = notice;
+      const signIn =
+        notice.offer === 'sign-in' &&
+        account !== null &&
+        deps.onSignIn !== undefined &&
+        hasNotificationButtons(deps.platform ?? process.platform);
+      const shown = new deps.Notification({
+        title: notice.title,
+        body: notice.body,
+        silent: false,
+        ...(signIn ? { actions: [{ type: 'button', text: SIGN_IN_ACTION }] } : {}),
+      });
       live.add(shown);
+      if (signIn) {
+        shown.on('action', () => {
+          forget(shown);
+          deps.onSignIn?.(account);
+        });
+      }
       shown.on('click', () => {
         forget(shown);
         deps.onClick(notice.account);

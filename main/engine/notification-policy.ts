@@ -14,6 +14,11 @@ export interface Notice {
   kind: NoticeKind;
   title: string;
   body: string;
+  /**
+   * `sign-in`: the account's grant needs a person and only a new sign-in helps; the notification
+   * offers Sign in…, which starts it.
+   */
+  offer?: 'sign-in';
 }
 
 /** Per account, the key of the condition last announced (absent: nothing outstanding). */
@@ -56,6 +61,7 @@ interface Condition {
   kind: Exclude<NoticeKind, 'recovered'>;
   title: string;
   body: string;
+  offer?: 'sign-in';
 }
 
 function reasonOf(view: AccountView): string {
@@ -80,6 +86,18 @@ function conditionOf(
         ? ` The token expires in ${formatDuration(left)}.`
         : ' The token has expired.';
 
+  if (view.signInNeeded && view.lockedSecrets.length === 0) {
+    // Never signed in here (just saved, or imported): the window that saved it says so, and the
+    // tray. A refused refresh of an account that had tokens: that is news.
+    if (view.errorCode === null || view.lastRefreshAt === null) return 'settling';
+    return {
+      key: `sign-in:${view.errorCode}`,
+      kind: 'sign-in-needed',
+      title: `${view.name}: sign-in needed`,
+      body: clip(`${clip(reasonOf(view), REASON_MAX)}. Choose Sign in… to sign in again.`),
+      offer: 'sign-in',
+    };
+  }
   if (view.needsUser || view.lockedSecrets.length > 0) {
     const why =
       view.lockedSecrets.length > 0 && view.errorCode === null
@@ -167,6 +185,7 @@ export function planNotifications(
         kind: condition.kind,
         title: condition.title,
         body: condition.body,
+        ...(condition.offer ? { offer: condition.offer } : {}),
       });
     }
   }

@@ -37,6 +37,8 @@ export interface TrayOptions {
 export type TrayAction =
   | { kind: 'copy'; account: string; format: TokenFormat }
   | { kind: 'renew'; account: string }
+  /** Interactive sign-in (browser or device code): the window opens on the account and shows it. */
+  | { kind: 'sign-in'; account: string }
   | { kind: 'renew-all' }
   | { kind: 'toggle-pause' }
   | { kind: 'open-window'; account: string | null }
@@ -165,6 +167,8 @@ export function accountStatus(
       severity: 'needs-user',
     };
   }
+  // An interactive grant with no usable refresh token: only the person's Sign in… helps.
+  if (view.signInNeeded) return { text: 'sign-in needed', severity: 'needs-user' };
   if (view.needsUser)
     return { text: `sign-in needed: ${view.errorCode ?? 'check the account'}`, severity: 'needs-user' };
   const left = msUntil(view.expiresAt, now);
@@ -199,8 +203,15 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+/** True when the account holds a token a copy could hand out as it is (or renew by itself). */
+function copyable(view: AccountView): boolean {
+  if (view.needsUser || (view.state === 'expired' && !view.renewable)) return false;
+  // Waiting for a sign-in: only a token that is still valid can be copied.
+  return !view.signInNeeded || view.state === 'valid' || view.state === 'expiring';
+}
+
 function accountEntry(view: AccountView, status: AccountStatus): TrayMenuEntry {
-  const usable = !(view.needsUser || (view.state === 'expired' && !view.renewable));
+  const usable = copyable(view);
   const copy = (label: string, format: TokenFormat): TrayMenuEntry => ({
     type: 'action',
     label,
@@ -209,6 +220,14 @@ function accountEntry(view: AccountView, status: AccountStatus): TrayMenuEntry {
   });
   const entries: TrayMenuEntry[] = [{ type: 'label', label: status.text }];
   if (view.label !== null) entries.push({ type: 'label', label: truncate(view.label, LABEL_MAX) });
+  if (view.signInNeeded) {
+    entries.push({
+      type: 'action',
+      label: 'Sign in…',
+      enabled: true,
+      action: { kind: 'sign-in', account: view.name },
+    });
+  }
   entries.push(
     { type: 'separator' },
     copy('Copy token', 'token'),
@@ -219,7 +238,7 @@ function accountEntry(view: AccountView, status: AccountStatus): TrayMenuEntry {
     {
       type: 'action',
       label: 'Renew now',
-      enabled: view.renewable,
+      enabled: view.renewable && !view.signInNeeded,
       action: { kind: 'renew', account: view.name },
     },
     { type: 'action', label: 'Open…', enabled: true, action: { kind: 'open-window', account: view.name } },

@@ -5,13 +5,16 @@ import type { NotificationConstructorOptions } from 'electron';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createNotifier,
+  hasNotificationButtons,
   MAX_TIMED_OUT_KEPT,
+  SIGN_IN_ACTION,
   watchForNotices,
   type NotificationClass,
   type Notifier,
 } from '../../main/desktop/notifications.js';
 import { createEngine, openPassphraseCipher } from '../../main/engine/index.js';
-import type { Engine } from '../../main/engine/types.js';
+import type { AccountView, Engine, EngineEvent } from '../../main/engine/types.js';
+import { accountView } from '../fixtures/account-view.js';
 import { fakeNotificationClass, FakeNotification } from '../fakes/electron-fake.js';
 import { OIDC_DEFAULT_CLIENT, startOidcPeer, type OidcPeerHandle } from '../peers/index.js';
 
@@ -213,6 +216,133 @@ describe('notifications from the real engine against a token peer', () => {
     watch.check();
     expect(engine.view('good')?.state).toBe('valid');
     expect(FakeNotification.instances).toHaveLength(0);
+    watch.stop();
+  });
+});
+
+describe('Sign in… from a notification (interactive grants, issue #11)', () => {
+  const refused: AccountView = accountView({
+    name: 'graph',
+    preset: 'oauth2',
+    state: 'error',
+    error: 'the server refused the refresh token: sign in again',
+    errorCode: 'signin_required',
+    needsUser: true,
+    renewable: false,
+    signIn: 'device',
+    signInNeeded: true,
+  });
+
+  /** An engine that lists `views` and lets the test announce a change. */
+  function listingEngine(views: AccountView[]) {
+    const listeners = new Set<(event: EngineEvent) => void>();
+    return {
+      engine: {
+        list: () => views,
+        paused: false,
+        on(listener: (event: EngineEvent) => void) {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
+      },
+      changed: () => listeners.forEach((l) => l({ type: 'state', account: views[0]! })),
+    };
+  }
+
+  it.each(['darwin', 'win32'] as const)(
+    'on %s: a "Sign in…" button starts the sign-in; a click opens the account',
+    (platform) => {
+      const opened: (string | null)[] = [];
+      const signIns: string[] = [];
+      const notifier = createNotifier({
+        Notification: fakeNotificationClass(),
+        onClick: (account) => opened.push(account),
+        onSignIn: (account) => signIns.push(account),
+        platform,
+      });
+      const { engine } = listingEngine([refused]);
+      const watch = watchForNotices({
+        engine,
+        notifier,
+        now: () => Date.now(),
+        defaultNotifyBeforeSeconds: () => 600,
+      });
+      const [first] = FakeNotification.instances;
+      expect(first?.options).toMatchObject({
+        title: 'graph: sign-in needed',
+        actions: [{ type: 'button', text: SIGN_IN_ACTION }],
+      });
+      expect(first?.options.body).toMatch(/Choose Sign in… to sign in again/);
+      first?.emit('action', { actionIndex: 0 }, 0);
+      expect(signIns).toEqual(['graph']);
+      expect(opened).toEqual([]);
+      expect(notifier.live.size).toBe(0);
+      watch.stop();
+
+      notifier.show({ account: 'graph', title: 't', body: 'b', offer: 'sign-in' });
+      FakeNotification.instances[1]?.emit('click', {});
+      expect(opened).toEqual(['graph']);
+      expect(signIns).toEqual(['graph']);
+    },
+  );
+
+  it('on Linux (no notification buttons in Electron): no button; a click opens the account', () => {
+    expect(hasNotificationButtons('linux')).toBe(false);
+    const opened: (string | null)[] = [];
+    const notifier = createNotifier({
+      Notification: fakeNotificationClass(),
+      onClick: (account) => opened.push(account),
+      onSignIn: () => {
+        throw new Error('no button on Linux');
+      },
+      platform: 'linux',
+    });
+    notifier.show({ account: 'graph', title: 'graph: sign-in needed', body: 'b', offer: 'sign-in' });
+    const [shown] = FakeNotification.instances;
+    expect(shown?.options).not.toHaveProperty('actions');
+    shown?.emit('click', {});
+    expect(opened).toEqual(['graph']);
+  });
+
+  it('offers no button on notices that do not ask for a sign-in, or without a handler', () => {
+    const withHandler = createNotifier({
+      Notification: fakeNotificationClass(),
+      onClick: () => undefined,
+      onSignIn: () => undefined,
+      platform: 'darwin',
+    });
+    withHandler.show({ account: 'acme', title: 'acme: renewal failed', body: 'b' });
+    withHandler.show({ account: null, title: 'app-wide', body: 'b', offer: 'sign-in' });
+    const without = createNotifier({
+      Notification: FakeNotification as unknown as NotificationClass,
+      onClick: () => undefined,
+      platform: 'darwin',
+    });
+    without.show({ account: 'graph', title: 't', body: 'b', offer: 'sign-in' });
+    expect(FakeNotification.instances.map((n) => n.options.actions)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('announces a refused refresh once, not on every change', () => {
+    const notifier = createNotifier({
+      Notification: fakeNotificationClass(),
+      onClick: () => undefined,
+      onSignIn: () => undefined,
+      platform: 'win32',
+    });
+    const { engine, changed } = listingEngine([refused]);
+    const watch = watchForNotices({
+      engine,
+      notifier,
+      now: () => Date.now(),
+      defaultNotifyBeforeSeconds: () => 600,
+    });
+    changed();
+    watch.check();
+    expect(FakeNotification.instances).toHaveLength(1);
     watch.stop();
   });
 });

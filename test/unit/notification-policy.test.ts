@@ -240,3 +240,84 @@ describe('notification policy', () => {
     ).toBe('invalid_client: unknown client at eu8-cloud.acronis.com/api/2/idp/token');
   });
 });
+
+describe('sign-in needed (interactive grants, issue #11)', () => {
+  const refused = (overrides: Partial<AccountView> = {}) =>
+    view({
+      name: 'graph',
+      state: 'error',
+      error: 'the server refused the refresh token (invalid_grant): sign in again',
+      errorCode: 'signin_required',
+      needsUser: true,
+      renewable: false,
+      signIn: 'browser',
+      signInNeeded: true,
+      ...overrides,
+    });
+
+  it('offers Sign in… once when a refresh is refused, and says so when it works again', () => {
+    const [first, again, after] = run([
+      { accounts: [refused()] },
+      { accounts: [refused()], now: NOW + MIN },
+      { accounts: [view({ name: 'graph', signIn: 'browser' })], now: NOW + 2 * MIN },
+    ]);
+    expect(first).toEqual([
+      {
+        account: 'graph',
+        kind: 'sign-in-needed',
+        title: 'graph: sign-in needed',
+        body: 'signin_required: the server refused the refresh token (invalid_grant): sign in again. Choose Sign in… to sign in again.',
+        offer: 'sign-in',
+      },
+    ]);
+    expect(again).toEqual([]);
+    expect(after).toEqual([expect.objectContaining({ kind: 'recovered', account: 'graph' })]);
+    expect(after?.[0]).not.toHaveProperty('offer');
+  });
+
+  it('says nothing about an account saved and not signed in yet (the window that saved it says so)', () => {
+    const fresh = view({
+      name: 'portal',
+      state: 'expired',
+      expiresAt: null,
+      lastRefreshAt: null,
+      tokenType: null,
+      signIn: 'device',
+      signInNeeded: true,
+    });
+    // The engine's first renewal attempt then records why: there is no refresh token yet.
+    const tried = {
+      ...fresh,
+      state: 'error' as const,
+      error: 'sign-in needed: sign in to this account again',
+      errorCode: 'signin_required',
+      needsUser: true,
+      renewable: false,
+    };
+    expect(
+      run([
+        { accounts: [fresh] },
+        { accounts: [tried], now: NOW + MIN },
+        { accounts: [tried], now: NOW + 5 * MIN },
+      ]),
+    ).toEqual([[], [], []]);
+  });
+
+  it('asks for a secret that no longer decrypts first, without the Sign in… offer', () => {
+    const [notices] = run([
+      { accounts: [refused({ lockedSecrets: ['clientSecret'], errorCode: null, error: null })] },
+    ]);
+    expect(notices).toHaveLength(1);
+    expect(notices?.[0]?.body).toMatch(/cannot be decrypted/);
+    expect(notices?.[0]).not.toHaveProperty('offer');
+  });
+
+  it('shows no token-like text from the server in a sign-in notice', () => {
+    const [notices] = run([
+      {
+        accounts: [refused({ error: `refused ${'x'.repeat(64)} eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig` })],
+      },
+    ]);
+    expect(`${notices?.[0]?.title} ${notices?.[0]?.body}`).not.toMatch(TOKEN_LIKE);
+  });
+});

@@ -446,3 +446,80 @@ describe('the command-line tool in the menu', () => {
     }
   });
 });
+
+describe('an account that needs a sign-in (interactive grants, issue #11)', () => {
+  /** Its refresh token was refused: only Sign in… helps. */
+  const refused = view({
+    name: 'graph',
+    state: 'error',
+    error: 'the server refused the refresh token: sign in again',
+    errorCode: 'signin_required',
+    needsUser: true,
+    renewable: false,
+    signIn: 'device',
+    signInNeeded: true,
+  });
+  /** Saved and never signed in. */
+  const fresh = view({
+    name: 'portal',
+    state: 'expired',
+    expiresAt: null,
+    tokenType: null,
+    signIn: 'browser',
+    signInNeeded: true,
+  });
+  const signedIn = view({ name: 'ok-graph', signIn: 'device' });
+  const submenu = (model: ReturnType<typeof trayModel>, name: string) => {
+    const entry = model.menu.find((e) => e.type === 'submenu' && e.label.startsWith(`${name} —`));
+    if (entry?.type !== 'submenu') throw new Error(`no submenu for ${name}`);
+    return entry;
+  };
+
+  it('says "sign-in needed" and offers Sign in… first, which starts that account’s sign-in', () => {
+    const model = trayModel([refused, fresh, signedIn], NOW, OPTS);
+    for (const name of ['graph', 'portal']) {
+      const entry = submenu(model, name);
+      expect(entry.label).toBe(`${name} — sign-in needed`);
+      expect(labels(entry.entries).slice(0, 2)).toEqual(['sign-in needed', 'Sign in…']);
+      expect(entry.entries[1]).toEqual({
+        type: 'action',
+        label: 'Sign in…',
+        enabled: true,
+        action: { kind: 'sign-in', account: name },
+      });
+    }
+    expect(labels(submenu(model, 'ok-graph').entries)).not.toContain('Sign in…');
+  });
+
+  it('needs the user (icon and tooltip), lists it first, and disables copy and Renew now', () => {
+    const model = trayModel([signedIn, fresh], NOW, OPTS);
+    expect(model.icon).toBe('needs-user');
+    expect(model.tooltip).toBe('Tokentray: 1 needs you');
+    expect(model.menu[0]?.type === 'submenu' && model.menu[0].label).toBe('portal — sign-in needed');
+    const actions = submenu(model, 'portal').entries.filter((e) => e.type === 'action');
+    expect(actions.map((e) => [e.label, e.type === 'action' && e.enabled])).toEqual([
+      ['Sign in…', true],
+      ['Copy token', false],
+      ['Copy Authorization header', false],
+      ['Copy as curl', false],
+      ['Copy as PowerShell', false],
+      ['Renew now', false],
+      ['Open…', true],
+    ]);
+  });
+
+  it('still copies a token that is valid while the refresh token was refused', () => {
+    const stillValid = view({
+      ...refused,
+      name: 'graph2',
+      state: 'valid',
+      needsUser: false,
+      error: null,
+      errorCode: null,
+    });
+    const copy = submenu(trayModel([stillValid], NOW, OPTS), 'graph2').entries.find(
+      (e) => e.type === 'action' && e.label === 'Copy token',
+    );
+    expect(copy?.type === 'action' && copy.enabled).toBe(true);
+  });
+});
