@@ -9,11 +9,29 @@ import type {
   AccountView,
   ActivityEntry,
   ErrorInfo,
+  SignInEvent,
+  SignInKind,
   TestResult,
   ValidationIssue,
 } from '../main/engine/types.js';
 
 export type { AccountInput, AccountView, ActivityEntry, ErrorInfo, TestResult, ValidationIssue };
+export type { SignInEvent, SignInKind };
+
+/**
+ * The presets as plain data (their fields, labels, defaults, when each field shows, the vendor
+ * document): the window's account form is built from these, the same definitions the engine's
+ * schema is derived from.
+ */
+export { PRESET_DEFINITIONS, PRESETS, conditionHolds } from '../main/engine/presets/definitions.js';
+export type {
+  FieldCondition,
+  FieldKind,
+  FieldOption,
+  FieldSpec as PresetFieldSpec,
+  Preset,
+  PresetDefinition,
+} from '../main/engine/presets/definitions.js';
 
 export type CopyFormat = 'token' | 'header' | 'curl' | 'powershell';
 
@@ -79,13 +97,53 @@ export interface CliInstallResult {
   message: string;
 }
 
+/**
+ * Which interactive sign-in: a saved account's (Sign in…), or the one a form's Test connection runs,
+ * named by the id the window chose for that request (a random UUID).
+ */
+export type SignInTarget = { account: string } | { test: string };
+
+/** Where the person must go: the browser page Tokentray opened, or the device code and its link. */
+export type SignInPrompt =
+  Extract<SignInEvent, { stage: 'waiting-for-browser' }> | Extract<SignInEvent, { stage: 'device-code' }>;
+
+/**
+ * One interactive sign-in as the window shows it, pushed on every step (`signInProgress`) and
+ * listed by `signInsInProgress` for a window that opens while it runs. Never a secret: the device
+ * code is for the person to type, the URL is the one their browser gets.
+ */
+export interface SignInProgress {
+  target: SignInTarget;
+  /** Grows with each push about this sign-in: a window keeps the highest it has seen. */
+  seq: number;
+  status: 'running' | 'signed-in' | 'failed' | 'cancelled';
+  /** What the person must do (null until the server said). Kept while polling and exchanging. */
+  prompt: SignInPrompt | null;
+  /** The latest step: the stage of the engine's last event, or `starting` before the first. */
+  step: SignInEvent['stage'] | 'starting';
+  /** Device code: how often the token endpoint was asked so far. */
+  polls: number;
+  /** Why it failed (`failed` only): what to do first, then the server's own words. */
+  error: ErrorInfo | null;
+}
+
+export type SignInActionResult = { ok: true } | { ok: false; error: ErrorInfo };
+
 /** Request channels: name → [arguments, result]. */
 export interface Requests {
   listAccounts: { args: []; result: AccountView[] };
   validateAccount: { args: [input: AccountInput, originalName: string | null]; result: ValidationIssue[] };
   saveAccount: { args: [input: AccountInput, originalName: string | null]; result: SaveResult };
   removeAccount: { args: [name: string]; result: boolean };
-  testConnection: { args: [input: AccountInput, originalName: string | null]; result: TestResult };
+  /**
+   * Gets a token with the form's values, saving nothing. `signInId` (a random UUID the window
+   * chose) names the sign-in an interactive grant runs: its progress comes as `signInProgress`
+   * pushes for `{ test: signInId }`, and `cancelSignIn` ends it. Null for the other grants.
+   */
+  testConnection: {
+    args: [input: AccountInput, originalName: string | null, signInId: string | null];
+    result: TestResult;
+  };
   renewAccount: { args: [name: string]; result: ActionResult };
   copyToken: { args: [name: string, format: CopyFormat]; result: CopyResult };
   revealToken: { args: [name: string]; result: RevealResult };
@@ -108,6 +166,19 @@ export interface Requests {
   pendingProxyLogins: { args: []; result: ProxyLoginRequest[] };
   /** Answers a `proxyLogin` push: the credentials typed, or null when the user cancelled. False: no such prompt (any more). */
   answerProxyLogin: { args: [id: string, credentials: ProxyCredentials | null]; result: boolean };
+  /**
+   * Signs a saved interactive-grant account in (the browser or a device code); resolves once it is
+   * signed in, failed or was cancelled. Progress comes as `signInProgress` pushes for `{ account }`.
+   */
+  signIn: { args: [name: string]; result: ActionResult };
+  /** Cancels a running sign-in (an account's or a Test connection's). False: none was running. */
+  cancelSignIn: { args: [target: SignInTarget]; result: boolean };
+  /** The sign-ins running now (a window that opens late shows them). */
+  signInsInProgress: { args: []; result: SignInProgress[] };
+  /** Opens the running sign-in's page (the authorization URL, or the device code's link) in the system browser again. */
+  openSignInPage: { args: [target: SignInTarget]; result: SignInActionResult };
+  /** Copies the running device code sign-in's user code (main holds it; the window passes no text). */
+  copySignInCode: { args: [target: SignInTarget]; result: SignInActionResult };
 }
 
 /** Push channels: main → renderer. */
@@ -120,6 +191,8 @@ export interface Pushes {
   settingsChanged: Settings;
   /** A proxy asks for a user name and password: the window shows the sign-in dialog. */
   proxyLogin: ProxyLoginRequest;
+  /** An interactive sign-in moved on (or ended): see SignInProgress. */
+  signInProgress: SignInProgress;
 }
 
 export type RequestName = keyof Requests;
@@ -148,6 +221,11 @@ export const requestChannels = {
   installCliCommand: 'tokentray:installCliCommand',
   pendingProxyLogins: 'tokentray:pendingProxyLogins',
   answerProxyLogin: 'tokentray:answerProxyLogin',
+  signIn: 'tokentray:signIn',
+  cancelSignIn: 'tokentray:cancelSignIn',
+  signInsInProgress: 'tokentray:signInsInProgress',
+  openSignInPage: 'tokentray:openSignInPage',
+  copySignInCode: 'tokentray:copySignInCode',
 } as const satisfies Record<RequestName, string>;
 
 export const pushChannels = {
@@ -156,6 +234,7 @@ export const pushChannels = {
   pausedChanged: 'tokentray:pausedChanged',
   settingsChanged: 'tokentray:settingsChanged',
   proxyLogin: 'tokentray:proxyLogin',
+  signInProgress: 'tokentray:signInProgress',
 } as const satisfies Record<PushName, string>;
 
 /** A handler for every request: main's IPC layer and the UI test bridge both implement this. */
@@ -177,4 +256,5 @@ export const pushSubscriberNames = {
   pausedChanged: 'onPausedChanged',
   settingsChanged: 'onSettingsChanged',
   proxyLogin: 'onProxyLogin',
+  signInProgress: 'onSignInProgress',
 } as const satisfies { [K in PushName]: `on${Capitalize<K>}` };

@@ -10,10 +10,14 @@ import type {
   ProxyLoginRequest,
   RequestHandlers,
   Settings,
+  SignInActionResult,
+  SignInProgress,
 } from '../../preload/contract.js';
 import { toErrorInfo, ValidationError } from '../engine/errors.js';
 import { apiBaseFor, formatToken } from '../engine/formats.js';
 import type { Engine } from '../engine/types.js';
+import { insecureUrlReason } from '../engine/url-policy.js';
+import { createSignInRunner, type SignInRunner } from './sign-ins.js';
 
 /**
  * What became of a copy: ok with `verified` when an independent read of the system clipboard saw
@@ -53,7 +57,17 @@ export interface AppPorts {
   installCli?(): Promise<{ ok: boolean; message: string }>;
   /** The proxy sign-in prompts (main/desktop/proxy-login.ts); without it none are ever pending. */
   proxyLogin?: ProxyLoginPort;
+  /** Tells the window that an interactive sign-in moved on (the `signInProgress` push). */
+  signInProgress?(progress: SignInProgress): void;
+  /**
+   * Opens an http(s) page in the system browser (shell.openExternal), for "open the sign-in page
+   * again". Without it the request answers that this build cannot.
+   */
+  openExternal?(url: string): Promise<void>;
 }
+
+/** The handlers, and the running sign-ins for the tray and notifications that start one. */
+export type AppHandlers = RequestHandlers & { readonly signIns: SignInRunner };
 
 /** The proxy sign-in prompts waiting for the window's answer (issue #9). */
 export interface ProxyLoginPort {
@@ -66,10 +80,19 @@ function failure(error: unknown): { ok: false; error: ErrorInfo } {
   return { ok: false, error: toErrorInfo(error) };
 }
 
+const problem = (code: string, message: string): { ok: false; error: ErrorInfo } => ({
+  ok: false,
+  error: { code, message, serverMessage: null, status: null },
+});
+
 /** Builds the handler for every request in the contract. */
-export function createRequestHandlers(ports: AppPorts): RequestHandlers {
+export function createRequestHandlers(ports: AppPorts): AppHandlers {
   const { engine } = ports;
+  const signIns = createSignInRunner({ push: (progress) => ports.signInProgress?.(progress) });
+  const noSignIn = () =>
+    problem('no_sign_in', 'That sign-in is no longer running: choose Sign in… to start again.');
   return {
+    signIns,
     listAccounts: async () => engine.list(),
     validateAccount: async (input, originalName) =>
       engine.validate(input, { originalName: originalName ?? undefined }),
@@ -85,8 +108,15 @@ export function createRequestHandlers(ports: AppPorts): RequestHandlers {
       }
     },
     removeAccount: async (name) => engine.removeAccount(name),
-    testConnection: async (input, originalName) =>
-      engine.testConnection(input, { originalName: originalName ?? undefined }),
+    testConnection: async (input, originalName, signInId) => {
+      const test = (extra: Parameters<Engine['testConnection']>[1] = {}) =>
+        engine.testConnection(input, { ...(originalName === null ? {} : { originalName }), ...extra });
+      if (signInId === null) return test();
+      return signIns.run({ test: signInId }, (opts) => test({ ...opts, openBrowser: true }), {
+        announce: 'on-event',
+        failureOf: (result) => (result.ok ? null : result.error),
+      });
+    },
     renewAccount: async (name) => {
       try {
         return { ok: true, account: await engine.refresh(name) };
@@ -184,5 +214,47 @@ export function createRequestHandlers(ports: AppPorts): RequestHandlers {
     },
     pendingProxyLogins: async () => ports.proxyLogin?.pending() ?? [],
     answerProxyLogin: async (id, credentials) => ports.proxyLogin?.answer(id, credentials) ?? false,
+    signIn: async (name) => {
+      try {
+        const account = await signIns.run(
+          { account: name },
+          (opts) => engine.signIn(name, { ...opts, openBrowser: true }),
+          { announce: 'always' },
+        );
+        return { ok: true, account };
+      } catch (error) {
+        return failure(error);
+      }
+    },
+    cancelSignIn: async (target) => signIns.cancel(target),
+    signInsInProgress: async () => signIns.running(),
+    openSignInPage: async (target): Promise<SignInActionResult> => {
+      const prompt = signIns.get(target)?.prompt;
+      if (!prompt) return noSignIn();
+      const url =
+        prompt.stage === 'device-code'
+          ? (prompt.verificationUriComplete ?? prompt.verificationUri)
+          : prompt.authorizationUrl;
+      const refused = insecureUrlReason(url);
+      if (refused !== null) return problem('insecure_url', `The sign-in page's address ${refused}.`);
+      if (!ports.openExternal)
+        return problem('unsupported', 'This build of Tokentray cannot open a browser.');
+      try {
+        await ports.openExternal(url);
+        return { ok: true };
+      } catch (error) {
+        return problem(
+          'browser_failed',
+          `The browser could not be opened (${toErrorInfo(error).message}): copy the address into a browser yourself.`,
+        );
+      }
+    },
+    copySignInCode: async (target): Promise<SignInActionResult> => {
+      const prompt = signIns.get(target)?.prompt;
+      if (prompt?.stage !== 'device-code') return noSignIn();
+      // The code is for the person to type, not a secret: it stays until they copy something else.
+      const outcome = await ports.clipboard.copySecret(prompt.userCode, 0);
+      return outcome.ok ? { ok: true } : problem('clipboard_refused', outcome.problem);
+    },
   };
 }

@@ -29,12 +29,17 @@ const proxyCredentials = z
   })
   .nullable();
 
+/** A sign-in id the window chose for one Test connection (a random UUID, as proxy prompt ids are). */
+const signInId = z.uuid('not a sign-in id');
+/** Which sign-in: a saved account's, or a Test connection's by its id. */
+const signInTarget = z.union([z.strictObject({ account: accountName }), z.strictObject({ test: signInId })]);
+
 export const requestSchemas: { [K in RequestName]: z.ZodType<Requests[K]['args']> } = {
   listAccounts: z.tuple([]),
   validateAccount: z.tuple([accountInput, originalName]),
   saveAccount: z.tuple([accountInput, originalName]),
   removeAccount: z.tuple([accountName]),
-  testConnection: z.tuple([accountInput, originalName]),
+  testConnection: z.tuple([accountInput, originalName, signInId.nullable()]),
   renewAccount: z.tuple([accountName]),
   copyToken: z.tuple([accountName, copyFormat]),
   revealToken: z.tuple([accountName]),
@@ -51,6 +56,11 @@ export const requestSchemas: { [K in RequestName]: z.ZodType<Requests[K]['args']
   installCliCommand: z.tuple([]),
   pendingProxyLogins: z.tuple([]),
   answerProxyLogin: z.tuple([z.uuid('not a prompt id'), proxyCredentials]),
+  signIn: z.tuple([accountName]),
+  cancelSignIn: z.tuple([signInTarget]),
+  signInsInProgress: z.tuple([]),
+  openSignInPage: z.tuple([signInTarget]),
+  copySignInCode: z.tuple([signInTarget]),
 };
 
 /** One name per element of an argument tuple (a homomorphic mapped type keeps it a tuple). */
@@ -62,7 +72,7 @@ export const argumentNames: { [K in RequestName]: ArgumentNames<Requests[K]['arg
   validateAccount: ['input', 'originalName'],
   saveAccount: ['input', 'originalName'],
   removeAccount: ['name'],
-  testConnection: ['input', 'originalName'],
+  testConnection: ['input', 'originalName', 'signInId'],
   renewAccount: ['name'],
   copyToken: ['name', 'format'],
   revealToken: ['name'],
@@ -79,6 +89,11 @@ export const argumentNames: { [K in RequestName]: ArgumentNames<Requests[K]['arg
   installCliCommand: [],
   pendingProxyLogins: [],
   answerProxyLogin: ['id', 'credentials'],
+  signIn: ['name'],
+  cancelSignIn: ['target'],
+  signInsInProgress: [],
+  openSignInPage: ['target'],
+  copySignInCode: ['target'],
 };
 
 /** A one-line description of why `args` do not fit `name`'s schema, naming the argument and field. */

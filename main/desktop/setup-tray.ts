@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { app, clipboard, dialog, Menu, Tray } from 'electron';
-import type { createRequestHandlers } from '../app/handlers.js';
+import type { AppHandlers } from '../app/handlers.js';
 import { toErrorInfo } from '../engine/errors.js';
 import { redactForNotification } from '../engine/notification-policy.js';
 import {
@@ -19,7 +19,7 @@ import type { Engine } from '../engine/types.js';
 import { commandInMessage, electronCliInstallContext, trayCliTool } from './cli-install.js';
 import type { Notifier } from './notifications.js';
 import type { SettingsStore } from './settings.js';
-import { announcePaused, onPausedChanged, resourceDir, type StorageState } from './setup.js';
+import { announcePaused, desktopSignIn, onPausedChanged, resourceDir, type StorageState } from './setup.js';
 import { throttle } from './throttle.js';
 import { createTrayController, trayIconFile } from './tray.js';
 import type { AccountWindowController } from './window.js';
@@ -33,7 +33,7 @@ export function setupTray(deps: {
   settings: SettingsStore;
   storage: StorageState;
   window: AccountWindowController;
-  handlers: ReturnType<typeof createRequestHandlers>;
+  handlers: AppHandlers;
   notifier: Notifier;
 }): void {
   const { engine, settings, notifier: notify } = deps;
@@ -55,6 +55,8 @@ export function setupTray(deps: {
     });
     if (command !== null && response === 1) clipboard.writeText(command);
   };
+  // Sign in…: the window opens on the account and shows the browser wait or the device code.
+  const signIn = desktopSignIn(deps.window, deps.handlers);
   const run = (action: TrayAction): void => {
     switch (action.kind) {
       case 'copy':
@@ -69,6 +71,11 @@ export function setupTray(deps: {
           if (!engine.view(action.account)?.needsUser)
             report(`${action.account}: renewal failed`, toErrorInfo(error).message);
         });
+        return;
+      case 'sign-in':
+        void signIn(action.account).catch((error: unknown) =>
+          report(`${action.account}: sign-in failed`, toErrorInfo(error).message),
+        );
         return;
       case 'renew-all':
         for (const view of engine.list().filter((v) => v.renewable)) {

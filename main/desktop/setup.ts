@@ -20,22 +20,26 @@ import {
   safeStorage,
   screen,
   session,
+  shell,
 } from 'electron';
 import { acquireDataDirLockAsync, type DataDirLock } from '../agent/lock.js';
 import { defaultSocketPath } from '../agent/socket-path.js';
-import { createRequestHandlers, type AppPorts } from '../app/handlers.js';
+import { createRequestHandlers, type AppHandlers, type AppPorts } from '../app/handlers.js';
 import { toErrorInfo } from '../engine/errors.js';
 import { createEngine, createLogger, type Logger } from '../engine/index.js';
+import { redactForNotification } from '../engine/notification-policy.js';
 import type { Engine } from '../engine/types.js';
 import { denyAllPermissions } from './permissions.js';
 import { electronCliInstallContext, installCliTool } from './cli-install.js';
 import { createSystemClipboardTools } from './clipboard-check.js';
 import { createSecretClipboard, type SecretClipboard } from './clipboard.js';
+import { createDesktopSignIn } from './desktop-sign-in.js';
 import { createSwitchableEngine, type SwitchableEngine } from './engine-switch.js';
 import { saveExportWithDialog } from './export-file.js';
 import { APP_ID } from './identity.js';
 import { registerIpcHandlers } from './ipc.js';
 import { createNetFetch, tokenFetch } from './net-fetch.js';
+import { createOpenExternal } from './open-external.js';
 import { createProxyCredentialsProvider, createProxyLoginPrompts } from './proxy-login.js';
 import { createNotifier, watchForNotices, type Notifier } from './notifications.js';
 import { registerAppScheme, serveAppProtocol } from './protocol.js';
@@ -60,6 +64,12 @@ let openWindowPending = false;
 // Proxy sign-in: token requests ask through these prompts, which the account window shows once it
 // exists (asked before, they are shown when it is attached).
 const proxyLogins = createProxyLoginPrompts();
+
+// Interactive sign-in opens the system browser (RFC 8252), http(s) URLs only.
+const openInBrowser = createOpenExternal(shell);
+
+// Sign in… from a notification's button; set once the request handlers exist (setupIpc).
+let startSignIn: ((account: string) => Promise<void>) | null = null;
 
 // Renewals paused or resumed, from the window or the tray: both show it.
 const pausedListeners = new Set<(paused: boolean) => void>();
@@ -204,6 +214,7 @@ export async function setupEngine(deps: {
       persistSecrets,
       requestTimeoutMs: TOKEN_REQUEST_TIMEOUT_MS,
       defaultNotifyBeforeSeconds: deps.settings.get().defaultNotifyBeforeSeconds,
+      openBrowser: openInBrowser,
     });
   const engine = createSwitchableEngine(make(deps.storage.persisting), (message) => deps.log.warn(message));
   await engine.start();
@@ -287,6 +298,7 @@ export function setupNotifications(deps: {
   notifier = createNotifier({
     Notification,
     onClick: (account) => deps.window.open(account),
+    onSignIn: (account) => void startSignIn?.(account),
     // An unsigned macOS build (Electron >= 42) cannot notify: the tray icon and menu still show
     // every account's state; say so once, in a message box, instead of failing silently each time.
     onUnavailable: (reason) => {
@@ -316,7 +328,7 @@ export function setupIpc(deps: {
   window: AccountWindowController;
   clipboard: SecretClipboard;
   log: Logger;
-}): ReturnType<typeof createRequestHandlers> {
+}): AppHandlers {
   const ports: AppPorts = {
     engine: deps.engine,
     clipboard: deps.clipboard,
@@ -325,6 +337,8 @@ export function setupIpc(deps: {
       saveExportWithDialog(dialog, deps.window.current(), contents, suggestedName),
     pausedChanged: (paused) => announcePaused(paused),
     proxyLogin: proxyLogins,
+    signInProgress: (progress) => deps.window.push('signInProgress', progress),
+    openExternal: openInBrowser,
     installCli: () => installCliTool(electronCliInstallContext(app)),
     quit: () => app.quit(),
     appInfo: () => {
@@ -341,11 +355,25 @@ export function setupIpc(deps: {
   };
   const handlers = createRequestHandlers(ports);
   registerIpcHandlers(ipcMain, handlers, (message) => deps.log.warn(message));
+  startSignIn = desktopSignIn(deps.window, handlers);
   const push = throttle(() => deps.window.push('accountsChanged', deps.engine.list()), PUSH_THROTTLE_MS);
   deps.engine.on(() => push());
   onPausedChanged((paused) => deps.window.push('pausedChanged', paused));
   deps.settings.onChange((next) => deps.window.push('settingsChanged', next));
   return handlers;
+}
+
+/** Sign in… from the tray or a notification: the window shows it; a notification if it was closed. */
+export function desktopSignIn(
+  window: AccountWindowController,
+  handlers: AppHandlers,
+): (account: string) => Promise<void> {
+  return createDesktopSignIn({
+    window,
+    signIn: (name) => handlers.signIn(name),
+    report: (account, title, body) =>
+      void notifier?.show({ account, title, body: redactForNotification(body) }),
+  });
 }
 
 /** Where packaged resources live: next to the app in a build, build/ in a checkout. */

@@ -8,9 +8,16 @@ import { registerIpcHandlers, senderRejection } from '../../main/desktop/ipc.js'
 import { openSettingsStore } from '../../main/desktop/settings.js';
 import { createEngine, openPassphraseCipher } from '../../main/engine/index.js';
 import type { Engine } from '../../main/engine/types.js';
-import { requestChannels } from '../../preload/contract.js';
+import {
+  requestChannels,
+  type ActionResult,
+  type SignInProgress,
+  type TestResult,
+} from '../../preload/contract.js';
 import { FakeIpcMain, fakeTopFrame, type FakeFrame } from '../fakes/electron-fake.js';
 import { makeJwt } from '../peers/index.js';
+import { OIDC_PUBLIC_NATIVE_CLIENT, startOidcPeer, type OidcPeerHandle } from '../peers/oidc.js';
+import { until } from '../ui/fixtures.js';
 
 const APP = 'app://tokentray/index.html';
 
@@ -206,5 +213,186 @@ describe('IPC handlers over the real engine', () => {
     };
     expect(result.ok).toBe(false);
     expect(result.issues?.map((i) => i.field)).toContain('colour');
+  });
+});
+
+describe('interactive sign-in over IPC (issue #11)', () => {
+  let dir: string;
+  let engine: Engine;
+  let ipc: FakeIpcMain;
+  let peer: OidcPeerHandle;
+  let pushes: SignInProgress[];
+  let opened: string[];
+  let copied: { text: string; seconds: number }[];
+  const top = fakeTopFrame(APP);
+  const log: string[] = [];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'tokentray-ipc-signin-'));
+    peer = await startOidcPeer({
+      clients: [OIDC_PUBLIC_NATIVE_CLIENT],
+      interactive: {},
+      deviceAuthorizationPatch: { interval: 1 },
+    });
+    engine = createEngine({ dataDir: dir, cipher: await openPassphraseCipher(dir, 'test passphrase') });
+    await engine.start();
+    await engine.saveAccount({
+      name: 'acme',
+      preset: 'static',
+      token: makeJwt({ exp: Math.floor(Date.now() / 1000) + 3600 }),
+    });
+    await engine.saveAccount({
+      name: 'graph',
+      preset: 'oauth2',
+      grantType: 'device_code',
+      issuer: peer.issuer,
+      clientId: OIDC_PUBLIC_NATIVE_CLIENT.client_id,
+      clientAuth: 'none',
+      scope: 'openid offline_access',
+    });
+    pushes = [];
+    opened = [];
+    copied = [];
+    const handlers = createRequestHandlers({
+      engine,
+      clipboard: {
+        copySecret: async (text, seconds) => {
+          copied.push({ text, seconds });
+          return { ok: true, verified: false };
+        },
+      },
+      settings: openSettingsStore(dir),
+      saveExport: async () => null,
+      appInfo: () => ({
+        version: '0.0.0',
+        platform: 'linux',
+        storageProtection: 'os',
+        storageWarning: null,
+        cliCommand: 'tokentray',
+        notices: [],
+      }),
+      pausedChanged: () => undefined,
+      quit: () => undefined,
+      signInProgress: (progress) => pushes.push(progress),
+      openExternal: async (url) => {
+        opened.push(url);
+      },
+    });
+    ipc = new FakeIpcMain();
+    log.length = 0;
+    registerIpcHandlers(ipc.asIpcMain(), handlers, (line) => log.push(line));
+  });
+
+  afterEach(async () => {
+    await engine.stop();
+    await peer.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a sign-in, a cancel or a Test connection sign-in from outside the app’s top frame', async () => {
+    const foreign = fakeTopFrame('https://attacker.example/');
+    const sub = { url: APP, parent: top };
+    await expect(ipc.invoke(requestChannels.signIn, foreign, 'graph')).rejects.toThrow(
+      /signIn: requests from outside the app origin are refused/,
+    );
+    await expect(ipc.invoke(requestChannels.cancelSignIn, sub, { account: 'graph' })).rejects.toThrow(
+      /cancelSignIn: requests from subframes are refused/,
+    );
+    await expect(ipc.invoke(requestChannels.copySignInCode, null, { account: 'graph' })).rejects.toThrow(
+      /copySignInCode: the sending frame is gone/,
+    );
+    await expect(ipc.invoke(requestChannels.openSignInPage, foreign, { account: 'graph' })).rejects.toThrow(
+      /openSignInPage: /,
+    );
+    await expect(ipc.invoke(requestChannels.signInsInProgress, foreign)).rejects.toThrow(
+      /signInsInProgress: /,
+    );
+    expect(pushes).toEqual([]);
+    expect(log).toHaveLength(5);
+  });
+
+  it('rejects bad targets and sign-in ids naming the argument, before the handler runs', async () => {
+    await expect(ipc.invoke(requestChannels.signIn, top, '../graph')).rejects.toThrow(
+      /invalid arguments for signIn: name: not an account name/,
+    );
+    for (const target of [
+      { account: '../graph' },
+      { test: 'not-a-uuid' },
+      { account: 'graph', test: crypto.randomUUID() },
+      {},
+      'graph',
+    ]) {
+      await expect(ipc.invoke(requestChannels.cancelSignIn, top, target)).rejects.toThrow(
+        /invalid arguments for cancelSignIn: target/,
+      );
+    }
+    await expect(
+      ipc.invoke(requestChannels.testConnection, top, { name: 'x', preset: 'static' }, null, 'id-1'),
+    ).rejects.toThrow(/invalid arguments for testConnection: signInId: not a sign-in id/);
+    // The sign-in id is not optional: a renderer that forgets it gets told, not a silent default.
+    await expect(
+      ipc.invoke(requestChannels.testConnection, top, { name: 'x', preset: 'static' }, null),
+    ).rejects.toThrow(/invalid arguments for testConnection/);
+    expect(pushes).toEqual([]);
+  });
+
+  it('answers a grant that needs no person with what to do instead, and nothing runs', async () => {
+    const result = (await ipc.invoke(requestChannels.signIn, top, 'acme')) as ActionResult;
+    expect(result).toMatchObject({ ok: false, error: { code: 'not_interactive' } });
+    expect(!result.ok && result.error.message).toMatch(/needs no sign-in: use Renew now/);
+    expect(await ipc.invoke(requestChannels.signInsInProgress, top)).toEqual([]);
+    expect(await ipc.invoke(requestChannels.cancelSignIn, top, { account: 'acme' })).toBe(false);
+    expect(await ipc.invoke(requestChannels.copySignInCode, top, { account: 'acme' })).toMatchObject({
+      ok: false,
+      error: { code: 'no_sign_in' },
+    });
+  });
+
+  it('pushes the device code, copies it in main, opens its page, and cancels: no secret crosses', async () => {
+    const done = ipc.invoke(requestChannels.signIn, top, 'graph') as Promise<ActionResult>;
+    await until(() => pushes.some((p) => p.prompt?.stage === 'device-code'), 'the device code push');
+    const running = (await ipc.invoke(requestChannels.signInsInProgress, top)) as SignInProgress[];
+    expect(running).toHaveLength(1);
+    const prompt = running[0]?.prompt;
+    if (prompt?.stage !== 'device-code') throw new Error('no device code');
+    expect(prompt.verificationUri).toBe(`${peer.issuer}/device`);
+    expect(prompt.userCode).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
+
+    expect(await ipc.invoke(requestChannels.copySignInCode, top, { account: 'graph' })).toEqual({ ok: true });
+    expect(copied).toEqual([{ text: prompt.userCode, seconds: 0 }]);
+    expect(await ipc.invoke(requestChannels.openSignInPage, top, { account: 'graph' })).toEqual({ ok: true });
+    expect(opened).toEqual([prompt.verificationUriComplete ?? prompt.verificationUri]);
+
+    expect(await ipc.invoke(requestChannels.cancelSignIn, top, { account: 'GRAPH' })).toBe(true);
+    const result = await done;
+    expect(result).toMatchObject({ ok: false, error: { code: 'aborted' } });
+    expect(pushes.at(-1)).toMatchObject({ target: { account: 'graph' }, status: 'cancelled' });
+    expect(engine.view('graph')?.signInNeeded).toBe(true);
+    // The device code itself (what the token endpoint is polled with) never left main.
+    const deviceCodes = peer.requests.flatMap((r) => (r.form?.device_code ? [r.form.device_code] : []));
+    for (const code of deviceCodes) expect(JSON.stringify(pushes)).not.toContain(code);
+  });
+
+  it('a Test connection of an interactive form pushes under its id and is cancelled by it', async () => {
+    const id = crypto.randomUUID();
+    const form = { ...engine.view('graph')!.settings, name: 'graph-test', preset: 'oauth2' };
+    const answer = ipc.invoke(requestChannels.testConnection, top, form, null, id) as Promise<TestResult>;
+    await until(() => pushes.some((p) => p.prompt?.stage === 'device-code'), 'the device code push');
+    expect(pushes.every((p) => 'test' in p.target && p.target.test === id)).toBe(true);
+    expect(await ipc.invoke(requestChannels.cancelSignIn, top, { test: id })).toBe(true);
+    expect(await answer).toMatchObject({ ok: false, error: { code: 'aborted' } });
+    expect(pushes.at(-1)).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('a Test connection without a sign-in id runs as before and pushes nothing', async () => {
+    const result = (await ipc.invoke(
+      requestChannels.testConnection,
+      top,
+      { name: 'pasted', preset: 'static', token: makeJwt({ exp: Math.floor(Date.now() / 1000) + 600 }) },
+      null,
+      null,
+    )) as TestResult;
+    expect(result.ok).toBe(true);
+    expect(pushes).toEqual([]);
   });
 });
