@@ -26,10 +26,17 @@ const REASONS: Record<string, string> = {
   discovery: 'Discovery failed',
   insecure_url: 'Insecure URL refused',
   expired: 'Pasted token expired',
+  signin_required: 'Sign in again',
 };
+
+/** An interactive-grant account that has had no token here yet: saved (or imported) and not signed in. */
+export function neverSignedIn(view: AccountView): boolean {
+  return view.signInNeeded && view.lastRefreshAt === null && view.lockedSecrets.length === 0;
+}
 
 /** The badge text for an account's state. */
 export function stateLabel(view: AccountView): string {
+  if (view.signInNeeded) return 'Sign-in needed';
   return view.needsUser ? 'Needs you' : STATE_LABELS[view.state];
 }
 
@@ -50,6 +57,7 @@ export function shortReason(view: AccountView): string {
 
 /** The status text a list row shows on its second line: time left, or why it failed. */
 export function rowStatus(view: AccountView, now: number): string {
+  if (neverSignedIn(view)) return 'Not signed in yet';
   if (view.error !== null || view.needsUser) return shortReason(view);
   if (view.state === 'refreshing') return 'Renewing…';
   if (!view.expiresAt) return view.state === 'unknown-expiry' ? 'Expiry unknown' : 'No token yet';
@@ -96,6 +104,7 @@ const ADVICE: Record<string, string> = {
   token_rejected: 'The API refused the pasted token. Paste a new one under Edit.',
   would_spend_refresh_token: 'Paste a new refresh token to test with, or save and use Renew now.',
   no_token: 'The server answered without a token. Check the URL and the credentials.',
+  signin_required: 'The server no longer accepts the saved sign-in: choose Sign in… to sign in again.',
 };
 
 /** What a person can do about an error code; null when there is nothing better than its message. */

@@ -215,6 +215,36 @@ export class AccountWindow {
     return this.page.locator('.toasts');
   }
 
+  // ---------- interactive sign-in ----------
+
+  /** The account's Sign in… button (details), or the form's (where Test connection was). */
+  get signInButton(): Locator {
+    return this.page.getByRole('button', { name: 'Sign in…', exact: true });
+  }
+
+  get signInProgress(): Locator {
+    return this.page.getByTestId('sign-in-progress');
+  }
+
+  get userCode(): Locator {
+    return this.page.getByTestId('user-code');
+  }
+
+  get browserWait(): Locator {
+    return this.page.getByTestId('browser-wait');
+  }
+
+  /** The device code as shown (without the "Code:" said to screen readers). */
+  async shownUserCode(): Promise<string> {
+    await this.userCode.waitFor({ timeout: WAIT_MS });
+    return (await this.userCode.evaluate((el) => el.lastChild?.textContent ?? '')).trim();
+  }
+
+  async cancelSignIn(): Promise<void> {
+    await this.signInProgress.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await this.signInProgress.waitFor({ state: 'detached', timeout: WAIT_MS });
+  }
+
   // ---------- dialogs ----------
 
   dialog(title: string): Locator {

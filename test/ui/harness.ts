@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createRequestHandlers, type ProxyLoginPort, type SettingsPort } from '../../main/app/handlers.js';
-import { createEngine } from '../../main/engine/index.js';
+import { createEngine, type EngineOptions } from '../../main/engine/index.js';
 import type { Engine } from '../../main/engine/types.js';
 import type { AppInfo, RequestHandlers, Settings, StorageProtection } from '../../preload/contract.js';
 import { AccountWindow } from './account-window.js';
@@ -68,6 +68,12 @@ export interface WindowOptions {
   open?: boolean;
   /** The proxy sign-in prompts the handlers serve (main/desktop/proxy-login.ts); none by default. */
   proxyLogin?: ProxyLoginPort;
+  /** The engine's system browser for a browser sign-in (a scripted Chromium tab, say); none by default. */
+  openBrowser?: EngineOptions['openBrowser'];
+  /** Bound on a browser sign-in (default 5 min). */
+  signInTimeoutMs?: number;
+  /** "Open the page again": the handlers' shell.openExternal. */
+  openExternal?: (url: string) => Promise<void>;
 }
 
 /**
@@ -77,7 +83,13 @@ export interface WindowOptions {
 export async function openWindow(suite: UiSuite, opts: WindowOptions = {}): Promise<WindowUnderTest> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tokentray-ui-'));
   const exportDir = path.join(dataDir, 'exports');
-  const engine = createEngine({ dataDir, cipher: suite.cipher(), requestTimeoutMs: 5_000 });
+  const engine = createEngine({
+    dataDir,
+    cipher: suite.cipher(),
+    requestTimeoutMs: 5_000,
+    ...(opts.openBrowser ? { openBrowser: opts.openBrowser } : {}),
+    ...(opts.signInTimeoutMs === undefined ? {} : { signInTimeoutMs: opts.signInTimeoutMs }),
+  });
   const attachedTo: { bridge?: Bridge } = {};
   const page = suite.host().page;
   const closeOnce = async () => {
@@ -136,6 +148,11 @@ export async function openWindow(suite: UiSuite, opts: WindowOptions = {}): Prom
       fakeQuit.calls++;
     },
     proxyLogin: opts.proxyLogin,
+    // As the app does: each step of an interactive sign-in is pushed to the window.
+    signInProgress(progress) {
+      void attachedTo.bridge?.push('signInProgress', progress);
+    },
+    ...(opts.openExternal ? { openExternal: opts.openExternal } : {}),
   });
 
   await page.setViewportSize(opts.viewport ?? { width: 1180, height: 780 });

@@ -7,10 +7,11 @@ import { useEffect, useState } from 'preact/hooks';
 import type { AccountView, ActivityEntry, CopyFormat, ErrorInfo } from '../../../preload/contract.js';
 import { errorMessage, tokentray } from '../api.js';
 import { presetSpec } from '../presets.js';
-import { adviceFor, hasToken, stateLabel, stateTone } from '../status.js';
+import { adviceFor, hasToken, neverSignedIn, stateLabel, stateTone } from '../status.js';
 import { formatDateTime, formatDuration, relative } from '../time.js';
 import { ErrorBox } from './ErrorBox.js';
 import { Icon } from './icons.js';
+import { SignInPanel } from './SignInPanel.js';
 import type { Notify } from './toasts.js';
 
 const COPY_FORMATS: { format: CopyFormat; label: string }[] = [
@@ -74,7 +75,7 @@ function TimeLeft({ view, now }: { view: AccountView; now: number }): JSX.Elemen
 function renewalNote(view: AccountView, now: number): string | null {
   if (view.preset === 'static')
     return 'A pasted token: Tokentray warns before it expires but cannot renew it.';
-  if (view.needsUser) return null;
+  if (view.needsUser || view.signInNeeded) return null;
   if (view.state === 'refreshing') return 'Renewing now…';
   if (view.renewable && view.nextRefreshAt)
     return `Renews automatically ${relative(view.nextRefreshAt, now)}.`;
@@ -209,7 +210,8 @@ export function AccountDetails({
           <TimeLeft view={view} now={now} />
           {renewalNote(view, now) && <p class="renewal-note muted">{renewalNote(view, now)}</p>}
         </div>
-        {view.error && (
+        {/* Not signed in yet: the sign-in panel below says so, there is no failure to show. */}
+        {view.error && !neverSignedIn(view) && (
           <div class="status-error" data-testid="account-error">
             <p class="callout-title">{view.needsUser ? 'Tokentray needs you' : 'The last attempt failed'}</p>
             {view.errorCode && adviceFor(view.errorCode) && (
@@ -223,12 +225,15 @@ export function AccountDetails({
                 <code>{view.errorCode}</code>
               </p>
             )}
-            {view.needsUser && (
+            {view.needsUser && !view.signInNeeded && (
               <button type="button" class="button small primary" onClick={onEdit}>
                 <Icon name="edit" /> {view.preset === 'static' ? 'Paste a new token' : 'Update credentials'}
               </button>
             )}
           </div>
+        )}
+        {view.signIn !== null && (
+          <SignInPanel key={view.name} view={view} notify={notify} onUpdated={onUpdated} />
         )}
       </section>
 

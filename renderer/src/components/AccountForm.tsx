@@ -16,7 +16,9 @@ import {
   type FormValues,
   type Preset,
 } from '../presets.js';
+import { signInKindOfGrant, newSignInId } from '../sign-in.js';
 import { Field, fieldId, type SecretStatus } from './Field.js';
+import { FormSignInHint, FormSignInProgress } from './FormSignIn.js';
 import { Icon } from './icons.js';
 import { PresetPicker } from './PresetPicker.js';
 import { TestResultView } from './TestResultView.js';
@@ -53,7 +55,9 @@ export function AccountForm({
   const [issues, setIssues] = useState<ValidationIssue[]>([]);
   const [replacing, setReplacing] = useState<ReadonlySet<string>>(new Set());
   const [busy, setBusy] = useState<'save' | 'test' | null>(null);
-  const [test, setTest] = useState<{ result: TestResult; at: number } | null>(null);
+  const [test, setTest] = useState<{ result: TestResult; at: number; signIn?: boolean } | null>(null);
+  /** The running Test connection sign-in (an interactive grant), by the id main knows it under. */
+  const [signInId, setSignInId] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [advancedOpen, setAdvancedOpen] = useState(false);
   const validationSeq = useRef(0);
@@ -181,7 +185,10 @@ export function AccountForm({
       }
       const input = buildInput(preset, values);
       if (kind === 'test') {
-        setTest({ result: await api.testConnection(input, originalName), at: Date.now() });
+        const id = signInKind ? newSignInId() : null;
+        setSignInId(id);
+        const result = await api.testConnection(input, originalName, id);
+        setTest({ result, at: Date.now(), signIn: id !== null });
         return;
       }
       const result = await api.saveAccount(input, originalName);
@@ -194,10 +201,13 @@ export function AccountForm({
       setFailure(errorMessage(error));
     } finally {
       setBusy(null);
+      setSignInId(null);
     }
   }
 
   const spec = preset ? presetSpec(preset) : null;
+  // A grant that needs a person: Sign in… takes Test connection's place.
+  const signInKind = preset ? signInKindOfGrant(values.grantType) : null;
   const formIssues = submitted ? (grouped.get('') ?? []) : [];
   const presetIssue = submitted && !preset ? 'Choose the kind of account first.' : undefined;
   const name = typeof values.name === 'string' && values.name.trim() ? values.name.trim() : 'NAME';
@@ -292,20 +302,26 @@ export function AccountForm({
         {/* One short line for screen readers; the answer itself gets the focus when it comes. */}
         <p class="visually-hidden" aria-live="polite" data-testid="test-status">
           {busy === 'test'
-            ? 'Requesting a token…'
+            ? signInId !== null
+              ? ''
+              : 'Requesting a token…'
             : test
               ? test.result.ok
                 ? 'Connection works: a token was issued.'
-                : 'Connection failed.'
+                : test.signIn
+                  ? 'Sign-in failed.'
+                  : 'Connection failed.'
               : ''}
         </p>
         <div class="test-area">
-          {busy === 'test' && (
+          {busy === 'test' && signInId !== null && <FormSignInProgress id={signInId} />}
+          {busy === 'test' && signInId === null && (
             <p class="muted" aria-hidden="true">
               Requesting a token…
             </p>
           )}
-          {test && <TestResultView result={test.result} now={test.at} />}
+          {signInKind && busy !== 'test' && !test && <FormSignInHint kind={signInKind} />}
+          {test && <TestResultView result={test.result} now={test.at} signIn={test.signIn} />}
           {failure && (
             <div class="callout danger" role="alert">
               <Icon name="alert" class="callout-icon" />
@@ -326,7 +342,14 @@ export function AccountForm({
           aria-disabled={busy !== null}
           onClick={() => void run('test')}
         >
-          <Icon name="key" /> {busy === 'test' ? 'Testing…' : 'Test connection'}
+          <Icon name="key" />{' '}
+          {busy === 'test'
+            ? signInKind
+              ? 'Signing in…'
+              : 'Testing…'
+            : signInKind
+              ? 'Sign in…'
+              : 'Test connection'}
         </button>
         <span class="spacer" />
         <button type="button" class="button ghost" onClick={onCancel}>

@@ -40,14 +40,19 @@ function useNow(ms: number): number {
 
 /**
  * Focuses `selector` once it has rendered, unless the user has put the focus somewhere else in
- * the meantime (a busy page can run this timer after their next click).
+ * the meantime (a busy page can run this timer after their next click). `preferred`, when it is
+ * there, wins (the Sign in… of an account that needs it).
  */
-function focusSoon(selector: string): void {
+function focusSoon(selector: string, preferred?: string): void {
   const before = document.activeElement;
   setTimeout(() => {
     const now = document.activeElement;
     const movedOn = now !== null && now !== before && now !== document.body && now.isConnected;
-    if (!movedOn) document.querySelector<HTMLElement>(selector)?.focus();
+    if (movedOn) return;
+    const target =
+      (preferred && document.querySelector<HTMLElement>(preferred)) ||
+      document.querySelector<HTMLElement>(selector);
+    target?.focus();
   }, 0);
 }
 
@@ -102,7 +107,8 @@ export function App(): JSX.Element {
         setQuery('');
         setSelected(name);
         setPane({ kind: 'details' });
-        focusSoon('#details-title');
+        // From a "sign-in needed" notification or the tray: straight to its Sign in… button.
+        focusSoon('#details-title', '#sign-in-button[data-sign-in-needed]');
       }),
     );
     Promise.all([api.listAccounts(), api.appInfo(), api.getSettings(), api.getPaused()])

@@ -17,18 +17,20 @@ function ownWords(error: ErrorInfo): string {
 
 /**
  * `title` names what failed ("Connection failed", "Renewal failed"). `announce` makes it an alert
- * for a failure that answers something the user just did.
+ * for a failure that answers something the user just did. `advice` replaces the advice by error
+ * code (null: none, for messages that already say what to do, as a sign-in's do).
  */
 export function ErrorBox({
   title,
   error,
   announce = false,
+  advice = adviceFor(error.code),
 }: {
   title: string;
   error: ErrorInfo;
   announce?: boolean;
+  advice?: string | null;
 }): JSX.Element {
-  const advice = adviceFor(error.code);
   // A server that only repeats the error code has said nothing worth quoting.
   const quote = error.serverMessage && error.serverMessage !== error.code ? error.serverMessage : null;
   return (

@@ -1,6 +1,7 @@
 /** What "Test connection" got back: the token's metadata, and a JWT's header and claims, decoded but not verified. */
 import type { JSX } from 'preact';
 import type { TestResult } from '../../../preload/contract.js';
+import { signInAdvice } from '../sign-in.js';
 import { formatDateTime, formatDuration, relative } from '../time.js';
 import { ErrorBox } from './ErrorBox.js';
 import { Icon } from './icons.js';
@@ -25,16 +26,43 @@ function claimTimes(claims: Record<string, unknown>, now: number): JSX.Element |
   );
 }
 
-/** Renders a success or failure; `now` is the time the result arrived. */
-export function TestResultView({ result, now }: { result: TestResult; now: number }): JSX.Element {
+/**
+ * Renders a success or failure; `now` is the time the result arrived. `signIn`: it came from the
+ * form's Sign in… (an interactive grant), whose failures say what to do in their own words.
+ */
+export function TestResultView({
+  result,
+  now,
+  signIn = false,
+}: {
+  result: TestResult;
+  now: number;
+  signIn?: boolean;
+}): JSX.Element {
+  if (!result.ok && signIn && result.error.code === 'aborted') {
+    return (
+      <p class="muted" data-testid="sign-in-cancelled" id="test-result-title" tabIndex={-1}>
+        Sign-in cancelled. Nothing was saved.
+      </p>
+    );
+  }
+  if (!result.ok && signIn)
+    return <ErrorBox title="Sign-in failed" error={result.error} advice={signInAdvice(result.error.code)} />;
   if (!result.ok) return <ErrorBox title="Connection failed" error={result.error} />;
   const scopes = result.scope ? result.scope.split(/\s+/).filter(Boolean) : [];
   return (
     <section class="test-result" aria-labelledby="test-result-title" data-testid="test-result">
       <p class="callout-title success-text" id="test-result-title" tabIndex={-1}>
-        <Icon name="check" /> Connection works: a token was issued
+        <Icon name="check" />{' '}
+        {result.signedIn ? 'Signed in: a token was issued' : 'Connection works: a token was issued'}
       </p>
       <p class="help">Nothing was saved. The token itself stays in Tokentray.</p>
+      {result.signedIn && (
+        <p class="help" data-testid="signed-in-kept">
+          Save the account within 15 minutes, without changing its connection settings, and it keeps this
+          sign-in: no second sign-in is needed.
+        </p>
+      )}
       {result.spentRefreshToken && (
         <p class="help" data-testid="spent-refresh-token">
           This test used the refresh token you pasted, and the server may have replaced it. Save within 15

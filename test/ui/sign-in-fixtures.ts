@@ -1,0 +1,111 @@
+/**
+ * Interactive sign-in for the window's tests: an oidc-provider with its sign-in pages, accounts of
+ * both interactive grants on it, and the person's browser (a loopback-only Chromium profile per
+ * test) that the engine's `openBrowser` and the device code pages are driven in.
+ */
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { AccountInput, Engine, SignInEvent } from '../../main/engine/types.js';
+import {
+  enterDeviceCode,
+  loopbackContext,
+  scriptedBrowser,
+  type BrowserScript,
+} from '../integration/interactive-harness.js';
+import { OIDC_PUBLIC_NATIVE_CLIENT, startOidcPeer, type OidcPeerHandle } from '../peers/oidc.js';
+
+export interface SignInPeers {
+  /** The interactive oidc-provider for the file. */
+  peer(): OidcPeerHandle;
+  /** A fresh profile of the person's browser, closed after the test. */
+  personsBrowser(): Promise<BrowserContext>;
+}
+
+/** Registers a file's hooks: one interactive oidc-provider, and the person's browser profiles each test opens. */
+export function signInPeers(browser: () => Browser): SignInPeers {
+  let peer: OidcPeerHandle | undefined;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    peer = await startOidcPeer({
+      clients: [OIDC_PUBLIC_NATIVE_CLIENT],
+      interactive: {},
+      // oidc-provider sends no interval; RFC 8628's 5 s default would make every test slow.
+      deviceAuthorizationPatch: { interval: 1 },
+    });
+  });
+  afterAll(async () => peer?.close());
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((c) => c.close()));
+  });
+  return {
+    peer() {
+      if (!peer) throw new Error('the sign-in peer is not started');
+      return peer;
+    },
+    async personsBrowser() {
+      const context = await loopbackContext(browser());
+      contexts.push(context);
+      return context;
+    },
+  };
+}
+
+/** A delegated account signed in with a device code. */
+export const deviceAccount = (peer: OidcPeerHandle, name = 'graph'): AccountInput => ({
+  name,
+  preset: 'oauth2',
+  grantType: 'device_code',
+  issuer: peer.issuer,
+  clientId: OIDC_PUBLIC_NATIVE_CLIENT.client_id,
+  clientAuth: 'none',
+  scope: 'openid offline_access',
+  label: 'Contoso · delegated Graph',
+});
+
+/** An account signed in through the browser (authorization code + PKCE). */
+export const browserAccount = (peer: OidcPeerHandle, name = 'portal'): AccountInput => ({
+  name,
+  preset: 'oauth2',
+  grantType: 'authorization_code',
+  issuer: peer.issuer,
+  clientId: OIDC_PUBLIC_NATIVE_CLIENT.client_id,
+  clientAuth: 'none',
+  scope: 'openid offline_access',
+  // oidc-provider issues a refresh token for offline_access only with prompt=consent.
+  extraParams: { prompt: 'consent' },
+  label: 'Partner portal',
+});
+
+/**
+ * The engine's system browser: each sign-in's URL opened in a tab of the person's browser, which
+ * does what `state.script` says at that moment (approve, cancel at the login page, or nothing).
+ */
+export function systemBrowser(personsBrowser: () => Promise<BrowserContext>) {
+  const state: { script: BrowserScript; runs: ReturnType<typeof scriptedBrowser>[] } = {
+    script: { kind: 'idle' },
+    runs: [],
+  };
+  const openBrowser = async (url: string): Promise<void> => {
+    const run = scriptedBrowser(await personsBrowser(), state.script);
+    state.runs.push(run);
+    await run.openBrowser(url);
+  };
+  return { state, openBrowser };
+}
+
+/** Signs `name` in from Node (not through the window), approving its device code in `context`. */
+export async function signInFromNode(engine: Engine, name: string, context: BrowserContext): Promise<void> {
+  let approval: Promise<string> | undefined;
+  await engine.signIn(name, {
+    onEvent: (event: SignInEvent) => {
+      if (event.stage === 'device-code')
+        approval = enterDeviceCode(context, event.verificationUri, event.userCode, {
+          kind: 'approve',
+          login: 'setup',
+        });
+    },
+  });
+  await approval;
+}
+
+export { enterDeviceCode };
