@@ -26,9 +26,17 @@ const MIN_SECRET_LENGTH = 4;
 
 /** application/x-www-form-urlencoded as URLSearchParams writes it (`+` for a space, `*` kept). */
 const formEncode = (value: string) => new URLSearchParams([['', value]]).toString().slice(1);
+/**
+ * encodeURIComponent of the text as UTF-8 carries it: a lone surrogate (a JSON import may hold
+ * one) becomes U+FFFD, as URLSearchParams and TextEncoder make it, instead of throwing URIError.
+ */
+const percentEncode = (value: string) =>
+  encodeURIComponent(
+    value.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'),
+  );
 /** The stricter form encoding of RFC 6749 §2.3.1 as oauth4webapi writes it (`-_.!~*'()` escaped too). */
 const strictFormEncode = (value: string) =>
-  encodeURIComponent(value).replace(/[-_.!~*'()]|%20/g, (part) =>
+  percentEncode(value).replace(/[-_.!~*'()]|%20/g, (part) =>
     part === '%20' ? '+' : `%${part.charCodeAt(0).toString(16).toUpperCase()}`,
   );
 const unicodeEscape = (char: string) =>
@@ -48,7 +56,7 @@ export function secretForms(secret: string): string[] {
   if (secret.length < MIN_SECRET_LENGTH) return [];
   const forms = [
     secret,
-    encodeURIComponent(secret),
+    percentEncode(secret),
     formEncode(secret),
     strictFormEncode(secret),
     jsonEscape(secret, null),
