@@ -1,0 +1,205 @@
+/**
+ * The logger's and redact()'s short cuts (issue #10, speed) give exactly what the long way gives:
+ * the logger used to redact the message, each string field and the formatted line, each time with
+ * every known form and all three patterns; the reference below is that code, kept here.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createLogger, isoTime, redact } from '../../main/engine/log.js';
+
+/** The logger as it was before the short cut (format with toISOString and join). */
+function referenceLine(
+  level: string,
+  message: string,
+  fields: Record<string, unknown> | undefined,
+  now: number,
+  secrets: string[],
+): string {
+  const scrub = (text: string) => redact(text, secrets);
+  const cleaned =
+    fields &&
+    Object.fromEntries(
+      Object.entries(fields).map(([key, value]) => [key, typeof value === 'string' ? scrub(value) : value]),
+    );
+  const parts = [new Date(now).toISOString(), level, scrub(message)];
+  for (const [key, value] of Object.entries(cleaned ?? {})) {
+    parts.push(`${key}=${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+  }
+  return scrub(parts.join(' '));
+}
+
+// Pieces that make the patterns match, almost match, or escape under JSON.stringify.
+const PIECES = [
+  'token"=abcd',
+  "secret':x",
+  'password : "pa55"',
+  'eyJabcd.efgh.ij',
+  'eyJhbGciOi.eyJzdWIiOi.',
+  'Bearer abcdefgh1',
+  'basic\tQWxhZGRpbjpvcGVu',
+  'token',
+  'Token',
+  'TOKEN',
+  'access_token',
+  'refresh_token',
+  'client_secret',
+  'secret',
+  'password',
+  'Bearer',
+  'basic',
+  'BASIC',
+  'eyJ',
+  'eyj',
+  'abcd',
+  'abcdefgh1234',
+  '.',
+  '-',
+  '_',
+  '=',
+  ':',
+  '"',
+  "'",
+  ' ',
+  '  ',
+  '\t',
+  '\n',
+  '\\',
+  '&',
+  ',',
+  '}',
+  '/',
+  '+',
+  '%2F',
+  'é',
+  '\u2028',
+  '\ud83d\ude00',
+  '\ud800',
+  'served',
+  'x',
+  'hunter2-secret',
+];
+const text = fc.array(fc.constantFrom(...PIECES), { maxLength: 8 }).map((parts) => parts.join(''));
+const anyText = fc.oneof(text, fc.string({ maxLength: 30 }), fc.string({ unit: 'grapheme', maxLength: 20 }));
+const fieldValue = fc.oneof(
+  anyText,
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(anyText, { maxLength: 3 }),
+);
+const fieldKey = fc.oneof(
+  fc.constantFrom('account', 'outcome', 'token', 'secret', 'password', 'error', 'x_token'),
+  text,
+);
+const fields = fc.option(fc.dictionary(fieldKey, fieldValue, { maxKeys: 4 }), { nil: undefined });
+const secrets = fc.array(fc.oneof(fc.constantFrom('hunter2-secret', 'abcdefgh1234', 'a"b\\c/d é'), anyText), {
+  maxLength: 2,
+});
+const time = fc.integer({ min: 0, max: 4_102_444_800_000 });
+
+describe('the logger without redaction work for clean lines', () => {
+  it('writes what redacting message, fields and line gives (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('INFO', 'WARN', 'ERROR'),
+        anyText,
+        fields,
+        secrets,
+        time,
+        (level, message, given, known, now) => {
+          const lines: string[] = [];
+          const log = createLogger(
+            (line) => lines.push(line),
+            () => now,
+          );
+          for (const secret of known) log.forget(secret);
+          const method = level === 'INFO' ? 'info' : level === 'WARN' ? 'warn' : 'error';
+          log[method](message, given);
+          // The reference skips short secrets as forget() does.
+          expect(lines).toEqual([referenceLine(level, message, given, now, known)]);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('writes the served line as it is and still redacts a line that needs it', () => {
+    const lines: string[] = [];
+    const log = createLogger(
+      (line) => lines.push(line),
+      () => Date.parse('2026-12-07T01:02:03.004Z'),
+    );
+    log.info('token served', { account: 'bench', outcome: 'ok' });
+    log.info('token served', { account: 'token=abc123' });
+    log.info('token', { account: 'password: "pa55word"' });
+    expect(lines).toEqual([
+      '2026-12-07T01:02:03.004Z INFO token served account="bench" outcome="ok"',
+      '2026-12-07T01:02:03.004Z INFO token served account="token=[redacted]"',
+      // As before: the field's own redaction, then the line's (which the quoting now also matches).
+      '2026-12-07T01:02:03.004Z INFO token account="password: [redacted]"[redacted]\\""',
+    ]);
+  });
+});
+
+describe('redact()', () => {
+  it('leaves a text no pattern matches unchanged, and equals the three replacements otherwise (property)', () => {
+    const PATTERNS: [RegExp, (match: string, a: string, b: string) => string][] = [
+      [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, (_m, a) => `${a} [redacted]`],
+      [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, () => '[redacted]'],
+      [
+        /\b(client_secret|password|refresh_token|access_token|token|secret)(["']?\s*[=:]\s*["']?)[^\s"'&,}]+/gi,
+        (_m, a, b) => `${a}${b}[redacted]`,
+      ],
+    ];
+    fc.assert(
+      fc.property(anyText, (value) => {
+        let expected = value;
+        for (const [pattern, replace] of PATTERNS) expected = expected.replace(pattern, replace);
+        expect(redact(value)).toBe(expected);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
+
+describe('isoTime', () => {
+  it('is new Date(t).toISOString() (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: -8.64e15, max: 8.64e15 }),
+          fc.integer({ min: 0, max: 4_102_444_800_000 }),
+          fc.double({ min: -8.64e15, max: 8.64e15, noNaN: true }),
+          fc.constantFrom(
+            0,
+            -0,
+            -1,
+            999,
+            1000,
+            -999.5,
+            0.5,
+            8.64e15,
+            -8.64e15,
+            253402300799999,
+            253402300800000,
+          ),
+        ),
+        (t) => {
+          // t + 1 after t: the second cached by one call must not leak into the next.
+          for (const at of [t, t + 1, t - 1000]) {
+            if (Math.abs(at) > 8.64e15) continue;
+            expect(isoTime(at)).toBe(new Date(at).toISOString());
+          }
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('throws where Date does', () => {
+    for (const t of [NaN, Infinity, 8.64e15 + 1, -8.64e15 - 1]) {
+      expect(() => isoTime(t)).toThrow(RangeError);
+      expect(() => new Date(t).toISOString()).toThrow(RangeError);
+    }
+  });
+});
