@@ -7,7 +7,7 @@ import type { Runtime } from './account-state.js';
 import { secretFieldsOf } from './accounts/fields.js';
 import { splitSecrets, type AccountDefinition } from './accounts/schema.js';
 import { TokenError } from './errors.js';
-import { redact } from './log.js';
+import { isoTime, redact } from './log.js';
 import type { FlowInput, ObtainedToken } from './providers/index.js';
 import type { AccountRecord, Envelope, StoredToken } from './store.js';
 import type { ActivityKind, Cipher, Clock } from './types.js';
@@ -108,10 +108,17 @@ export function secretReader(
   };
 }
 
-/** Appends to a record's bounded activity log (no secrets: the detail is redacted). */
+/**
+ * Appends to a record's bounded activity log (no secrets: the detail is redacted), keeping the
+ * newest ACTIVITY_LIMIT entries, newest last. The record gets a new array (one copy, not two);
+ * the old one is left as it was for whoever holds it.
+ */
 export function appendActivity(record: AccountRecord, kind: ActivityKind, detail: string, now: number): void {
-  const entry = { at: new Date(now).toISOString(), kind, detail: redact(detail) };
-  record.activity = [...record.activity, entry].slice(-ACTIVITY_LIMIT);
+  const entry = { at: isoTime(now), kind, detail: redact(detail) };
+  const old = record.activity;
+  const activity = old.slice(Math.max(0, old.length - ACTIVITY_LIMIT + 1));
+  activity.push(entry);
+  record.activity = activity;
 }
 
 function emptyRecord(now: number): AccountRecord {
