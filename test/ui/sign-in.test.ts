@@ -241,3 +241,100 @@ describe('Sign in… on a saved account', () => {
     expect(await started).toMatchObject({ ok: false, error: { code: 'aborted' } });
   }, 45_000);
 });
+
+describe('Sign in… in the form (what Test connection is for a grant that needs a person)', () => {
+  /** Fills the add form for an account on the file's peer with this grant. */
+  async function fillInteractive(win: WindowUnderTest, name: string, grantType: string): Promise<void> {
+    const { ui } = win;
+    await ui.startAdd();
+    await ui.choosePreset('OAuth 2.0');
+    await ui.fill({
+      name,
+      issuer: peer.issuer,
+      grantType,
+      clientAuth: 'none',
+      clientId: 'fake-native-client',
+      scope: 'openid offline_access',
+    });
+  }
+  const tokenRequests = () => thePeer().requests.length;
+
+  it('replaces Test connection, signs in with a device code, and a save within 15 minutes keeps the sign-in', async () => {
+    const win = await open();
+    const { ui, page, engine } = win;
+    await fillInteractive(win, 'graph-new', 'device_code');
+    const footer = ui.form.locator('.form-actions');
+    await expect.poll(() => footer.getByRole('button', { name: 'Sign in…' }).count()).toBe(1);
+    expect(await footer.getByRole('button', { name: 'Test connection' }).count()).toBe(0);
+    expect(await page.getByTestId('sign-in-hint').textContent()).toMatch(
+      /shows a code to enter .* saves nothing\. Save the account within 15 minutes and it keeps this sign-in/,
+    );
+    // A grant that needs no person has its Test connection back.
+    await ui.fill({ grantType: 'client_credentials' });
+    await footer.getByRole('button', { name: 'Test connection' }).waitFor();
+    await ui.fill({ grantType: 'device_code' });
+
+    await footer.getByRole('button', { name: 'Sign in…' }).click();
+    const code = await ui.shownUserCode();
+    expect(await footer.getByRole('button', { name: 'Signing in…' }).getAttribute('aria-disabled')).toBe(
+      'true',
+    );
+    await enterDeviceCode(await personsBrowser(), `${peer.issuer}/device`, code, {
+      kind: 'approve',
+      login: 'carol',
+    });
+    await ui.testResult.waitFor({ timeout: WAIT_MS });
+    expect(await ui.testResult.locator('#test-result-title').textContent()).toMatch(
+      /Signed in: a token was issued/,
+    );
+    expect(await page.getByTestId('signed-in-kept').textContent()).toMatch(
+      /within 15 minutes.*no second sign-in/,
+    );
+    expect(await ui.testResult.locator('[data-fact="refreshToken"]').textContent()).toBe('Yes');
+    expect(engine.view('graph-new')).toBeUndefined();
+    const requestsSignedIn = tokenRequests();
+
+    await ui.save();
+    await ui.detailsTitle.filter({ hasText: 'graph-new' }).waitFor({ timeout: WAIT_MS });
+    await ui.waitForState('Valid', WAIT_MS);
+    expect(engine.view('graph-new')).toMatchObject({
+      signInNeeded: false,
+      signIn: 'device',
+      renewable: true,
+    });
+    // Kept from Sign in…: saving asked the server for nothing, and the log says where the token came from.
+    expect(tokenRequests()).toBe(requestsSignedIn);
+    expect(engine.activity('graph-new').map((e) => e.detail)).toContain('token from Test connection kept');
+  }, 60_000);
+
+  it('waits for the browser in the form, and Cancel says nothing was saved', async () => {
+    const browser = systemBrowser();
+    const win = await open({ openBrowser: browser.openBrowser });
+    const { ui, page, handlers } = win;
+    await fillInteractive(win, 'portal-new', 'authorization_code');
+    expect(await page.getByTestId('sign-in-hint').textContent()).toMatch(/opens your browser/);
+    await ui.form.locator('.form-actions').getByRole('button', { name: 'Sign in…' }).click();
+    await ui.browserWait.waitFor({ timeout: WAIT_MS });
+    expect(await ui.browserWait.locator('.sign-in-step').textContent()).toBe('Waiting for the browser —');
+    await ui.cancelSignIn();
+    await page.getByTestId('sign-in-cancelled').waitFor({ timeout: WAIT_MS });
+    expect(await page.getByTestId('sign-in-cancelled').textContent()).toBe(
+      'Sign-in cancelled. Nothing was saved.',
+    );
+    expect(await handlers.signInsInProgress()).toEqual([]);
+  }, 45_000);
+
+  it('a code refused at the server: "Sign-in failed", what to do first, and the server’s words', async () => {
+    const win = await open();
+    const { ui, page } = win;
+    await fillInteractive(win, 'graph-denied', 'device_code');
+    await ui.form.locator('.form-actions').getByRole('button', { name: 'Sign in…' }).click();
+    const code = await ui.shownUserCode();
+    await enterDeviceCode(await personsBrowser(), `${peer.issuer}/device`, code, { kind: 'abort' });
+    await ui.errorBox.waitFor({ timeout: WAIT_MS });
+    expect(await ui.errorBox.locator('.callout-title').textContent()).toBe('Sign-in failed');
+    expect(await ui.errorBox.locator('.error-meta code').textContent()).toBe('access_denied');
+    expect(await ui.errorBox.locator('.error-message').textContent()).toMatch(/start sign-in again/);
+    await expect.poll(() => page.getByTestId('test-status').textContent()).toBe('Sign-in failed.');
+  }, 45_000);
+});
