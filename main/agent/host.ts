@@ -4,7 +4,7 @@
  * only, and a clean shutdown on SIGINT/SIGTERM. Bundled to dist/cli/agent.mjs; the CLI imports it
  * lazily so that every other command starts without loading the engine.
  */
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StoreError } from '../engine/errors.js';
@@ -29,6 +29,69 @@ Options:
 `;
 
 type Log = ReturnType<typeof createLogger>;
+
+/** What stderrLog writes to: process.stderr, or a stand-in with a file descriptor. */
+export interface LogStream {
+  readonly fd: number;
+  write(text: string): unknown;
+}
+
+/**
+ * Where the agent's log lines go: stderr, the lines of one turn of the event loop in one write,
+ * made once the turn's answers are on their sockets (a line per token served was a write of its
+ * own, before the answer). Order is kept; whatever is pending is written before the process exits
+ * (exit(), an uncaught exception, the end of the event loop) and by close(). A regular file (a
+ * service's log redirected to one) is written with writeSync, as process.stderr would, without
+ * going through its stream.
+ */
+export function stderrLog(stream: LogStream = process.stderr): {
+  write(line: string): void;
+  close(): void;
+} {
+  let pending = '';
+  let scheduled = false;
+  let toFile: boolean | null = null;
+  const flush = (): void => {
+    scheduled = false;
+    if (pending === '') return;
+    const text = pending;
+    pending = '';
+    toFile ??= isRegularFile(stream.fd);
+    if (toFile) writeAllSync(stream.fd, text);
+    else stream.write(text);
+  };
+  process.on('exit', flush);
+  return {
+    write(line) {
+      pending += `${line}\n`;
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    close() {
+      process.off('exit', flush);
+      flush();
+    },
+  };
+}
+
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Writes all of `text`: straight from the string; a short write (rare on a file) finished from bytes. */
+function writeAllSync(fd: number, text: string): void {
+  let at = writeSync(fd, text);
+  const size = Buffer.byteLength(text);
+  if (at === size) return;
+  const bytes = Buffer.from(text, 'utf8');
+  while (at < size) at += writeSync(fd, bytes, at, size - at);
+}
 
 /** A passphrase file the agent will not use; the message says why and how to fix it. */
 export class PassphraseFileError extends Error {
@@ -88,7 +151,15 @@ function fail(log: Log, message: string): number {
 
 /** Runs the agent until SIGINT/SIGTERM; resolves to the process exit code (0 clean, 1 failed, 2 usage). */
 export async function runAgent(argv: string[]): Promise<number> {
-  const log = createLogger((line) => process.stderr.write(`${line}\n`));
+  const sink = stderrLog();
+  try {
+    return await runAgentLogging(argv, createLogger(sink.write));
+  } finally {
+    sink.close();
+  }
+}
+
+async function runAgentLogging(argv: string[], log: Log): Promise<number> {
   let values: { 'data-dir'?: string; 'passphrase-file'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
