@@ -4,10 +4,12 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { formValuesFor, seedShowcase, until } from './fixtures.js';
 import { openWindow, type WindowUnderTest } from './harness.js';
+import { seedSignInShowcase, signInPeers, systemBrowser, walkSignInStates } from './sign-in-fixtures.js';
 import { filePeers, uiSuite } from './suite.js';
 
 const suite = uiSuite();
 const peers = filePeers();
+const signIn = signInPeers(() => suite.browser());
 
 /** axe's serious and critical findings, as readable lines (empty when clean). */
 async function seriousViolations(page: Page): Promise<string[]> {
@@ -17,6 +19,16 @@ async function seriousViolations(page: Page): Promise<string[]> {
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** Every axe finding of any impact, as readable lines (empty when clean): the sign-in states are held to this. */
+async function allViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
+    .analyze();
+  return results.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
 }
 
 async function showcase(
@@ -82,6 +94,31 @@ describe.each(['light', 'dark'] as const)('axe in %s', (scheme) => {
       await page.keyboard.press('Escape');
       await ui.dialog(title).waitFor({ state: 'hidden' });
     }
+    expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
+  }, 120_000);
+});
+
+describe.each(['light', 'dark'] as const)('axe on the sign-in states in %s (issue #11)', (scheme) => {
+  it('finds no violation at all: sign-in needed, device code, browser wait, failure, the form’s sign-in', async () => {
+    const browser = systemBrowser(signIn.personsBrowser);
+    const win = await openWindow(suite, {
+      colorScheme: scheme,
+      openBrowser: browser.openBrowser,
+      seed: (engine) => seedSignInShowcase(engine, signIn.peer(), signIn.personsBrowser),
+    });
+    const found: Record<string, string[]> = {};
+    await walkSignInStates({
+      ui: win.ui,
+      peer: signIn.peer(),
+      browser,
+      personsBrowser: signIn.personsBrowser,
+      visit: async (state) => {
+        if (state === 'browser-wait')
+          await win.page.getByText('Or copy the address into a browser yourself').click();
+        found[state] = await allViolations(win.page);
+      },
+    });
+    expect(Object.keys(found)).toHaveLength(7);
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
   }, 120_000);
 });

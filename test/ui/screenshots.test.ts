@@ -5,11 +5,29 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './browser.js';
 import { formValuesFor, seedShowcase, until } from './fixtures.js';
 import { openWindow } from './harness.js';
+import {
+  seedSignInShowcase,
+  signInPeers,
+  systemBrowser,
+  walkSignInStates,
+  type SignInState,
+} from './sign-in-fixtures.js';
 import { filePeers, uiSuite } from './suite.js';
 
 const suite = uiSuite();
 const OUT = path.join(REPO_ROOT, 'docs/screenshots');
 const peers = filePeers();
+const signIn = signInPeers(() => suite.browser());
+
+/** The sign-in states that get a screenshot, and its file name (the rest are only walked through). */
+const SIGN_IN_SHOTS: Partial<Record<SignInState, string>> = {
+  'sign-in-needed': 'sign-in-needed',
+  'device-code': 'sign-in-device-code',
+  'browser-wait': 'sign-in-browser',
+  'sign-in-failed': 'sign-in-failed',
+  'form-device-code': 'sign-in-form',
+  'form-signed-in': 'sign-in-form-signed-in',
+};
 
 beforeAll(async () => {
   await mkdir(OUT, { recursive: true });
@@ -59,6 +77,35 @@ describe.each(['light', 'dark'] as const)('screenshots (%s)', (scheme) => {
       await shot('add-form');
       await ui.testResult.scrollIntoViewIfNeeded();
       await shot('test-connection');
+    } finally {
+      await win.close();
+    }
+  }, 90_000);
+});
+
+describe.each(['light', 'dark'] as const)('sign-in screenshots (%s)', (scheme) => {
+  it(`writes the sign-in needed, device code, browser wait, failure and form sign-in screens in ${scheme}`, async () => {
+    const browser = systemBrowser(signIn.personsBrowser);
+    const win = await openWindow(suite, {
+      colorScheme: scheme,
+      openBrowser: browser.openBrowser,
+      seed: (engine) => seedSignInShowcase(engine, signIn.peer(), signIn.personsBrowser),
+    });
+    try {
+      const { ui } = win;
+      await walkSignInStates({
+        ui,
+        peer: signIn.peer(),
+        browser,
+        personsBrowser: signIn.personsBrowser,
+        visit: async (state) => {
+          const name = SIGN_IN_SHOTS[state];
+          if (name === undefined) return;
+          if (state === 'form-device-code') await ui.signInProgress.scrollIntoViewIfNeeded();
+          if (state === 'form-signed-in') await ui.testResult.scrollIntoViewIfNeeded();
+          await ui.screenshot(path.join(OUT, `${name}-${scheme}.png`));
+        },
+      });
     } finally {
       await win.close();
     }

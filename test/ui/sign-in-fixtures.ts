@@ -13,6 +13,7 @@ import {
   type BrowserScript,
 } from '../integration/interactive-harness.js';
 import { OIDC_PUBLIC_NATIVE_CLIENT, startOidcPeer, type OidcPeerHandle } from '../peers/oidc.js';
+import type { AccountWindow } from './account-window.js';
 
 export interface SignInPeers {
   /** The interactive oidc-provider for the file. */
@@ -109,3 +110,96 @@ export async function signInFromNode(engine: Engine, name: string, context: Brow
 }
 
 export { enterDeviceCode };
+
+/**
+ * Accounts in each sign-in state, for screenshots and axe: `graph` signed in and then refused (its
+ * refresh token was turned down: "Sign-in needed"), `portal` (browser) and `intune` (device code)
+ * saved and never signed in.
+ */
+export async function seedSignInShowcase(
+  engine: Engine,
+  peer: OidcPeerHandle,
+  personsBrowser: () => Promise<BrowserContext>,
+): Promise<void> {
+  await engine.saveAccount(deviceAccount(peer, 'graph'));
+  await signInFromNode(engine, 'graph', await personsBrowser());
+  peer.faults.push({
+    kind: 'status',
+    status: 400,
+    body: '{"error":"invalid_grant","error_description":"grant request is invalid"}',
+  });
+  await engine.refresh('graph').catch(() => undefined);
+  await engine.saveAccount(browserAccount(peer, 'portal'));
+  await engine.saveAccount({ ...deviceAccount(peer, 'intune'), label: 'Fabrikam · Intune (device code)' });
+}
+
+export type SignInState =
+  | 'sign-in-needed'
+  | 'device-code'
+  | 'browser-wait'
+  | 'sign-in-failed'
+  | 'form-sign-in'
+  | 'form-device-code'
+  | 'form-signed-in';
+
+/**
+ * Walks the window through every sign-in state over the showcase accounts, calling `visit` in each
+ * (axe, a screenshot). `browser` is the engine's openBrowser port (systemBrowser).
+ */
+export async function walkSignInStates(opts: {
+  ui: AccountWindow;
+  peer: OidcPeerHandle;
+  browser: ReturnType<typeof systemBrowser>;
+  personsBrowser: () => Promise<BrowserContext>;
+  visit: (state: SignInState) => Promise<void>;
+}): Promise<void> {
+  const { ui, peer, browser, visit } = opts;
+  const page = ui.page;
+  const wait = { timeout: 15_000 };
+
+  await ui.select('graph');
+  await ui.waitForState('Sign-in needed');
+  await visit('sign-in-needed');
+
+  await ui.signInButton.click();
+  await ui.shownUserCode();
+  await visit('device-code');
+  await ui.cancelSignIn();
+
+  browser.state.script = { kind: 'idle' };
+  await ui.select('portal');
+  await ui.signInButton.click();
+  await ui.browserWait.waitFor(wait);
+  await visit('browser-wait');
+  await ui.cancelSignIn();
+
+  browser.state.script = { kind: 'cancel' };
+  await ui.signInButton.click();
+  await ui.errorBox.waitFor(wait);
+  await visit('sign-in-failed');
+
+  await ui.startAdd();
+  await ui.choosePreset('OAuth 2.0');
+  await ui.fill({
+    name: 'contoso-graph',
+    label: 'Contoso · Microsoft Graph (delegated)',
+    issuer: peer.issuer,
+    grantType: 'device_code',
+    clientAuth: 'none',
+    clientId: OIDC_PUBLIC_NATIVE_CLIENT.client_id,
+    scope: 'openid offline_access',
+  });
+  await page.getByTestId('sign-in-hint').waitFor(wait);
+  await visit('form-sign-in');
+
+  await ui.form.locator('.form-actions').getByRole('button', { name: 'Sign in…' }).click();
+  const code = await ui.shownUserCode();
+  await visit('form-device-code');
+
+  await enterDeviceCode(await opts.personsBrowser(), `${peer.issuer}/device`, code, {
+    kind: 'approve',
+    login: 'dana',
+  });
+  await ui.testResult.waitFor(wait);
+  await visit('form-signed-in');
+}
