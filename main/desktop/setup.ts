@@ -65,8 +65,9 @@ let openWindowPending = false;
 // exists (asked before, they are shown when it is attached).
 const proxyLogins = createProxyLoginPrompts();
 
-// Interactive sign-in opens the system browser (RFC 8252), http(s) URLs only.
-const openInBrowser = createOpenExternal(shell);
+// Interactive sign-in opens the system browser (RFC 8252), http(s) URLs only. `shell` is read
+// when a sign-in asks, not when this module loads.
+const openInBrowser = (url: string): Promise<void> => createOpenExternal(shell)(url);
 
 // Sign in… from a notification's button; set once the request handlers exist (setupIpc).
 let startSignIn: ((account: string) => Promise<void>) | null = null;

@@ -231,6 +231,8 @@ describe('Sign in… from a notification (interactive grants, issue #11)', () =>
     renewable: false,
     signIn: 'device',
     signInNeeded: true,
+    // It had a token here: a refusal, not an account never signed in.
+    lastRefreshAt: new Date(Date.now() - 3_600_000).toISOString(),
   });
 
   /** An engine that lists `views` and lets the test announce a change. */
