@@ -15,6 +15,12 @@ export type FailureKind =
   /** The account's own settings are wrong (insecure URL, discovery mismatch, unknown shape). */
   | 'config';
 
+/**
+ * The code of the failure of an interactive-grant account that has no usable refresh token (none
+ * yet, or the server refused it): "sign-in needed", fixed only by Sign in… or `tokentray login`.
+ */
+export const SIGN_IN_REQUIRED = 'signin_required';
+
 export class TokenError extends Error {
   override readonly name = 'TokenError';
   constructor(
@@ -27,6 +33,8 @@ export class TokenError extends Error {
       retryAfterMs?: number | null;
       /** The refresh token was refused (invalid_grant): it must not be used again. */
       refreshRefused?: boolean;
+      /** An interactive-grant account with no usable refresh token: only a person's sign-in helps. */
+      signInNeeded?: boolean;
     } = {},
   ) {
     super(message);

@@ -1,22 +1,12 @@
 /** Ready-to-paste forms of a token: what the tray and the window copy. */
+import { apiBaseOf } from './presets/index.js';
+import type { Preset } from './types.js';
 
 export type TokenFormat = 'token' | 'header' | 'curl' | 'powershell';
 
-/** Where each preset's REST API lives, so "copy as curl" pastes something that runs. */
-export function apiBaseFor(preset: string, settings: Record<string, unknown>): string {
-  const base = typeof settings.baseUrl === 'string' ? settings.baseUrl.replace(/\/+$/, '') : null;
-  switch (preset) {
-    case 'msp360':
-      return `${base ?? 'https://api.mspbackups.com'}/api/Users`;
-    case 'backup-net':
-      return 'https://public-api.backup.net/v1/customers';
-    case 'acronis':
-      return `${base ?? 'https://eu8-cloud.acronis.com'}/api/2/clients`;
-    case 'mps-monitor':
-      return `${base ?? 'https://api.mpsmonitor.com'}/account/getaccount`;
-    default:
-      return 'https://api.example.com/';
-  }
+/** Where each preset's REST API lives, so "copy as curl" pastes something that runs (each preset says). */
+export function apiBaseFor(preset: Preset, settings: Record<string, unknown>): string {
+  return apiBaseOf(preset, settings);
 }
 
 function singleQuoted(value: string): string {

@@ -3,8 +3,9 @@
  * see. No secret ever appears in a view type; only `IssuedToken` carries one, on request.
  */
 
-export const PRESETS = ['msp360', 'backup-net', 'mps-monitor', 'acronis', 'oauth2', 'static'] as const;
-export type Preset = (typeof PRESETS)[number];
+/** The presets (CONTRACT §1), listed once: presets/definitions.ts. */
+export { PRESETS, type Preset } from './presets/definitions.js';
+import type { Preset } from './presets/definitions.js';
 
 /** CONTRACT §2: the states `list --json` reports. */
 export const ACCOUNT_STATES = [

@@ -1,11 +1,20 @@
 /**
  * What the account form shows for each preset (CONTRACT §1): a title, one line of help, the vendor
- * document the preset follows, and its fields in order. Pure data plus tiny visibility rules, so
- * the form, its tests and the docs all read the same list. Validation itself is the engine's.
+ * document the preset follows, and its fields in order. All of it comes from the engine's preset
+ * definitions through the IPC contract (plain data), so the form, its tests and the schema read
+ * the same table. Validation itself is the engine's.
  */
-import type { AccountView } from '../../preload/contract.js';
+import {
+  conditionHolds,
+  PRESET_DEFINITIONS,
+  PRESETS,
+  type FieldCondition,
+  type FieldOption,
+  type Preset,
+  type PresetFieldSpec,
+} from '../../preload/contract.js';
 
-export type Preset = AccountView['preset'];
+export type { Preset };
 
 export type FieldKind = 'text' | 'url' | 'secret' | 'select' | 'number' | 'checkbox' | 'keyvalue';
 
@@ -18,30 +27,29 @@ export interface KeyValueRow {
 export type FormValue = string | boolean | KeyValueRow[];
 export type FormValues = Record<string, FormValue>;
 
-export interface FieldOption {
-  value: string;
-  label: string;
-}
+export type { FieldOption };
 
 export interface FieldSpec {
   name: string;
   label: string;
   kind: FieldKind;
   /** Values a text field suggests (a datalist): the user may still type another. */
-  suggestions?: FieldOption[];
-  /** Shown as required; the engine decides what is actually valid. */
+  suggestions?: readonly FieldOption[];
+  /** Shown as required (for the form's current values, in visibleFields); the engine decides what is actually valid. */
   required: boolean;
+  /** Required only while this holds (visibleFields resolves it into `required`). */
+  requiredWhen?: FieldCondition;
   /** Filled in for a new account. */
   default?: string;
   placeholder?: string;
-  options?: FieldOption[];
+  options?: readonly FieldOption[];
   help?: string;
   /** Lives in the collapsed "Advanced" section. */
   advanced?: boolean;
   /** A long value (a pasted token): a text area instead of a one-line input. */
   multiline?: boolean;
-  /** Shown only when this returns true for the form's current values. */
-  when?: (values: FormValues) => boolean;
+  /** Shown (and sent) only while this holds for the form's current values. */
+  showWhen?: FieldCondition;
 }
 
 export interface PresetSpec {
@@ -49,250 +57,39 @@ export interface PresetSpec {
   title: string;
   /** One line: what the preset does and where the credentials come from. */
   help: string;
-  /** The vendor document (in shared/vendor-docs or an RFC) the preset follows. */
+  /** The vendor document (in shared/vendor-docs, an RFC or the vendor's pages) the preset follows. */
   doc: string;
   fields: FieldSpec[];
 }
 
-const secret = (name: string, label: string, help?: string): FieldSpec => ({
-  name,
-  label,
-  kind: 'secret',
-  required: true,
-  help,
-});
+function formField(name: string, spec: PresetFieldSpec): FieldSpec {
+  const { required, check: _check, format: _format, requiredUnless: _unless, ...rest } = spec;
+  return {
+    name,
+    ...rest,
+    required: required === true,
+    ...(typeof required === 'object' ? { requiredWhen: required } : {}),
+  };
+}
 
-const clientId = (help: string): FieldSpec => ({
-  name: 'clientId',
-  label: 'Client ID',
-  kind: 'text',
-  required: true,
-  help,
-});
+function presetForm(id: Preset): PresetSpec {
+  const definition = PRESET_DEFINITIONS[id];
+  return {
+    id,
+    title: definition.title,
+    help: definition.help,
+    doc: definition.doc,
+    fields: Object.entries<PresetFieldSpec>(definition.fields).map(([name, spec]) => formField(name, spec)),
+  };
+}
 
-const OPTIONAL_SCOPE: FieldSpec = {
-  name: 'scope',
-  label: 'Scope',
-  kind: 'text',
-  required: false,
-  help: 'Optional; space-separated.',
-};
+/** Every preset's form, by preset: a preset of the engine's table always has one. */
+export const PRESET_FORMS: Readonly<Record<Preset, PresetSpec>> = Object.fromEntries(
+  PRESETS.map((id) => [id, presetForm(id)]),
+) as Record<Preset, PresetSpec>;
 
-/** The client authentication choices the OAuth-style presets offer. */
-const BASIC_AUTH: FieldOption = { value: 'client_secret_basic', label: 'HTTP Basic (client_secret_basic)' };
-const POST_AUTH: FieldOption = {
-  value: 'client_secret_post',
-  label: 'In the form body (client_secret_post)',
-};
-
-const grantIs = (grant: string) => (values: FormValues) =>
-  (values.grantType || 'client_credentials') === grant;
-
-/** The six presets in the order the picker shows them. */
-export const PRESET_SPECS: readonly PresetSpec[] = [
-  {
-    id: 'msp360',
-    title: 'MSP360',
-    help: 'MBS API login with your API user name and password; logs in again before expiry.',
-    doc: 'MSP360 “Getting Started with MBS API” (Provider/Login)',
-    fields: [
-      {
-        name: 'baseUrl',
-        label: 'API base URL',
-        kind: 'url',
-        required: false,
-        default: 'https://api.mspbackups.com',
-        help: 'Tokentray posts to {baseUrl}/api/Provider/Login.',
-      },
-      {
-        name: 'username',
-        label: 'API user name',
-        kind: 'text',
-        required: true,
-        help: 'MBS Web Console → Settings → General → Change Credentials → Generate.',
-      },
-      secret('password', 'API password', 'Generated with the user name (not your console sign-in).'),
-    ],
-  },
-  {
-    id: 'backup-net',
-    title: 'backup.net',
-    help: 'Client credentials with OIDC discovery; create the client under Settings → Public APIs.',
-    doc: 'backup.net “How to get a bearer token for the MSP portal API”',
-    fields: [
-      {
-        name: 'issuer',
-        label: 'Issuer',
-        kind: 'url',
-        required: false,
-        default: 'https://login.backup.net',
-        help: 'The token endpoint comes from {issuer}/.well-known/openid-configuration.',
-      },
-      clientId('From portal.backup.net → Settings → Public APIs → New.'),
-      secret('clientSecret', 'Client secret', 'Shown beside the client ID when you create it.'),
-      { ...OPTIONAL_SCOPE, advanced: true },
-      {
-        name: 'clientAuth',
-        label: 'Client authentication',
-        kind: 'select',
-        required: false,
-        advanced: true,
-        options: [{ value: '', label: 'Automatic (from discovery)' }, BASIC_AUTH, POST_AUTH],
-        help: 'Automatic uses client_secret_post when discovery lists it, else HTTP Basic.',
-      },
-    ],
-  },
-  {
-    id: 'mps-monitor',
-    title: 'MPS Monitor',
-    help: 'Password grant with your app credentials and portal user, then rotating refresh tokens.',
-    doc: 'MPS Monitor API “How to connect” (/token, password and refresh_token)',
-    fields: [
-      {
-        name: 'baseUrl',
-        label: 'API base URL',
-        kind: 'url',
-        required: true,
-        placeholder: 'e.g. https://api.mpsmonitor.com',
-        help: 'The EndpointApiUri MPS Monitor gave you; Tokentray posts to {baseUrl}/token.',
-      },
-      clientId('From the developer section of the MPS Monitor portal (APP credentials).'),
-      secret('clientSecret', 'Client secret', 'The “client password” of the same APP credentials.'),
-      {
-        name: 'username',
-        label: 'User name',
-        kind: 'text',
-        required: true,
-        placeholder: 'e.g. name@example.com',
-        help: 'The portal user the API acts as.',
-      },
-      secret('password', 'Password', 'That user’s password or token.'),
-      {
-        name: 'scope',
-        label: 'Scope',
-        kind: 'text',
-        required: false,
-        default: 'account',
-        help: 'The MPS access level.',
-      },
-    ],
-  },
-  {
-    id: 'acronis',
-    title: 'Acronis',
-    help: 'Client credentials with HTTP Basic against your data center’s identity service.',
-    doc: 'Acronis CyberApp guide “Authenticating with client credentials”',
-    fields: [
-      {
-        name: 'baseUrl',
-        label: 'Data center URL',
-        kind: 'url',
-        required: true,
-        placeholder: 'e.g. https://eu8-cloud.acronis.com',
-        help: 'The URL you sign in to the management portal with.',
-      },
-      clientId(
-        'Of the API client: management portal → Settings → API clients (or your CyberApp’s credentials).',
-      ),
-      secret('clientSecret', 'Client secret', 'Shown once, when the API client is created.'),
-      {
-        name: 'tokenPath',
-        label: 'Token path',
-        kind: 'text',
-        required: false,
-        default: '/bc/idp/token',
-        suggestions: [
-          { value: '/bc/idp/token', label: 'CyberApp (Vendor Portal) credentials' },
-          { value: '/api/2/idp/token', label: 'API client from the management portal' },
-        ],
-        help: 'CyberApps use /bc/idp/token; API clients created in the management portal use /api/2/idp/token.',
-      },
-    ],
-  },
-  {
-    id: 'oauth2',
-    title: 'OAuth 2.0',
-    help: 'Any OAuth 2.0 token endpoint: client credentials, password or refresh token grant.',
-    doc: 'RFC 6749 “The OAuth 2.0 Authorization Framework” (§4.3, §4.4, §6)',
-    fields: [
-      {
-        name: 'issuer',
-        label: 'Issuer',
-        kind: 'url',
-        required: false,
-        placeholder: 'e.g. https://login.example.com',
-        help: 'Issuer or Token URL: one of the two is needed. The issuer finds the token URL by discovery.',
-      },
-      {
-        name: 'tokenUrl',
-        label: 'Token URL',
-        kind: 'url',
-        required: false,
-        placeholder: 'e.g. https://login.example.com/oauth/token',
-        help: 'Used as is, without discovery; wins over the issuer.',
-      },
-      {
-        name: 'grantType',
-        label: 'Grant type',
-        kind: 'select',
-        required: false,
-        default: 'client_credentials',
-        options: [
-          { value: 'client_credentials', label: 'Client credentials' },
-          { value: 'password', label: 'Password (legacy)' },
-          { value: 'refresh_token', label: 'Refresh token' },
-        ],
-      },
-      {
-        name: 'clientAuth',
-        label: 'Client authentication',
-        kind: 'select',
-        required: false,
-        default: 'client_secret_basic',
-        options: [BASIC_AUTH, POST_AUTH, { value: 'none', label: 'None (public client)' }],
-      },
-      clientId('As registered with the authorization server.'),
-      { ...secret('clientSecret', 'Client secret'), when: (values) => values.clientAuth !== 'none' },
-      { name: 'username', label: 'User name', kind: 'text', required: true, when: grantIs('password') },
-      { ...secret('password', 'Password'), when: grantIs('password') },
-      {
-        ...secret(
-          'refreshToken',
-          'Refresh token',
-          'Replaced by each rotated refresh token the server returns.',
-        ),
-        when: grantIs('refresh_token'),
-      },
-      OPTIONAL_SCOPE,
-      { name: 'audience', label: 'Audience', kind: 'text', required: false, advanced: true },
-      {
-        name: 'extraParams',
-        label: 'Extra parameters',
-        kind: 'keyvalue',
-        required: false,
-        advanced: true,
-        help: 'Sent in the token request body, e.g. resource.',
-      },
-    ],
-  },
-  {
-    id: 'static',
-    title: 'Pasted token',
-    help: 'A token you already have: tracked, copied and warned about; never renewed.',
-    doc: 'RFC 6750 “Bearer Token Usage” (JWT exp per RFC 7519)',
-    fields: [
-      { ...secret('token', 'Access token'), multiline: true },
-      {
-        name: 'expiresAt',
-        label: 'Expires at',
-        kind: 'text',
-        required: false,
-        placeholder: 'e.g. 2026-12-01T10:00:00Z',
-        help: 'RFC 3339 with Z or an offset. Empty: the JWT exp claim, else no known expiry.',
-      },
-    ],
-  },
-];
+/** The presets in the order the picker shows them (the engine's table order). */
+export const PRESET_SPECS: readonly PresetSpec[] = PRESETS.map((id) => PRESET_FORMS[id]);
 
 /** Fields every preset has, around its own (the preset itself is chosen by the picker). */
 export const NAME_FIELD: FieldSpec = {
@@ -347,11 +144,9 @@ const ADVANCED_COMMON: FieldSpec[] = [
   },
 ];
 
-/** The preset's spec; throws on an unknown id (the engine's type makes that impossible). */
+/** The preset's form. */
 export function presetSpec(id: Preset): PresetSpec {
-  const spec = PRESET_SPECS.find((p) => p.id === id);
-  if (!spec) throw new Error(`unknown preset ${id}`);
-  return spec;
+  return PRESET_FORMS[id];
 }
 
 /** Every field of the form for this preset, in display order (name and label first, advanced last). */
@@ -365,7 +160,13 @@ export function formFields(id: Preset): FieldSpec[] {
   return [NAME_FIELD, LABEL_FIELD, ...own, ...advanced, CLI_ACCESS_FIELD];
 }
 
-/** The fields shown for these values (conditional ones included only when they apply). */
+/**
+ * The fields shown for these values (conditional ones only while they apply), each marked
+ * required as these values make it.
+ */
 export function visibleFields(id: Preset, values: FormValues): FieldSpec[] {
-  return formFields(id).filter((f) => !f.when || f.when(values));
+  const own = PRESET_DEFINITIONS[id].fields;
+  return formFields(id)
+    .filter((f) => !f.showWhen || conditionHolds(f.showWhen, values, own))
+    .map((f) => (f.requiredWhen ? { ...f, required: conditionHolds(f.requiredWhen, values, own) } : f));
 }

@@ -161,6 +161,26 @@ describe('the add form', () => {
     expect(await has('clientSecret')).toBe(false);
   });
 
+  it('shows only the fields of the chosen OAuth 2.0 sign-in grant', async () => {
+    const win = await openWindow(suite);
+    const { ui } = win;
+    await ui.startAdd();
+    await ui.choosePreset('OAuth 2.0');
+    const grantFields = [
+      'authorizationUrl',
+      'deviceAuthorizationUrl',
+      'redirectUri',
+      'username',
+      'refreshToken',
+    ];
+    const shown = async () => (await ui.fieldNames()).filter((field) => grantFields.includes(field));
+    expect(await shown()).toEqual([]);
+    await ui.fill({ grantType: 'authorization_code' });
+    expect(await shown()).toEqual(['authorizationUrl', 'redirectUri']);
+    await ui.fill({ grantType: 'device_code' });
+    expect(await shown()).toEqual(['deviceAuthorizationUrl']);
+  });
+
   it('keeps what was typed when switching presets, but not the old preset’s defaults', async () => {
     const win = await openWindow(suite);
     const { ui } = win;

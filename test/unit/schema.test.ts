@@ -349,7 +349,7 @@ describe('oauth2 rules', () => {
   });
 
   it('refuses unknown grant types and client auth methods', () => {
-    expect(fieldsOf(with_('oauth2', { grantType: 'authorization_code' }))).toEqual(['grantType']);
+    expect(fieldsOf(with_('oauth2', { grantType: 'implicit' }))).toEqual(['grantType']);
     expect(fieldsOf(with_('oauth2', { clientAuth: 'private_key_jwt' }))).toEqual(['clientAuth']);
   });
 

@@ -1,5 +1,8 @@
-/** Which fields each preset has, which are secret, and the defaults CONTRACT §1 gives them. */
-import type { Preset } from '../types.js';
+/**
+ * Which fields each preset has and which are secret, derived from the presets' definitions
+ * (presets/definitions.ts), plus the fields every preset shares.
+ */
+import { PRESET_DEFINITIONS, PRESETS, type Preset } from '../presets/definitions.js';
 
 export const COMMON_FIELDS = [
   'name',
@@ -14,43 +17,37 @@ export const COMMON_FIELDS = [
 /** CONTRACT §1 account names: 1–64 of `A-Z a-z 0-9 . _ -`, starting with a letter or digit. */
 export const ACCOUNT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-export const SECRET_FIELDS = ['password', 'clientSecret', 'refreshToken', 'token'] as const;
-export type SecretField = (typeof SECRET_FIELDS)[number];
+type Definitions = typeof PRESET_DEFINITIONS;
+type SecretFieldOf<P extends Preset> = {
+  [F in keyof Definitions[P]['fields']]: Definitions[P]['fields'][F] extends { kind: 'secret' } ? F : never;
+}[keyof Definitions[P]['fields']];
+
+/** A field some preset keeps encrypted: `password`, `clientSecret`, `refreshToken`, `token`. */
+export type SecretField = Extract<{ [P in Preset]: SecretFieldOf<P> }[Preset], string>;
+
+/** Every secret field of every preset (a field name is secret in every preset that has it). */
+export const SECRET_FIELDS: readonly SecretField[] = [
+  ...new Set(
+    PRESETS.flatMap((preset) =>
+      Object.entries(PRESET_DEFINITIONS[preset].fields)
+        .filter(([, spec]) => spec.kind === 'secret')
+        .map(([field]) => field as SecretField),
+    ),
+  ),
+];
 
 export function isSecretField(field: string): field is SecretField {
   return (SECRET_FIELDS as readonly string[]).includes(field);
 }
 
-export const PRESET_FIELDS: Record<Preset, readonly string[]> = {
-  msp360: ['baseUrl', 'username', 'password'],
-  'backup-net': ['issuer', 'clientId', 'clientSecret', 'scope', 'clientAuth'],
-  'mps-monitor': ['baseUrl', 'clientId', 'clientSecret', 'username', 'password', 'scope'],
-  acronis: ['baseUrl', 'clientId', 'clientSecret', 'tokenPath'],
-  oauth2: [
-    'issuer',
-    'tokenUrl',
-    'grantType',
-    'clientAuth',
-    'clientId',
-    'clientSecret',
-    'username',
-    'password',
-    'refreshToken',
-    'scope',
-    'audience',
-    'extraParams',
-  ],
-  static: ['token', 'expiresAt'],
-};
+const fieldLists = {} as Record<Preset, readonly string[]>;
+for (const preset of PRESETS) fieldLists[preset] = Object.keys(PRESET_DEFINITIONS[preset].fields);
+
+/** Each preset's own fields, in form order. */
+export const PRESET_FIELDS: Readonly<Record<Preset, readonly string[]>> = fieldLists;
 
 export const DEFAULTS = {
   notifyBeforeSeconds: 600,
-  msp360BaseUrl: 'https://api.mspbackups.com',
-  backupNetIssuer: 'https://login.backup.net',
-  mpsScope: 'account',
-  acronisTokenPath: '/bc/idp/token',
-  /** MSP360 tokens live two weeks; a login answer with no expiry counts as that from issue. */
-  msp360LifetimeSeconds: 14 * 24 * 3600,
 } as const;
 
 /** Secret fields a preset can hold. */

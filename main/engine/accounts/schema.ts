@@ -1,11 +1,21 @@
 /**
- * Account definitions exactly as CONTRACT §1 describes them, as zod schemas. Every problem becomes
- * one issue naming the account and the field; unknown fields (including another preset's) are
- * errors, `null` is never a value, and URL fields must be https (http only on loopback).
+ * Account definitions exactly as CONTRACT §1 describes them, as zod schemas derived from the
+ * presets' definitions (main/engine/presets: each field's kind, format and check, and each preset's
+ * rules across fields). Every problem becomes one issue naming the account and the field; unknown
+ * fields (including another preset's) are errors, `null` is never a value, and URL fields must be
+ * https (http only on loopback).
  */
 import { z } from 'zod';
-import type { AccountInput, FieldValue, Preset, ValidationIssue } from '../types.js';
-import { PRESETS } from '../types.js';
+import {
+  PRESET_DEFINITIONS,
+  PRESETS,
+  isPreset,
+  type FieldSpec,
+  type Preset,
+  type PresetDefinition,
+} from '../presets/definitions.js';
+import { optionValues } from '../presets/spec.js';
+import type { AccountInput, FieldValue, ValidationIssue } from '../types.js';
 import { parseRfc3339 } from '../dates.js';
 import { insecureUrlReason } from '../url-policy.js';
 import { ACCOUNT_NAME_PATTERN, isSecretField } from './fields.js';
@@ -39,8 +49,6 @@ const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
     error: (issue) => `must be one of ${values.join(', ')}, not ${JSON.stringify(issue.input)}`,
   });
 
-const RESERVED_PARAMS = ['grant_type', 'client_id', 'client_secret', 'username', 'password', 'refresh_token'];
-
 const common = {
   name: text().superRefine((value, ctx) => {
     if (value.length > 64) ctx.addIssue({ code: 'custom', message: 'must be at most 64 characters' });
@@ -65,109 +73,83 @@ const rfc3339 = () =>
     error: 'must be an RFC 3339 date-time with Z or an offset, e.g. 2026-12-01T10:00:00Z',
   });
 
-const presetSchemas = {
-  msp360: z.strictObject({
-    ...common,
-    preset: z.literal('msp360'),
-    baseUrl: url().optional(),
-    username: text(),
-    password: text(),
-  }),
-  'backup-net': z.strictObject({
-    ...common,
-    preset: z.literal('backup-net'),
-    issuer: url().optional(),
-    clientId: text(),
-    clientSecret: text(),
-    scope: text().optional(),
-    clientAuth: oneOf(['client_secret_basic', 'client_secret_post'] as const).optional(),
-  }),
-  'mps-monitor': z.strictObject({
-    ...common,
-    preset: z.literal('mps-monitor'),
-    baseUrl: url().optional(),
-    clientId: text(),
-    clientSecret: text(),
-    username: text(),
-    password: text(),
-    scope: text().optional(),
-  }),
-  acronis: z.strictObject({
-    ...common,
-    preset: z.literal('acronis'),
-    baseUrl: url().optional(),
-    clientId: text(),
-    clientSecret: text(),
-    tokenPath: text()
-      .refine((value) => value.startsWith('/'), { error: 'must start with /' })
-      .optional(),
-  }),
-  oauth2: z.strictObject({
-    ...common,
-    preset: z.literal('oauth2'),
-    issuer: url().optional(),
-    grantType: oneOf(['client_credentials', 'password', 'refresh_token'] as const).optional(),
-    clientAuth: oneOf(['client_secret_basic', 'client_secret_post', 'none'] as const).optional(),
-    clientId: text(),
-    clientSecret: text().optional(),
-    username: text().optional(),
-    password: text().optional(),
-    refreshToken: text().optional(),
-    scope: text().optional(),
-    audience: text().optional(),
-    extraParams: z
-      .record(z.string(), z.string({ error: requiredOr('a string') }), {
-        error: requiredOr('an object of strings'),
-      })
-      .optional(),
-  }),
-  static: z.strictObject({
-    ...common,
-    preset: z.literal('static'),
-    token: text(),
-    expiresAt: rfc3339().optional(),
-  }),
-} satisfies Record<Preset, z.ZodType>;
+/** RFC 8252 §7.3 loopback redirect, by the same rules as interactive/loopback.ts parseRedirectUri. */
+const LOOPBACK_REDIRECT_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
-export type AccountDefinition = z.infer<(typeof presetSchemas)[Preset]>;
+function redirectUriProblem(value: string): string | null {
+  if (!URL.canParse(value)) return 'must be an absolute URL such as http://127.0.0.1:8400/callback';
+  const parsed = new URL(value);
+  if (parsed.protocol !== 'http:')
+    return 'must be an http: loopback URL (RFC 8252 §7.3), e.g. http://127.0.0.1:8400/callback';
+  if (!LOOPBACK_REDIRECT_HOSTS.has(parsed.hostname)) return 'must name 127.0.0.1, [::1] or localhost';
+  if (parsed.username || parsed.password) return 'must not hold a user name or password';
+  if (parsed.search || parsed.hash) return 'must not have a query or a fragment';
+  return null;
+}
+
+const redirectUri = () =>
+  text().superRefine((value, ctx) => {
+    const problem = redirectUriProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const stringMap = () =>
+  z.record(z.string(), z.string({ error: requiredOr('a string') }), {
+    error: requiredOr('an object of strings'),
+  });
+
+/** The schema of one preset field, from its spec: kind, format, own check, required or not. */
+function fieldSchema(spec: FieldSpec): z.ZodType {
+  let schema: z.ZodType<string> | z.ZodType<Record<string, string>>;
+  if (spec.kind === 'keyvalue') schema = stringMap();
+  else if (spec.kind === 'select') schema = oneOf(optionValues(spec) as [string, ...string[]]);
+  else if (spec.format === 'rfc3339') schema = rfc3339();
+  else if (spec.format === 'redirect-uri') schema = redirectUri();
+  else if (spec.kind === 'url') schema = url();
+  else if (spec.format === 'path')
+    schema = text().refine((value) => value.startsWith('/'), { error: 'must start with /' });
+  else schema = text();
+  const check = spec.check;
+  if (check && spec.kind !== 'keyvalue') {
+    schema = (schema as z.ZodType<string>).superRefine((value, ctx) => {
+      const problem = check(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+  }
+  // Conditional requirements are the preset's rules, which say when and why.
+  const required = spec.required === true && !spec.showWhen && !spec.requiredUnless;
+  return required ? schema : schema.optional();
+}
+
+function presetSchema(preset: Preset) {
+  const { fields } = PRESET_DEFINITIONS[preset];
+  return z.strictObject({
+    ...common,
+    preset: z.literal(preset),
+    ...Object.fromEntries(Object.entries(fields).map(([field, spec]) => [field, fieldSchema(spec)])),
+  });
+}
+
+const presetSchemas = Object.fromEntries(PRESETS.map((preset) => [preset, presetSchema(preset)])) as Record<
+  Preset,
+  ReturnType<typeof presetSchema>
+>;
+
+/** A valid account definition: its name, its preset, and the preset's fields that are set. */
+export type AccountDefinition = { name: string; preset: Preset; [field: string]: unknown };
 
 type Issue = { field: string; message: string };
 
-/** Rules across fields that the per-field schemas cannot state. */
-function crossFieldIssues(def: AccountDefinition): Issue[] {
+/** Rules across fields that the per-field schemas cannot state: each preset's own, and `requiredUnless`. */
+function crossFieldIssues(def: AccountDefinition, given: (field: string) => boolean): Issue[] {
   const issues: Issue[] = [];
-  const need = (field: string, why: string) => issues.push({ field, message: `is required ${why}` });
-  switch (def.preset) {
-    case 'mps-monitor':
-    case 'acronis':
-      if (!def.baseUrl && !def.tokenUrl) need('baseUrl', 'unless tokenUrl is given');
-      break;
-    case 'oauth2': {
-      const auth = def.clientAuth ?? 'client_secret_basic';
-      const grant = def.grantType ?? 'client_credentials';
-      if (!def.issuer && !def.tokenUrl) need('tokenUrl', 'unless issuer is given (one of the two)');
-      if (auth === 'none' && def.clientSecret !== undefined)
-        issues.push({ field: 'clientSecret', message: 'must be absent when clientAuth is none' });
-      if (auth !== 'none' && def.clientSecret === undefined)
-        need('clientSecret', `when clientAuth is ${auth}`);
-      if (grant === 'password') {
-        if (def.username === undefined) need('username', 'for the password grant');
-        if (def.password === undefined) need('password', 'for the password grant');
-      }
-      if (grant === 'refresh_token' && def.refreshToken === undefined)
-        need('refreshToken', 'for the refresh_token grant');
-      for (const key of Object.keys(def.extraParams ?? {})) {
-        if (RESERVED_PARAMS.includes(key))
-          issues.push({
-            field: `extraParams.${key}`,
-            message: 'is set by Tokentray itself and cannot be overridden',
-          });
-      }
-      break;
-    }
-    default:
-      break;
+  const definition: PresetDefinition = PRESET_DEFINITIONS[def.preset];
+  for (const [field, spec] of Object.entries<FieldSpec>(definition.fields)) {
+    const other = spec.requiredUnless;
+    if (other && def[field] === undefined && def[other] === undefined)
+      issues.push({ field, message: `is required unless ${other} is given` });
   }
+  definition.rules?.({ values: def, given }, (field, message) => issues.push({ field, message }));
   return issues;
 }
 
@@ -238,7 +220,7 @@ export function validateAccountInput(
     return wrap([{ field: '(account)', message: `must be a JSON object, not ${received(input)}` }]);
   }
   const preset = (input as AccountInput).preset;
-  if (!PRESETS.includes(preset as Preset)) {
+  if (!isPreset(preset)) {
     const message =
       preset === undefined
         ? 'is required'
@@ -251,14 +233,17 @@ export function validateAccountInput(
   for (const field of opts.storedSecrets ?? []) {
     if (isSecretField(field) && filled[field] === undefined) filled[field] = STORED_SECRET;
   }
-  const parsed = presetSchemas[preset as Preset].safeParse(filled);
+  const parsed = presetSchemas[preset].safeParse(filled);
   const fieldIssues = parsed.success ? [] : toIssues(parsed.error);
   // Cross-field rules only test presence and fixed values, so they also run on input that failed
   // field checks: every problem is reported at once, one per field.
   const flagged = new Set(fieldIssues.map((issue) => issue.field));
-  const cross = crossFieldIssues(filled as AccountDefinition).filter((issue) => !flagged.has(issue.field));
+  const given = (field: string) => filled[field] !== undefined && filled[field] !== STORED_SECRET;
+  const cross = crossFieldIssues(filled as AccountDefinition, given).filter(
+    (issue) => !flagged.has(issue.field),
+  );
   if (!parsed.success || cross.length > 0) return wrap([...fieldIssues, ...cross]);
-  return { ok: true, definition: parsed.data, issues: [] };
+  return { ok: true, definition: parsed.data as AccountDefinition, issues: [] };
 }
 
 /** Splits a valid definition into its non-secret settings and its secrets (stand-ins dropped). */

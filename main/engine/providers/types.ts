@@ -35,3 +35,11 @@ export interface FlowInput {
   /** The refresh token kept from the last answer, if any (takes precedence over a configured one). */
   refreshToken: string | null;
 }
+
+/** How a preset gets its tokens; the engine's renewal (single flight, rotation, fallback) is the same for all. */
+export interface Flow {
+  /** False for `static`: nothing to renew. */
+  renewable: boolean;
+  /** Uses the refresh token when there is one; otherwise (or when it is refused) the primary grant. */
+  obtain(ctx: FlowContext, input: FlowInput): Promise<ObtainedToken>;
+}

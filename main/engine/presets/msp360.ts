@@ -1,23 +1,27 @@
-/** MSP360 (MBS API): a JSON login with no refresh token; log in again before the token expires. */
+/**
+ * MSP360 (MBS API): a JSON login with no refresh token; the engine logs in again before the token
+ * expires. `POST {baseUrl}/api/Provider/Login` with `{"UserName","Password"}`
+ * (shared/vendor-docs/msp360-mbs-api-login.md).
+ */
 import { TokenError } from '../errors.js';
 import { expiryFromResponse } from '../expiry.js';
 import { oneLine, serverWords } from '../http.js';
-import { DEFAULTS } from '../accounts/fields.js';
-import type { FlowContext, FlowInput, ObtainedToken } from './types.js';
+import { requiredSecret, str, trimSlash } from '../providers/grants.js';
+import type { FlowContext, FlowInput, ObtainedToken } from '../providers/types.js';
+import { msp360Definition } from './msp360.fields.js';
+import type { PresetSpec } from './preset.js';
+import { settingOrDefault } from './spec.js';
 
-/** `POST {baseUrl}/api/Provider/Login` with `{"UserName","Password"}`. */
-export async function msp360Login(ctx: FlowContext, input: FlowInput): Promise<ObtainedToken> {
+/** MSP360 tokens live two weeks; a login answer with no expiry counts as that from issue. */
+export const MSP360_LIFETIME_SECONDS = 14 * 24 * 3600;
+
+const baseOf = (settings: Record<string, unknown>) =>
+  trimSlash(settingOrDefault(msp360Definition, settings, 'baseUrl') ?? '');
+
+async function msp360Login(ctx: FlowContext, input: FlowInput): Promise<ObtainedToken> {
   const { settings } = input;
-  const base = String(settings.baseUrl ?? DEFAULTS.msp360BaseUrl).replace(/\/+$/, '');
-  const url = typeof settings.tokenUrl === 'string' ? settings.tokenUrl : `${base}/api/Provider/Login`;
-  const password = await input.secret('password');
-  if (password === undefined) {
-    throw new TokenError(
-      'missing_secret',
-      'the password is not stored: enter it again in the account',
-      'auth',
-    );
-  }
+  const url = str(settings.tokenUrl) ?? `${baseOf(settings)}/api/Provider/Login`;
+  const password = await requiredSecret(input, 'password');
   const response = await ctx.fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
@@ -37,7 +41,7 @@ export async function msp360Login(ctx: FlowContext, input: FlowInput): Promise<O
   const obtainedAt = ctx.now();
   const expiry = expiryFromResponse(body, obtainedAt, {
     dateHeader: response.headers.get('date'),
-    defaultLifetimeSeconds: DEFAULTS.msp360LifetimeSeconds,
+    defaultLifetimeSeconds: MSP360_LIFETIME_SECONDS,
   });
   return {
     accessToken: body.access_token,
@@ -51,3 +55,9 @@ export async function msp360Login(ctx: FlowContext, input: FlowInput): Promise<O
     ...(expiry.clampedFromSeconds === undefined ? {} : { clampedFromSeconds: expiry.clampedFromSeconds }),
   };
 }
+
+export const msp360: PresetSpec = {
+  ...msp360Definition,
+  flow: { renewable: true, obtain: msp360Login },
+  apiBase: (settings) => `${baseOf(settings)}/api/Users`,
+};

@@ -1,0 +1,39 @@
+/**
+ * A pasted token (RFC 6750): tracked, never renewed; its expiry is `expiresAt`, else the JWT `exp`
+ * claim (RFC 7519), else unknown.
+ */
+import { parseRfc3339 } from '../dates.js';
+import { expiryFromResponse } from '../expiry.js';
+import { requiredSecret, str } from '../providers/grants.js';
+import type { Flow } from '../providers/types.js';
+import type { PresetSpec } from './preset.js';
+import { staticDefinition } from './static.fields.js';
+
+const flow: Flow = {
+  renewable: false,
+  async obtain(ctx, input) {
+    const token = await requiredSecret(input, 'token');
+    const obtainedAt = ctx.now();
+    const expiresAt = str(input.settings.expiresAt)
+      ? parseRfc3339(String(input.settings.expiresAt))
+      : // A pasted token is the user's word, not a server's: only kept within what RFC 3339 can write.
+        expiryFromResponse({ access_token: token }, obtainedAt, { maxLifetimeSeconds: Infinity }).expiresAt;
+    return {
+      accessToken: token,
+      tokenType: 'bearer',
+      refreshToken: null,
+      scope: null,
+      expiresAt,
+      expirySource: str(input.settings.expiresAt) ? 'expires_on' : expiresAt === null ? null : 'jwt',
+      obtainedAt,
+      grant: 'static',
+    };
+  },
+};
+
+export const staticToken: PresetSpec = {
+  ...staticDefinition,
+  flow,
+  // A pasted token is for whatever API issued it: a placeholder to replace.
+  apiBase: () => 'https://api.example.com/',
+};
