@@ -7,6 +7,7 @@
 import * as oauth from 'oauth4webapi';
 import { TokenError } from '../errors.js';
 import type { Clock } from '../types.js';
+import { describeIssuerRule, issuerToExpect, type IssuerRule } from '../providers/issuer.js';
 import { insecureUrlReason, isLoopbackHost } from '../url-policy.js';
 import { SignInError } from './errors.js';
 
@@ -17,6 +18,11 @@ export interface EndpointSettings {
   authorizationUrl?: string;
   tokenUrl?: string;
   deviceAuthorizationUrl?: string;
+  /**
+   * Which issuer the discovery document on `issuer` must name, when not `issuer` itself (Microsoft
+   * Entra ID: providers/issuer.ts). With a `placeholder`, the issuer counts as unknown.
+   */
+  issuerRule?: IssuerRule;
 }
 
 export type InteractiveClientAuth = 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -153,8 +159,15 @@ export function requestOptions(url: string, ports: SignInPorts) {
   };
 }
 
-/** Discovery through oauth4webapi (used when the engine passes no `discover` of its own). */
-async function discoverIssuer(issuer: string, ports: SignInPorts): Promise<oauth.AuthorizationServer> {
+/**
+ * Discovery through oauth4webapi (used when the engine passes no `discover` of its own, and for an
+ * `issuerRule`): the document must name `issuer`, or what the rule says.
+ */
+async function discoverIssuer(
+  issuer: string,
+  ports: SignInPorts,
+  rule: IssuerRule = { kind: 'exact' },
+): Promise<oauth.AuthorizationServer> {
   const issuerUrl = new URL(issuer);
   let response: Response;
   try {
@@ -165,8 +178,16 @@ async function discoverIssuer(issuer: string, ports: SignInPorts): Promise<oauth
   } catch (error) {
     throw fromRequestFailure(error, issuerUrl.host, 'discovery', ports);
   }
+  const named = rule.kind === 'exact' ? undefined : (await peekJson(response))?.issuer;
+  const expected = issuerToExpect(rule, issuer, named);
+  if (!expected) {
+    throw new SignInError(
+      'discovery',
+      `discovery at ${issuer} failed: the document names the issuer ${JSON.stringify(named)}, not ${describeIssuerRule(rule, issuer)}; check the issuer`,
+    );
+  }
   try {
-    return await oauth.processDiscoveryResponse(issuerUrl, response);
+    return await oauth.processDiscoveryResponse(new URL(expected.expected), response);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     throw new SignInError(
@@ -189,7 +210,7 @@ export interface ResolvedServer {
 
 type Endpoint = 'authorization_endpoint' | 'token_endpoint' | 'device_authorization_endpoint';
 
-const SETTING_FOR: Record<Endpoint, keyof EndpointSettings> = {
+const SETTING_FOR: Record<Endpoint, Exclude<keyof EndpointSettings, 'issuerRule'>> = {
   authorization_endpoint: 'authorizationUrl',
   token_endpoint: 'tokenUrl',
   device_authorization_endpoint: 'deviceAuthorizationUrl',
@@ -215,13 +236,24 @@ export async function resolveServer(
   }
   const missing = needed.filter((endpoint) => given[endpoint] === undefined);
   let as: oauth.AuthorizationServer;
+  const rule = settings.issuerRule ?? { kind: 'exact' };
+  // A placeholder issuer (Entra's common, organizations) is no issuer any answer will carry.
+  const placeholder = rule.kind === 'placeholder';
   if (missing.length > 0 && settings.issuer) {
-    const discovered = await (ports.discover
+    const discovered = await (ports.discover && rule.kind === 'exact'
       ? ports.discover(settings.issuer).catch((error: unknown) => {
           throw error instanceof SignInError ? error : asDiscoveryError(error, settings.issuer ?? '');
         })
-      : discoverIssuer(settings.issuer, ports));
-    as = { ...discovered, ...given };
+      : discoverIssuer(settings.issuer, ports, rule));
+    const { authorization_response_iss_parameter_supported: issParameter, ...rest } = discovered;
+    // Without a known issuer there is no `iss` to expect in the answer either.
+    as = {
+      ...rest,
+      ...(placeholder || issParameter === undefined
+        ? {}
+        : { authorization_response_iss_parameter_supported: issParameter }),
+      ...given,
+    };
   } else {
     const anyUrl =
       given.token_endpoint ?? given.authorization_endpoint ?? given.device_authorization_endpoint;
@@ -240,7 +272,7 @@ export async function resolveServer(
     }
     assertUsableUrl(url, SETTING_FOR[endpoint]);
   }
-  return { as, issuerKnown: Boolean(settings.issuer) };
+  return { as, issuerKnown: Boolean(settings.issuer) && !placeholder };
 }
 
 function asDiscoveryError(error: unknown, issuer: string): SignInError {

@@ -8,6 +8,7 @@ import { TokenError } from '../errors.js';
 import { expiryFromResponse } from '../expiry.js';
 import { assertSecureUrl } from '../http.js';
 import { isLoopbackHost } from '../url-policy.js';
+import { describeIssuerRule, issuerToExpect, type IssuerRule } from './issuer.js';
 import type { FlowContext, ObtainedToken } from './types.js';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none' | 'raw_basic';
@@ -21,9 +22,17 @@ function requestOptions(ctx: FlowContext, url: string) {
   };
 }
 
-/** Authorization server metadata for an issuer, discovered once per engine and issuer. */
-export function discover(ctx: FlowContext, issuer: string): Promise<oauth.AuthorizationServer> {
-  const cached = ctx.discoveryCache.get(issuer);
+/**
+ * Authorization server metadata for an issuer, discovered once per engine and issuer. The document
+ * must name that issuer (RFC 8414 §3.3) unless `rule` says which other one it names (issuer.ts).
+ */
+export function discover(
+  ctx: FlowContext,
+  issuer: string,
+  rule: IssuerRule = { kind: 'exact' },
+): Promise<oauth.AuthorizationServer> {
+  const key = rule.kind === 'exact' ? issuer : `${issuer} (${rule.kind})`;
+  const cached = ctx.discoveryCache.get(key);
   if (cached) return cached;
   const pending = (async () => {
     assertSecureUrl(issuer, 'issuer');
@@ -32,17 +41,36 @@ export function discover(ctx: FlowContext, issuer: string): Promise<oauth.Author
       algorithm: 'oidc',
       ...requestOptions(ctx, issuer),
     });
+    const named = rule.kind === 'exact' ? undefined : await namedIssuer(response);
+    const expected = issuerToExpect(rule, issuer, named);
+    if (!expected) {
+      throw new TokenError(
+        'discovery',
+        `discovery at ${issuer} failed: the document names the issuer ${JSON.stringify(named)}, not ${describeIssuerRule(rule, issuer)}`,
+        'config',
+      );
+    }
     try {
-      return await oauth.processDiscoveryResponse(issuerUrl, response);
+      return await oauth.processDiscoveryResponse(new URL(expected.expected), response);
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
       throw new TokenError('discovery', `discovery at ${issuer} failed: ${detail}`, 'config');
     }
   })();
-  ctx.discoveryCache.set(issuer, pending);
+  ctx.discoveryCache.set(key, pending);
   // A failed discovery is not cached: the next attempt asks again.
-  pending.catch(() => ctx.discoveryCache.delete(issuer));
+  pending.catch(() => ctx.discoveryCache.delete(key));
   return pending;
+}
+
+/** The `issuer` a discovery answer names, read from a copy (oauth4webapi reads the original). */
+async function namedIssuer(response: Response): Promise<unknown> {
+  try {
+    const body: unknown = await response.clone().json();
+    return typeof body === 'object' && body !== null ? (body as { issuer?: unknown }).issuer : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Metadata for a fixed token endpoint (no discovery). */
