@@ -33,6 +33,7 @@ export function createSwitchableEngine(initial: Engine, log: (message: string) =
     token: (name, opts) => current.token(name, opts),
     refresh: (name) => current.refresh(name),
     testConnection: (input, opts) => current.testConnection(input, opts),
+    signIn: (name, opts) => current.signIn(name, opts),
     activity: (name) => current.activity(name),
     reconcile: () => current.reconcile(),
     setPaused: (paused) => current.setPaused(paused),

@@ -1,8 +1,10 @@
 /** What the engine knows about each account besides its stored record, and the views derived from it. */
 import type { EngineContext } from './context.js';
+import { signInKindOf } from './presets/index.js';
 import { flowFor } from './providers/index.js';
 import { renewAt } from './schedule.js';
 import type { AccountRecord } from './store.js';
+import { SIGN_IN_REQUIRED } from './errors.js';
 import type { AccountState, AccountView, Clock, Preset } from './types.js';
 
 /** One account's record plus what lives only in memory: the decrypted token, the flight, the schedule. */
@@ -143,7 +145,19 @@ export function viewOf(rt: Runtime, now: number, settings: StateSettings): Accou
     lockedSecrets: [...rt.lockedSecrets],
     tokenType: record.token?.tokenType ?? null,
     scope: record.token?.scope ?? null,
+    signIn: signInKindOf(presetOf(rt), record.settings),
+    signInNeeded: signInNeeded(rt),
   };
+}
+
+/**
+ * An interactive-grant account that only a person can bring back: its refresh token was refused
+ * or it never had one, and no sign-in or renewal is under way.
+ */
+export function signInNeeded(rt: Runtime): boolean {
+  if (signInKindOf(presetOf(rt), rt.record.settings) === null || rt.inFlight) return false;
+  if (rt.record.error?.code === SIGN_IN_REQUIRED) return true;
+  return rt.record.error === null && (rt.record.token === null || rt.record.token.refresh === null);
 }
 
 /** Tells listeners the account's current view and remembers the state they were told. */

@@ -26,17 +26,32 @@ import {
 } from './accounts/schema.js';
 import { systemClock } from './clock.js';
 import { requireStore, type EngineContext } from './context.js';
-import { CliAccessDeniedError, NoSuchAccountError, ValidationError } from './errors.js';
+import {
+  CliAccessDeniedError,
+  NoSuchAccountError,
+  TokenError,
+  toErrorInfo,
+  ValidationError,
+} from './errors.js';
+import { expiredOnArrival } from './expiry.js';
 import { createCircuitBreakers } from './circuit.js';
 import { createGuardedFetch, DEFAULT_TIMEOUT_MS } from './http.js';
 import { createLimiter, DEFAULT_ENDPOINT_SHARE, DEFAULT_TOTAL_SLOTS } from './limiter.js';
-import { silentLogger, type Logger } from './log.js';
+import { redact, silentLogger, type Logger } from './log.js';
+import { signInKindOf } from './presets/index.js';
 import { flowFor, type FlowContext } from './providers/index.js';
-import { appendActivity, exportEntry, recordFor, storedTokenFor } from './records.js';
+import { appendActivity, exportEntry, open, recordFor, storedTokenFor } from './records.js';
 import { createRenewer, DEFAULT_MIN_VALID_MS } from './renewal.js';
 import { createScheduler } from './scheduler.js';
 import { AccountStore, type AccountRecord } from './store.js';
-import { createSpentRefreshTokens, runConnectionTest, usesRefreshGrant } from './test-connection.js';
+import { createSignInSlots, runSignIn, type SignInDeps } from './sign-in.js';
+import {
+  createSpentRefreshTokens,
+  isInteractiveDefinition,
+  runConnectionTest,
+  signInKey,
+  usesRefreshGrant,
+} from './test-connection.js';
 import type {
   AccountView,
   ActivityEntry,
@@ -69,6 +84,10 @@ export interface EngineOptions {
   defaultNotifyBeforeSeconds?: number;
   /** False keeps secrets and tokens in memory only (weak OS protection the user did not accept). */
   persistSecrets?: boolean;
+  /** Opens the system browser for a browser sign-in (the tray app: shell.openExternal). */
+  openBrowser?: (url: string) => Promise<void>;
+  /** Bound on a browser sign-in (default 5 min). */
+  signInTimeoutMs?: number;
 }
 
 /** Creates the engine; call `start()` to load the store and begin scheduling. */
@@ -136,6 +155,13 @@ export function createEngine(options: EngineOptions): Engine {
   });
   const scheduler = createScheduler(ctx, renewer);
   const spentInTests = createSpentRefreshTokens();
+  // A sign-in is something a person waits for: like Test connection, it takes no renewal slot.
+  const signInDeps: SignInDeps = {
+    fetch: testFlowContext.fetch,
+    ...(options.openBrowser ? { openBrowser: options.openBrowser } : {}),
+    ...(options.signInTimeoutMs === undefined ? {} : { timeoutMs: options.signInTimeoutMs }),
+  };
+  const signInSlots = createSignInSlots();
 
   /**
    * When the form's refresh token was spent by Test connection, the account starts from what that
@@ -143,9 +169,15 @@ export function createEngine(options: EngineOptions): Engine {
    */
   async function adoptTestedToken(definition: AccountDefinition, record: AccountRecord): Promise<boolean> {
     const typed = usesRefreshGrant(definition) ? splitSecrets(definition).secrets.refreshToken : undefined;
-    const obtained = typed === undefined ? null : spentInTests.take(typed, clock.now());
+    // A sign-in by Test connection is kept under the connection's settings (no secret to key on).
+    const key = typed ?? (isInteractiveDefinition(definition) ? signInKey(definition) : undefined);
+    const obtained = key === undefined ? null : spentInTests.take(key, clock.now());
     if (!obtained) return false;
-    record.token = await storedTokenFor(cipher, { ...obtained, grant: 'refresh_token' }, null);
+    record.token = await storedTokenFor(
+      cipher,
+      typed === undefined ? obtained : { ...obtained, grant: 'refresh_token' },
+      null,
+    );
     record.lastRefreshAt = record.token.obtainedAt;
     record.error = null;
     appendActivity(record, 'renewed', 'token from Test connection kept', clock.now());
@@ -261,6 +293,7 @@ export function createEngine(options: EngineOptions): Engine {
     async stop() {
       ctx.stopped = true;
       scheduler.cancel();
+      signInSlots.abortAll();
       // Nothing new goes out; requests on the wire finish (or time out) and their tokens are saved.
       stopping.abort();
       // Only unsaved activity needs a write: a stop must not rewrite a store it did not change (B4).
@@ -402,11 +435,79 @@ export function createEngine(options: EngineOptions): Engine {
 
     async testConnection(input, opts = {}): Promise<TestResult> {
       const existing = opts.originalName ? runtimes.get(opts.originalName) : undefined;
-      return runConnectionTest(
-        { flowContext: testFlowContext, cipher, spent: spentInTests },
-        input,
-        existing,
-      );
+      const { originalName: _name, ...signIn } = opts;
+      const slot = signInSlots.begin(`test:${opts.originalName ?? ''}`, opts.signal);
+      try {
+        return await runConnectionTest(
+          { flowContext: testFlowContext, cipher, spent: spentInTests, signIn: signInDeps },
+          input,
+          existing,
+          { ...signIn, signal: slot.signal },
+        );
+      } finally {
+        slot.end();
+      }
+    },
+
+    async signIn(name, opts = {}) {
+      const rt = find(name);
+      const preset = presetOf(rt);
+      if (signInKindOf(preset, rt.record.settings) === null) {
+        const grant = String(rt.record.settings.grantType ?? 'its');
+        throw new TokenError(
+          'not_interactive',
+          `"${rt.name}" uses the ${grant} grant, which needs no sign-in: use Renew now (tokentray refresh ${rt.name})`,
+          'config',
+        );
+      }
+      const slot = signInSlots.begin(rt.name.toLowerCase(), opts.signal);
+      const known: string[] = [];
+      try {
+        const envelope = rt.record.secrets.clientSecret;
+        const clientSecret = envelope ? await open(cipher, rt, 'clientSecret', envelope) : undefined;
+        if (clientSecret !== undefined) known.push(clientSecret);
+        log.info('sign-in started', {
+          account: rt.name,
+          kind: signInKindOf(preset, rt.record.settings) ?? '',
+        });
+        const obtained = await runSignIn(signInDeps, preset, rt.record.settings, clientSecret, {
+          ...opts,
+          signal: slot.signal,
+        });
+        known.push(obtained.accessToken);
+        if (obtained.refreshToken) known.push(obtained.refreshToken);
+        if (lookup(rt.name) !== rt)
+          throw new TokenError(
+            'superseded',
+            `"${rt.name}" was changed or removed during the sign-in; its token was dropped`,
+            'transient',
+          );
+        if (expiredOnArrival(obtained.expiresAt, obtained.obtainedAt))
+          throw new TokenError(
+            'expired_on_arrival',
+            `the token server issued "${rt.name}" a token that had already expired when it arrived; sign in again, and check this computer's clock`,
+            'transient',
+          );
+        await renewer.adopt(rt, obtained);
+        emitState(ctx, rt);
+        scheduler.planNext();
+        return currentView(rt);
+      } catch (error) {
+        const info = toErrorInfo(error);
+        const message = redact(info.message, known);
+        log.warn('sign-in failed', { account: rt.name, code: info.code, message });
+        if (error instanceof TokenError)
+          throw Object.assign(Object.create(Object.getPrototypeOf(error) as object) as TokenError, error, {
+            message,
+            extra: {
+              ...error.extra,
+              serverMessage: info.serverMessage === null ? null : redact(info.serverMessage, known),
+            },
+          });
+        throw error;
+      } finally {
+        slot.end();
+      }
     },
 
     activity(name): ActivityEntry[] {

@@ -95,6 +95,8 @@ export interface Renewer {
    * Tried at most every 30 s unless `force` (start, resume, unlock).
    */
   recheckLocked(rt: Runtime, force?: boolean): Promise<boolean>;
+  /** Keeps a token from an interactive sign-in: persisted (refresh token included) before use. */
+  adopt(rt: Runtime, obtained: ObtainedToken): Promise<void>;
 }
 
 /** Creates the renewals of one engine; `afterFlight` runs once each renewal has settled. */
@@ -558,5 +560,27 @@ export function createRenewer(
     return fresh;
   }
 
-  return { renew, currentAccessToken, validToken, retryWrite, recheckLocked };
+  /**
+   * Keeps a token a person's sign-in got (interactive grants): written to the store, the refresh
+   * token with it, before anyone is handed the access token; then renewed on schedule as usual.
+   * A renewal under way is waited for first. Throws StoreError (the token is then held in memory
+   * and written by the retry, not handed out), or TokenError `superseded`.
+   */
+  async function adopt(rt: Runtime, obtained: ObtainedToken): Promise<void> {
+    if (rt.inFlight) await rt.inFlight.catch(() => {});
+    const receivedMono = monotonicNow(clock);
+    rt.record = { ...rt.record, error: null };
+    // A sign-in is a fresh start: no refresh token the server refused earlier matters any more.
+    rt.refusedRefresh = null;
+    await commitToken(rt, obtained, null, receivedMono);
+    rt.lastIssued = { wall: obtained.obtainedAt, mono: receivedMono };
+    log.info('signed in', {
+      account: rt.name,
+      grant: obtained.grant,
+      expiresAt: iso(obtained.expiresAt) ?? 'unknown',
+      refresh: obtained.refreshToken ? 'kept' : 'none issued',
+    });
+  }
+
+  return { renew, currentAccessToken, validToken, retryWrite, recheckLocked, adopt };
 }

@@ -14,8 +14,10 @@ import { expiredOnArrival } from './expiry.js';
 import { decodeJwt } from './jwt.js';
 import { basicCredentialForms, redact } from './log.js';
 import { flowFor, type FlowContext, type ObtainedToken } from './providers/index.js';
+import { signInKindOf } from './presets/index.js';
 import { secretReader } from './records.js';
-import type { AccountInput, Cipher, ErrorInfo, TestResult } from './types.js';
+import { runSignIn, type SignInDeps } from './sign-in.js';
+import type { AccountInput, Cipher, ErrorInfo, SignInOptions, TestResult } from './types.js';
 
 /** How long the answer to a spent refresh token waits for the form to be saved. */
 export const SPENT_REFRESH_KEPT_MS = 15 * 60_000;
@@ -45,6 +47,30 @@ export function createSpentRefreshTokens(): SpentRefreshTokens {
   };
 }
 
+/** True for a definition whose grant needs a person (authorization_code, device_code). */
+export const isInteractiveDefinition = (definition: AccountDefinition) =>
+  signInKindOf(definition.preset, splitSecrets(definition).settings) !== null;
+
+/**
+ * What a sign-in by Test connection is kept under until the form is saved: the connection's
+ * settings (not the name, label or notification settings, which a save may change) and a hash of
+ * the client secret typed in. Never a secret itself.
+ */
+export function signInKey(definition: AccountDefinition): string {
+  const { settings, secrets } = splitSecrets(definition);
+  const {
+    name: _n,
+    label: _l,
+    notifyBeforeSeconds: _nb,
+    cliAccess: _c,
+    refreshBeforeSeconds: _r,
+    ...connection
+  } = settings;
+  const sorted = Object.fromEntries(Object.entries(connection).sort(([a], [b]) => a.localeCompare(b)));
+  const secret = secrets.clientSecret === undefined ? '' : digest(secrets.clientSecret);
+  return `sign-in ${JSON.stringify(sorted)} ${secret}`;
+}
+
 /** True for a definition whose grant spends a refresh token. */
 export const usesRefreshGrant = (definition: AccountDefinition) =>
   definition.preset === 'oauth2' && definition.grantType === 'refresh_token';
@@ -53,9 +79,10 @@ const failed = (error: ErrorInfo): TestResult => ({ ok: false, error });
 
 /** Runs the input's flow once; `existing` lends the stored secrets the input leaves out. */
 export async function runConnectionTest(
-  ports: { flowContext: FlowContext; cipher: Cipher; spent: SpentRefreshTokens },
+  ports: { flowContext: FlowContext; cipher: Cipher; spent: SpentRefreshTokens; signIn?: SignInDeps },
   input: AccountInput,
   existing: Runtime | undefined,
+  signInOptions: SignInOptions = {},
 ): Promise<TestResult> {
   const outcome = validateAccountInput(input, {
     storedSecrets: existing ? Object.keys(existing.record.secrets) : [],
@@ -81,12 +108,28 @@ export async function runConnectionTest(
     });
   }
   const known: string[] = [];
+  const interactive = isInteractiveDefinition(outcome.definition);
   try {
-    const obtained = await flowFor(outcome.definition.preset).obtain(ports.flowContext, {
-      settings,
-      secret: secretReader(ports.cipher, existing ?? null, secrets, known),
-      refreshToken: null,
-    });
+    const read = secretReader(ports.cipher, existing ?? null, secrets, known);
+    let obtained: ObtainedToken;
+    if (interactive) {
+      // Signs in for real; the tokens wait (in memory) for the form to be saved.
+      if (!ports.signIn) throw new TokenError('not_interactive', 'this host cannot run a sign-in', 'config');
+      obtained = await runSignIn(
+        ports.signIn,
+        outcome.definition.preset,
+        settings,
+        await read('clientSecret'),
+        signInOptions,
+      );
+      ports.spent.keep(signInKey(outcome.definition), obtained, ports.flowContext.now());
+    } else {
+      obtained = await flowFor(outcome.definition.preset).obtain(ports.flowContext, {
+        settings,
+        secret: read,
+        refreshToken: null,
+      });
+    }
     if (spendsRefreshToken && typedRefreshToken !== undefined)
       ports.spent.keep(typedRefreshToken, obtained, ports.flowContext.now());
     if (expiredOnArrival(obtained.expiresAt, obtained.obtainedAt)) {
@@ -106,6 +149,7 @@ export async function runConnectionTest(
       scope: obtained.scope,
       hasRefreshToken: obtained.refreshToken !== null,
       spentRefreshToken: spendsRefreshToken,
+      signedIn: interactive,
       jwt: decodeJwt(obtained.accessToken),
     };
   } catch (error) {

@@ -80,6 +80,48 @@ export interface AccountView {
   lockedSecrets: string[];
   tokenType: string | null;
   scope: string | null;
+  /**
+   * How a person signs this account in, when its grant needs one (`authorization_code`: the
+   * browser; `device_code`: a code entered on another device); null for every other grant.
+   */
+  signIn: SignInKind | null;
+  /** True when an interactive-grant account has no usable refresh token: only Sign in… helps. */
+  signInNeeded: boolean;
+}
+
+export type SignInKind = 'browser' | 'device';
+
+/** Progress of an interactive sign-in, for the window, the tray and the CLI (never a secret). */
+export type SignInEvent =
+  | {
+      stage: 'waiting-for-browser';
+      /** Where the browser was sent (or, with `openBrowser: false`, where the person must go). */
+      authorizationUrl: string;
+      redirectUri: string;
+      /** ISO 8601: the sign-in fails with `timeout` after this. */
+      deadline: string;
+      /** False when the browser was not opened for the person (CLI without --browser). */
+      browserOpened: boolean;
+    }
+  | {
+      stage: 'device-code';
+      userCode: string;
+      verificationUri: string;
+      verificationUriComplete: string | null;
+      /** ISO 8601. */
+      expiresAt: string;
+      intervalSeconds: number;
+    }
+  | { stage: 'polling'; attempt: number }
+  | { stage: 'slow-down'; intervalSeconds: number }
+  | { stage: 'exchanging-code' };
+
+export interface SignInOptions {
+  onEvent?: (event: SignInEvent) => void;
+  /** Cancel: the sign-in fails with SignInError `aborted`, nothing is saved. */
+  signal?: AbortSignal;
+  /** Browser sign-in only: false = do not open a browser, only report the URL (default true). */
+  openBrowser?: boolean;
 }
 
 /** CONTRACT §2 `list --json` entry. */
@@ -120,6 +162,11 @@ export type TestResult =
       hasRefreshToken: boolean;
       /** The refresh token typed in was spent; saving the form now keeps what came back instead. */
       spentRefreshToken: boolean;
+      /**
+       * An interactive grant signed in for real: its tokens (refresh token included) are kept if
+       * the form is saved unchanged within 15 minutes, so the account needs no second sign-in.
+       */
+      signedIn: boolean;
       /** Decoded, never verified. */
       jwt: { header: Record<string, unknown>; claims: Record<string, unknown> } | null;
     }
@@ -173,8 +220,20 @@ export interface Engine {
   ): Promise<IssuedToken>;
   /** Renews now whatever the expiry; a static account returns its view unchanged. Throws TokenError. */
   refresh(name: string): Promise<AccountView>;
-  /** Gets a token with these values without saving anything. `originalName` lends stored secrets. */
-  testConnection(input: AccountInput, opts?: { originalName?: string }): Promise<TestResult>;
+  /**
+   * Gets a token with these values without saving anything. `originalName` lends stored secrets.
+   * For an interactive grant it signs in for real (progress through `onEvent`, cancelled by
+   * `signal`); the refresh token it got is kept if the form is saved within 15 minutes.
+   */
+  testConnection(input: AccountInput, opts?: { originalName?: string } & SignInOptions): Promise<TestResult>;
+  /**
+   * Interactive sign-in for an `authorization_code` or `device_code` account: runs the flow, stores
+   * the refresh token (persisted before the access token is handed out) and the token, and clears
+   * "sign-in needed". The account's settings are untouched. Throws NoSuchAccountError, a
+   * SignInError (interactive/errors.ts) for a failed or cancelled sign-in, or a TokenError with
+   * code `not_interactive` when the account's grant needs no person.
+   */
+  signIn(name: string, opts?: SignInOptions): Promise<AccountView>;
   activity(name: string): ActivityEntry[];
   /** Re-checks every deadline now (after resume, unlock, network regained, a clock jump). */
   reconcile(): void;
