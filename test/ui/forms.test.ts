@@ -74,6 +74,26 @@ const EXPECTED: Record<string, { fields: string[]; defaults: Record<string, stri
     defaults: { grantType: 'client_credentials', clientAuth: 'client_secret_basic' },
     doc: /RFC 6749/,
   },
+  'Microsoft Entra ID': {
+    fields: [
+      'name',
+      'label',
+      'tenant',
+      'clientId',
+      'grantType',
+      'clientSecret',
+      'scope',
+      'authority',
+      ...ADVANCED,
+      'cliAccess',
+    ],
+    defaults: {
+      grantType: 'client_credentials',
+      scope: 'https://graph.microsoft.com/.default',
+      authority: 'https://login.microsoftonline.com',
+    },
+    doc: /Microsoft identity platform/,
+  },
   'Pasted token': {
     fields: ['name', 'label', 'token', 'expiresAt', 'notifyBeforeSeconds', 'cliAccess'],
     defaults: { expiresAt: '' },
@@ -179,6 +199,20 @@ describe('the add form', () => {
     expect(await shown()).toEqual(['authorizationUrl', 'redirectUri']);
     await ui.fill({ grantType: 'device_code' });
     expect(await shown()).toEqual(['deviceAuthorizationUrl']);
+  });
+
+  it('asks for the Microsoft Entra ID client secret for app-only tokens, and the redirect URI for the browser', async () => {
+    const win = await openWindow(suite);
+    const { ui } = win;
+    await ui.startAdd();
+    await ui.choosePreset('Microsoft Entra ID');
+    const secretRequired = () => ui.input('clientSecret').getAttribute('aria-required');
+    const hasRedirect = async () => (await ui.fieldNames()).includes('redirectUri');
+    expect([await secretRequired(), await hasRedirect()]).toEqual(['true', false]);
+    await ui.fill({ grantType: 'device_code' });
+    expect([await secretRequired(), await hasRedirect()]).toEqual(['false', false]);
+    await ui.fill({ grantType: 'authorization_code' });
+    expect([await secretRequired(), await hasRedirect()]).toEqual(['false', true]);
   });
 
   it('keeps what was typed when switching presets, but not the old preset’s defaults', async () => {

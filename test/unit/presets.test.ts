@@ -52,6 +52,7 @@ const VALID: Record<Preset, Record<string, unknown>> = {
     clientId: 'c',
     clientSecret: 's',
   },
+  entra: { name: 'a', preset: 'entra', tenant: 'contoso.onmicrosoft.com', clientId: 'c', clientSecret: 's' },
   static: { name: 'a', preset: 'static', token: 't' },
 };
 
@@ -63,6 +64,7 @@ describe('the preset table', () => {
       'mps-monitor',
       'acronis',
       'oauth2',
+      'entra',
       'static',
     ]);
     expect(CONTRACT_PRESETS).toBe(PRESETS);
@@ -154,7 +156,7 @@ describe('the preset table', () => {
     expect([...SECRET_FIELDS].sort()).toEqual(['clientSecret', 'password', 'refreshToken', 'token']);
   });
 
-  it('offers the interactive grants where the contract says', () => {
+  it('offers the interactive grants where the contract says: oauth2 and entra', () => {
     const offering = PRESETS.filter((preset) => {
       const grant = PRESET_DEFINITIONS[preset].fields as Record<
         string,
@@ -162,7 +164,7 @@ describe('the preset table', () => {
       >;
       return INTERACTIVE_GRANTS.every((g) => grant.grantType?.options?.some((o) => o.value === g));
     });
-    expect(offering).toEqual(['oauth2']);
+    expect(offering).toEqual(['oauth2', 'entra']);
   });
 });
 

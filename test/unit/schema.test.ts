@@ -29,6 +29,13 @@ const MINIMAL: Record<Preset, Record<string, unknown>> = {
     clientId: 'id',
     clientSecret: 's',
   },
+  entra: {
+    name: 'graph',
+    preset: 'entra',
+    tenant: '8eaef023-2b34-4da1-9baa-8bc8c9d6a490',
+    clientId: '535fb089-9ff3-47b6-9bfb-4f1264799865',
+    clientSecret: 'secret~value',
+  },
   static: { name: 'pasted', preset: 'static', token: 'eyJ.abc.def' },
 };
 
@@ -63,6 +70,14 @@ const FULL: Record<Preset, Record<string, unknown>> = {
     scope: 'a b',
     audience: 'https://api.example.com',
     extraParams: { resource: 'https://api.example.com', prompt: 'none' },
+  },
+  entra: {
+    ...MINIMAL.entra,
+    ...COMMON_FULL,
+    authority: 'https://login.microsoftonline.us',
+    grantType: 'authorization_code',
+    scope: 'https://graph.microsoft.us/.default offline_access',
+    redirectUri: 'http://localhost/callback',
   },
   static: { ...MINIMAL.static, ...COMMON_FULL, expiresAt: '2026-12-01T10:00:00Z' },
 };

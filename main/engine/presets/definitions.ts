@@ -6,6 +6,7 @@
  */
 import { acronisDefinition } from './acronis.fields.js';
 import { backupNetDefinition } from './backup-net.fields.js';
+import { entraDefinition } from './entra.fields.js';
 import { mpsMonitorDefinition } from './mps-monitor.fields.js';
 import { msp360Definition } from './msp360.fields.js';
 import { oauth2Definition } from './oauth2.fields.js';
@@ -18,6 +19,7 @@ export const PRESET_DEFINITIONS = {
   'mps-monitor': mpsMonitorDefinition,
   acronis: acronisDefinition,
   oauth2: oauth2Definition,
+  entra: entraDefinition,
   static: staticDefinition,
 } as const satisfies Record<string, PresetDefinition>;
 

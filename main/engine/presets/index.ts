@@ -9,6 +9,7 @@ import type { Flow } from '../providers/types.js';
 import { acronis } from './acronis.js';
 import { backupNet } from './backup-net.js';
 import type { Preset } from './definitions.js';
+import { entra } from './entra.js';
 import { mpsMonitor } from './mps-monitor.js';
 import { msp360 } from './msp360.js';
 import { oauth2 } from './oauth2.js';
@@ -21,6 +22,7 @@ export const PRESET_SPECS: Readonly<Record<Preset, PresetSpec>> = {
   'mps-monitor': mpsMonitor,
   acronis,
   oauth2,
+  entra,
   static: staticToken,
 };
 
