@@ -7,6 +7,13 @@
  *   GET    /v1/accounts/NAME/header?minValid=S       200 { header: "Authorization: Bearer ..." }
  *          (either with &rejected=1: the API refused the last token; renewed, at most every 30 s)
  *   POST   /v1/accounts/NAME/refresh                 200 { renewed, message, account }
+ *   POST   /v1/accounts/NAME/login[?openBrowser=1]   200, streamed (application/x-ndjson), one event
+ *          per line: { event: "waiting-for-browser", authorizationUrl, redirectUri, deadline,
+ *          browserOpened } or { event: "device-code", userCode, verificationUri,
+ *          verificationUriComplete, expiresAt, intervalSeconds }, then "polling", "slow-down",
+ *          "exchanging-code", "waiting" (a keep-alive every 20 s), and last { event: "signed-in",
+ *          account } or { event: "failed", error, message }. 409 not_interactive for an account
+ *          whose grant needs no person. Hanging up cancels the sign-in.
  *   DELETE /v1/accounts/NAME                         200 { removed: NAME }
  *   POST   /v1/import   (body: an import file)       200 { accounts: [{ name, preset, action }] }
  *
@@ -37,6 +44,11 @@ export type ApiLogger = Logger;
 export interface ApiResponse {
   status: number;
   body: unknown;
+  /**
+   * A streamed answer instead of `body`: events written as they happen, one JSON object per line
+   * (application/x-ndjson); `signal` is aborted when the client hangs up.
+   */
+  stream?: (write: (event: Record<string, unknown>) => void, signal: AbortSignal) => Promise<void>;
 }
 
 /** A matched endpoint: how much body it accepts, and what it does with it. */
@@ -118,13 +130,16 @@ function parseMinValid(params: URLSearchParams): number | undefined | ApiRespons
   return Number(raw);
 }
 
-/** `rejected=1` (or true): the caller's API refused the token it had. */
-function parseRejected(params: URLSearchParams): boolean | ApiResponse {
-  const raw = params.get('rejected');
+/** A yes/no parameter: 1, true or empty for yes; 0 or false (or absent) for no. */
+function parseFlag(params: URLSearchParams, name: string): boolean | ApiResponse {
+  const raw = params.get(name);
   if (raw === null || raw === '0' || raw === 'false') return false;
   if (raw === '1' || raw === 'true' || raw === '') return true;
-  return problem(400, 'bad_request', 'rejected must be 1 or 0 (true or false)');
+  return problem(400, 'bad_request', `${name} must be 1 or 0 (true or false)`);
 }
+
+/** `rejected=1` (or true): the caller's API refused the token it had. */
+const parseRejected = (params: URLSearchParams) => parseFlag(params, 'rejected');
 
 async function issueToken(
   engine: Engine,
@@ -211,6 +226,43 @@ async function importFile(engine: Engine, log: ApiLogger, body: Buffer): Promise
     }
     return failure(engine, log, 'import', '(file)', error);
   }
+}
+
+/** How often a streamed sign-in says it is still waiting (the socket's idle limit is 120 s). */
+export const SIGN_IN_KEEPALIVE_MS = 20_000;
+
+function signIn(engine: Engine, log: ApiLogger, name: string, openBrowser: boolean): ApiResponse {
+  const view = engine.view(name);
+  if (view === undefined) return noSuchAccount(engine, name);
+  if (view.signIn === null) {
+    const grant = String(view.settings.grantType ?? 'its');
+    return problem(
+      409,
+      'not_interactive',
+      `"${view.name}" uses the ${grant} grant, which needs no sign-in: use tokentray refresh ${view.name}`,
+    );
+  }
+  return {
+    status: 200,
+    body: null,
+    async stream(write, signal) {
+      const keepAlive = setInterval(() => write({ event: 'waiting' }), SIGN_IN_KEEPALIVE_MS);
+      try {
+        const signedIn = await engine.signIn(view.name, {
+          signal,
+          openBrowser,
+          onEvent: ({ stage, ...rest }) => write({ event: stage, ...rest }),
+        });
+        log.info('login done', { account: view.name, outcome: 'ok' });
+        write({ event: 'signed-in', account: listEntry(signedIn) });
+      } catch (error) {
+        const answer = failure(engine, log, 'login', view.name, error);
+        write({ event: 'failed', status: answer.status, ...(answer.body as Record<string, unknown>) });
+      } finally {
+        clearInterval(keepAlive);
+      }
+    },
+  };
 }
 
 function methodNotAllowed(allowed: string): ApiResponse {
@@ -325,6 +377,14 @@ export function routeRequest(
     const unknown = unknownParameter(params);
     if (unknown !== null) return unknown;
     return small(() => refreshAccount(engine, log, name));
+  }
+  if (action === 'login') {
+    if (method !== 'POST') return methodNotAllowed('POST');
+    const unknown = unknownParameter(params, ['openBrowser']);
+    if (unknown !== null) return unknown;
+    const open = parseFlag(params, 'openBrowser');
+    if (typeof open === 'object') return open;
+    return small(async () => signIn(engine, log, name, open));
   }
   return notFound();
 }

@@ -70,6 +70,35 @@ function send(res: ServerResponse, answer: ApiResponse, closeAfter = false): voi
   res.end(text);
 }
 
+/**
+ * Sends an answer; a streamed one (the sign-in's progress) as newline-delimited JSON, one event
+ * per line, until it ends. A client that hangs up cancels it (its signal is aborted).
+ */
+async function streamAnswer(
+  res: ServerResponse,
+  status: number,
+  stream: NonNullable<ApiResponse['stream']>,
+): Promise<void> {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, {
+    'content-type': 'application/x-ndjson; charset=utf-8',
+    'cache-control': 'no-store',
+    // One sign-in per connection: it may take minutes, and the CLI asks for nothing else on it.
+    connection: 'close',
+  });
+  const hangUp = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) hangUp.abort();
+  });
+  try {
+    await stream((event) => {
+      if (!res.destroyed) res.write(`${JSON.stringify(event)}\n`);
+    }, hangUp.signal);
+  } finally {
+    if (!res.destroyed) res.end();
+  }
+}
+
 const NO_BODY = Buffer.alloc(0);
 
 /**
@@ -211,12 +240,16 @@ function createHttpServer(engine: Engine, log: ApiLogger): Server {
     }
     if (hasNoBody(req)) {
       // Node drains and discards the (empty) request stream itself once the answer is sent.
-      send(res, await matched.run(NO_BODY));
+      const answer = await matched.run(NO_BODY);
+      if (answer.stream === undefined) send(res, answer);
+      else await streamAnswer(res, answer.status, answer.stream);
       return;
     }
     const body = await readBody(req, res, matched.bodyLimit);
     if (body === null) return;
-    send(res, await matched.run(body));
+    const answer = await matched.run(body);
+    if (answer.stream === undefined) send(res, answer);
+    else await streamAnswer(res, answer.status, answer.stream);
   }
   return server;
 }

@@ -1,7 +1,17 @@
 /** Command-line parsing and help texts for `tokentray` (CONTRACT §2), on `node:util` parseArgs. */
 import { parseArgs } from 'node:util';
 
-export const COMMANDS = ['agent', 'import', 'list', 'token', 'header', 'exec', 'refresh', 'remove'] as const;
+export const COMMANDS = [
+  'agent',
+  'import',
+  'list',
+  'token',
+  'header',
+  'exec',
+  'refresh',
+  'remove',
+  'login',
+] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const DATA_DIR_HELP = `  --data-dir DIR      talk to the agent started with --data-dir DIR (socket DIR/agent.sock);
@@ -23,8 +33,9 @@ Commands:
   exec NAME -- CMD [ARGS...]  run CMD with TOKENTRAY_TOKEN set to a valid token
   refresh NAME                renew now, whatever the expiry
   remove NAME                 delete the account and its secrets
+  login NAME [--browser]      sign an account with an interactive grant in (device code, browser)
 
-Run \`tokentray COMMAND --help\` for a command's options.
+Run \`tokentray COMMAND --help\` for a command's options, \`tokentray --version\` for the version.
 Exit codes: 0 ok, 1 account/provider failed or invalid import file, 2 usage error,
 3 no agent running (or its socket is not yours alone), 4 no such account,
 5 CLI access not allowed for the account.
@@ -92,6 +103,21 @@ Options:
 ${DATA_DIR_HELP}
 ${HELP_HELP}
 `,
+  login: `Usage: tokentray login NAME [--browser] [--data-dir DIR]
+
+Signs NAME in, for an account whose grant needs a person (grantType authorization_code or
+device_code), and waits until its token is stored; then prints one line. The refresh token it gets
+keeps the account renewed from then on.
+- device_code: prints the code and the link (on stderr); enter the code there, on any device.
+- authorization_code: prints the sign-in link (on stderr) to open in a browser on this computer
+  (the answer comes back to 127.0.0.1 here); with --browser it opens the system browser itself.
+Ctrl+C cancels the sign-in; nothing is changed then.
+
+Options:
+  --browser           open the link in the system browser (needs a desktop session)
+${DATA_DIR_HELP}
+${HELP_HELP}
+`,
   remove: `Usage: tokentray remove NAME [--data-dir DIR]
 
 Deletes the account NAME and its stored secrets and tokens.
@@ -109,7 +135,9 @@ export type ParsedCommand =
   | { kind: 'list'; dataDir?: string; json: boolean }
   | { kind: 'token' | 'header'; dataDir?: string; name: string; minValid?: number; rejected: boolean }
   | { kind: 'exec'; dataDir?: string; name: string; minValid?: number; command: string[] }
-  | { kind: 'refresh' | 'remove'; dataDir?: string; name: string };
+  | { kind: 'refresh' | 'remove'; dataDir?: string; name: string }
+  | { kind: 'login'; dataDir?: string; name: string; browser: boolean }
+  | { kind: 'version' };
 
 /** A command line that makes no sense; exit code 2. */
 export class UsageError extends Error {
@@ -127,6 +155,7 @@ const OPTIONS = {
   'min-valid': { type: 'string' },
   json: { type: 'boolean' },
   rejected: { type: 'boolean' },
+  browser: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -236,6 +265,7 @@ export function parseCommandLineFully(argv: string[]): ParsedCommand {
   const [first, ...rest] = hoistDataDir(argv);
   if (first === undefined) throw new UsageError('no command given', MAIN_USAGE);
   if (first === '-h' || first === '--help') return { kind: 'help', text: MAIN_USAGE };
+  if ((first === '--version' || first === '-V') && rest.length === 0) return { kind: 'version' };
   if (first === 'help') {
     const topic = rest[0];
     if (topic === undefined) return { kind: 'help', text: MAIN_USAGE };
@@ -273,6 +303,7 @@ export function parseCommandLineFully(argv: string[]): ParsedCommand {
     exec: ['min-valid'],
     refresh: [],
     remove: [],
+    login: ['browser'],
   };
   for (const key of Object.keys(values)) {
     if (key !== 'help' && key !== 'data-dir' && !(allowed[first] ?? []).includes(key)) {
@@ -316,5 +347,8 @@ export function parseCommandLineFully(argv: string[]): ParsedCommand {
     case 'remove':
       expectPositionals(1, 'account NAME');
       return { kind: first, dataDir, name: positionals[0] as string };
+    case 'login':
+      expectPositionals(1, 'account NAME');
+      return { kind: 'login', dataDir, name: positionals[0] as string, browser: values.browser === true };
   }
 }

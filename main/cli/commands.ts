@@ -15,6 +15,7 @@ import {
   type ApiAnswer,
 } from './client.js';
 import { runWithToken } from './exec.js';
+import { hasDesktop, openInBrowser, streamFromAgent, type LoginEvent } from './login.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, noAgent: 3, noAccount: 4, cliDenied: 5 } as const;
 
@@ -41,7 +42,7 @@ function dataDirSocket(dataDir: string): string {
   return join(resolve(dataDir), 'agent.sock');
 }
 
-type ApiCommand = Exclude<ParsedCommand, { kind: 'help' } | { kind: 'agent' }>;
+type ApiCommand = Exclude<ParsedCommand, { kind: 'help' } | { kind: 'agent' } | { kind: 'version' }>;
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
@@ -167,8 +168,82 @@ function accountPath(
   return `/v1/accounts/${encodeURIComponent(name)}${action === undefined ? '' : `/${action}`}${search}`;
 }
 
+/** `login NAME [--browser]`: follows the agent's sign-in, telling the person what to do. */
+async function login(
+  command: Extract<ApiCommand, { kind: 'login' }>,
+  socketPath: string,
+  io: Output,
+): Promise<number> {
+  let browser = command.browser;
+  if (browser && !hasDesktop()) {
+    io.err('tokentray: no desktop session here (no DISPLAY or WAYLAND_DISPLAY): open the link yourself\n');
+    browser = false;
+  }
+  const open = async (url: string) => {
+    if (!browser) return;
+    if (!(await openInBrowser(url)))
+      io.err('tokentray: the browser could not be opened: open the link yourself\n');
+  };
+  const onEvent = (event: LoginEvent) => {
+    switch (event.event) {
+      case 'device-code': {
+        const link = plain(event.verificationUri);
+        io.err(
+          `To sign in "${command.name}", open ${link} on any device and enter the code ${plain(event.userCode)}\n` +
+            (typeof event.verificationUriComplete === 'string'
+              ? `(or open ${plain(event.verificationUriComplete)}, which has the code in it)\n`
+              : '') +
+            `The code expires at ${plain(event.expiresAt)}. Waiting…\n`,
+        );
+        void open(text(event.verificationUriComplete) || text(event.verificationUri));
+        break;
+      }
+      case 'waiting-for-browser':
+        io.err(
+          browser
+            ? `Opening the browser to sign "${command.name}" in. If it does not open, use this link on this computer:\n  ${plain(event.authorizationUrl)}\n`
+            : `To sign "${command.name}" in, open this link in a browser on this computer (the answer comes back to ${plain(event.redirectUri)}):\n  ${plain(event.authorizationUrl)}\n`,
+        );
+        io.err(`Waiting until ${plain(event.deadline)}…\n`);
+        void open(text(event.authorizationUrl));
+        break;
+      case 'slow-down':
+        io.err(`(the server asked to poll more slowly: every ${plain(String(event.intervalSeconds))} s)\n`);
+        break;
+      case 'exchanging-code':
+        io.err('Signed in at the server; getting the token…\n');
+        break;
+    }
+  };
+  const result = await streamFromAgent(socketPath, accountPath(command.name, 'login'), onEvent);
+  if (result.kind === 'answer') {
+    if (result.answer.status === 409) {
+      io.err(`tokentray: ${plain(result.answer.body.message)}\n`);
+      return EXIT.failed;
+    }
+    return explainFailure(result.answer, command.name, io);
+  }
+  const last = result.last;
+  if (last?.event === 'signed-in') {
+    const account = (last.account ?? {}) as Partial<AccountListEntry>;
+    const until = account.expiresAt
+      ? `token valid until ${plain(account.expiresAt)}`
+      : 'token expiry unknown';
+    io.out(`signed in "${plain(account.name ?? command.name)}": ${until}\n`);
+    return EXIT.ok;
+  }
+  if (last?.event === 'failed') {
+    const status = typeof last.status === 'number' ? last.status : 502;
+    return explainFailure({ status, body: last }, command.name, io);
+  }
+  io.err('tokentray: the agent stopped before the sign-in ended; nothing was changed\n');
+  return EXIT.noAgent;
+}
+
 async function execute(command: ApiCommand, socketPath: string, io: Output): Promise<number> {
   switch (command.kind) {
+    case 'login':
+      return login(command, socketPath, io);
     case 'list': {
       const answer = await callAgent(socketPath, 'GET', '/v1/accounts');
       if (answer.status !== 200) return explainFailure(answer, null, io);

@@ -7,6 +7,13 @@ import { EXIT, runApiCommand, type Output } from './commands.js';
 
 type AgentModule = typeof import('../agent/host.js');
 
+/**
+ * How dist/cli/tokentray.cjs imports an ES module: its launcher (launch.ts) compiles this code with
+ * node:vm and a code cache, where import() has no loader, and passes its own import. Undefined
+ * anywhere else (tests, the standalone executable), where import() works.
+ */
+declare const __tokentrayImport: ((specifier: string) => Promise<unknown>) | undefined;
+
 let stdoutGuarded = false;
 
 /**
@@ -44,11 +51,18 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
     io.out(command.text);
     return EXIT.ok;
   }
+  if (command.kind === 'version') {
+    const { TOKENTRAY_CLI_VERSION } = await import('./version.js');
+    io.out(`tokentray ${TOKENTRAY_CLI_VERSION} (Node ${process.versions.node})\n`);
+    return EXIT.ok;
+  }
   if (command.kind === 'agent') {
     guardedStdout();
     // A variable specifier keeps the bundler from inlining the agent: dist/cli/agent.mjs sits beside this file.
     const specifier = './agent.mjs';
-    const agent = (await import(specifier)) as AgentModule;
+    const agent = (await (typeof __tokentrayImport === 'function'
+      ? __tokentrayImport(specifier)
+      : import(specifier))) as AgentModule;
     return agent.runAgent(command.argv);
   }
   return runApiCommand(command, io);
