@@ -473,6 +473,23 @@ export function createEngine(options: EngineOptions): Engine {
         const obtained = await runSignIn(signInDeps, preset, rt.record.settings, clientSecret, {
           ...opts,
           signal: slot.signal,
+          onEvent(event) {
+            // What the person must do is in the log too (the headless agent's only screen).
+            if (event.stage === 'device-code')
+              log.info('sign-in: enter the code at the link', {
+                account: rt.name,
+                link: event.verificationUri,
+                code: event.userCode,
+                expiresAt: event.expiresAt,
+              });
+            else if (event.stage === 'waiting-for-browser')
+              log.info('sign-in: waiting for the browser', {
+                account: rt.name,
+                browserOpened: event.browserOpened,
+                redirectUri: event.redirectUri,
+              });
+            opts.onEvent?.(event);
+          },
         });
         known.push(obtained.accessToken);
         if (obtained.refreshToken) known.push(obtained.refreshToken);

@@ -122,6 +122,10 @@ describe('tokentray login', () => {
     });
     expect(((await me.json()) as { sub?: string }).sub).toBe('lena');
     await waitUntil(() => agent.stderr().includes('login done'), 5000, 'the agent to log the login');
+    // The headless agent's log says what to do as well (its only screen).
+    expect(agent.stderr()).toMatch(
+      /sign-in: enter the code at the link account="graph" link="[^"]+\/device" code="[A-Z]{4}-[A-Z]{4}"/,
+    );
     expect(agent.stderr()).not.toContain(token.stdout.trim());
   });
 
