@@ -117,3 +117,31 @@ it('signs an organizations account in with the browser, the placeholder issuer l
   expect(opened.searchParams.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
   expect((await browser.finished()).heading).toMatch(/Signed in/);
 });
+
+it('a device code sign-in whose answer carries an ID token (a fetch that keeps it) drops it unread under the placeholder issuer', async () => {
+  const oidc = await peer({ deviceAuthorizationPatch: { interval: 1 } });
+  const entra = await entraInFrontOf(oidc);
+  const browserContext = await context();
+  const interactive = interactiveSettingsFor('entra', accountSettings(entra, 'device_code'));
+  let prompt: DeviceCodePrompt | undefined;
+  let approval: Promise<string> | undefined;
+  // Plain fetch: the ID token (issued by oidc-provider's own issuer) reaches the sign-in. Its iss
+  // cannot match the {tenantid} placeholder, so checking it would fail the whole sign-in.
+  const tokens = await signInWithDeviceCode(
+    { ...interactive!.endpoints, ...interactive!.client },
+    {
+      fetch: (url, init) => fetch(url, { ...init, redirect: 'manual' }),
+      onCode: (code) => (prompt = code),
+      onProgress(progress) {
+        if (progress.stage !== 'polling' || progress.attempt !== 2 || !prompt || approval) return;
+        approval = enterDeviceCode(browserContext, prompt.verificationUri, prompt.userCode, {
+          kind: 'approve',
+          login: 'bruno',
+        });
+      },
+    },
+  );
+  expect(await approval).toBe('Sign-in Success');
+  expect(tokens.accessToken).toMatch(/^\S{20,}$/);
+  expect(tokens.answer).not.toHaveProperty('id_token');
+});

@@ -35,11 +35,13 @@ import {
   extraRequestParameters,
   fromRequestFailure,
   oauthErrorOf,
+  peekJson,
   plainLine,
   requestOptions,
   resolveServer,
   signInClock,
   toSignInTokens,
+  withoutIdToken,
   type ClientSettings,
   type EndpointSettings,
   type SignInPorts,
@@ -87,7 +89,11 @@ export async function signInWithDeviceCode(
   if (ports.signal?.aborted) throw abortedError();
   const auth = clientAuthentication(settings);
   const extra = extraRequestParameters(settings);
-  const { as } = await resolveServer(settings, ['device_authorization_endpoint', 'token_endpoint'], ports);
+  const { as, issuerKnown } = await resolveServer(
+    settings,
+    ['device_authorization_endpoint', 'token_endpoint'],
+    ports,
+  );
   const client: oauth.Client = { client_id: settings.clientId };
   const deviceUrl = as.device_authorization_endpoint ?? '';
   const deviceHost = new URL(deviceUrl).host;
@@ -151,7 +157,11 @@ export async function signInWithDeviceCode(
         device.device_code,
         requestOptions(tokenUrl, ports),
       );
-      const body = await oauth.processDeviceCodeResponse(as, client, response);
+      // An ID token that cannot be checked (no known issuer: Entra's `common`) is dropped unread.
+      const peeked = issuerKnown ? null : await peekJson(response);
+      const checked =
+        peeked !== null && typeof peeked.id_token === 'string' ? withoutIdToken(response, peeked) : response;
+      const body = await oauth.processDeviceCodeResponse(as, client, checked);
       return toSignInTokens(body, response, clock.now());
     } catch (error) {
       if (ports.signal?.aborted) throw abortedError();
