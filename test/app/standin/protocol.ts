@@ -75,6 +75,8 @@ export type StandinEvent =
   | { event: 'notification'; index: number; title: string; body: string }
   | { event: 'clipboardCleared' }
   | { event: 'saveDialog'; parentWindowId: number | null }
+  /** `shell.openExternal(url)`: the system browser would open `url` (the test drives it in Chromium). */
+  | { event: 'openExternal'; url: string }
   | { event: 'strictness'; message: string }
   | { event: 'exiting'; code: number };
 
