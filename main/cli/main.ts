@@ -7,13 +7,6 @@ import { EXIT, runApiCommand, type Output } from './commands.js';
 
 type AgentModule = typeof import('../agent/host.js');
 
-/**
- * How dist/cli/tokentray.cjs imports an ES module: its launcher (launch.ts) compiles this code with
- * node:vm and a code cache, where import() has no loader, and passes its own import. Undefined
- * anywhere else (tests, the standalone executable), where import() works.
- */
-declare const __tokentrayImport: ((specifier: string) => Promise<unknown>) | undefined;
-
 let stdoutGuarded = false;
 
 /**
@@ -60,9 +53,7 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
     guardedStdout();
     // A variable specifier keeps the bundler from inlining the agent: dist/cli/agent.mjs sits beside this file.
     const specifier = './agent.mjs';
-    const agent = (await (typeof __tokentrayImport === 'function'
-      ? __tokentrayImport(specifier)
-      : import(specifier))) as AgentModule;
+    const agent = (await import(specifier)) as AgentModule;
     return agent.runAgent(command.argv);
   }
   return runApiCommand(command, io);
