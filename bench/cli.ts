@@ -18,7 +18,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'tokentray.cjs');
 /** The bundle bin/tokentray.cjs loads, run directly (issue #10 states its target for this one). */
 const BUNDLE = join(ROOT, 'dist', 'cli', 'tokentray.cjs');
-const PROCESS_RUNS = 20;
+const PROCESS_RUNS = 40;
 const ROUND_TRIPS = 2000;
 
 /** A JWT-shaped static token valid for a day: no token server needed for a cached-token benchmark. */
@@ -48,6 +48,17 @@ export function timedEnv(): NodeJS.ProcessEnv {
   delete env.NODE_EXTRA_CA_CERTS;
   delete env.NODE_OPTIONS;
   return env;
+}
+
+/** A minimal node:net client printing the token from `socketPath`: the floor for a CLI written on Node. */
+function netClientSource(socketPath: string): string {
+  return [
+    `const s = require('node:net').connect(${JSON.stringify(socketPath)});`,
+    "s.on('connect', () => s.write('GET /v1/accounts/bench/token HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n'));",
+    "let d = ''; s.on('data', (c) => (d += c));",
+    "s.on('end', () => process.stdout.write(JSON.parse(d.slice(d.indexOf('\\r\\n\\r\\n') + 4)).accessToken + '\\n'));",
+    '',
+  ].join('\n');
 }
 
 /** Wall time of one child process, from spawn to exit, in ms. */
@@ -182,12 +193,18 @@ export async function benchCli(): Promise<void> {
     const bare: number[] = [];
     const token: number[] = [];
     const bundled: number[] = [];
+    const floor: number[] = [];
     const bundledArgs = [BUNDLE, 'token', 'bench', '--data-dir', dataDir];
+    // The floor of any CLI on node:net: connect, one GET, print the token. No checks, no parsing.
+    const floorFile = join(root, 'net-client.cjs');
+    await writeFile(floorFile, netClientSource(join(dataDir, 'agent.sock')));
     await timeProcess(process.execPath, bundledArgs);
+    await timeProcess(process.execPath, [floorFile]);
     for (let i = 0; i < PROCESS_RUNS; i++) {
       bare.push(await timeProcess(process.execPath, ['-e', '0']));
       token.push(await timeProcess(process.execPath, cli(['token', 'bench'])));
       bundled.push(await timeProcess(process.execPath, bundledArgs));
+      floor.push(await timeProcess(process.execPath, [floorFile]));
     }
     const bareMs = median(bare);
     const tokenMs = median(token);
@@ -201,6 +218,10 @@ export async function benchCli(): Promise<void> {
     const perRound = median(bundled.map((ms, i) => ms / (bare[i] ?? NaN)));
     console.log(
       `cli: node dist/cli/tokentray.cjs token NAME median ${fmt(median(bundled))}, median of per-round ratios ${perRound.toFixed(2)}x node -e 0 (target <= 1.3x; NODE_EXTRA_CA_CERTS unset)`,
+    );
+    const floorRatio = median(floor.map((ms, i) => ms / (bare[i] ?? NaN)));
+    console.log(
+      `cli: floor, a 6-line node:net client median ${fmt(median(floor))}, median of per-round ratios ${floorRatio.toFixed(2)}x node -e 0 (same rounds)`,
     );
 
     const curlOk = spawnSync('curl', ['--version']).status === 0;

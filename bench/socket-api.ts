@@ -98,7 +98,7 @@ function summary(label: string, rounds: Round[]): { p50: number; p99: number; cp
   console.log(
     `socket-api: ${label.padEnd(34)} p50 ${fmt(p50 / 1000).padStart(6)}  p99 ${fmt(p99 / 1000).padStart(6)}` +
       `  server CPU ${Number.isNaN(cpu) ? '?' : fmt(cpu / 1000)}/request` +
-      `  (rounds: p50 ${range(rounds.map((r) => r.p50))}, p99 ${range(rounds.map((r) => r.p99))})`,
+      `  (rounds: p50 ${range(rounds.map((r) => r.p50))}, p99 ${range(rounds.map((r) => r.p99))}, CPU ${range(rounds.map((r) => r.cpu))})`,
   );
   return { p50, p99, cpu };
 }
