@@ -22,7 +22,7 @@ import {
   type Runtime,
 } from './account-state.js';
 import { requireStore, type EngineContext } from './context.js';
-import { StoreError, TokenError, toErrorInfo } from './errors.js';
+import { SIGN_IN_REQUIRED, StoreError, TokenError, toErrorInfo } from './errors.js';
 import { expiredOnArrival } from './expiry.js';
 import { basicCredentialForms, redact } from './log.js';
 import { flowFor, type FlowContext, type FlowInput, type ObtainedToken } from './providers/index.js';
@@ -246,6 +246,9 @@ export function createRenewer(
         throw error;
       }
       const failure = storedError(error, redactionList(rt, known), clock.now());
+      // The flow does not know the account's name; the command to run is more use with it.
+      if (failure.code === SIGN_IN_REQUIRED)
+        failure.message = failure.message.replace('tokentray login NAME', `tokentray login ${rt.name}`);
       rt.record.error = failure;
       if (refused) dropRefused(rt, presentedTyped);
       rt.failures = failure.kind === 'transient' ? rt.failures + 1 : 0;

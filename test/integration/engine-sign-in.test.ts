@@ -88,6 +88,7 @@ describe('interactive-grant accounts in the engine', () => {
     expect(needed?.signInNeeded).toBe(true);
     expect(needed?.renewable).toBe(false);
     expect(needed?.error).toMatch(/sign-in needed/);
+    expect(needed?.error).toContain('tokentray login graph');
     expect(tokenRequests(server, DEVICE_GRANT)).toBe(0);
 
     const device = approvingDevice('erin');
