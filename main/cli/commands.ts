@@ -15,7 +15,7 @@ import {
   type ApiAnswer,
 } from './client.js';
 import { runWithToken } from './exec.js';
-import { hasDesktop, openInBrowser, streamFromAgent, type LoginEvent } from './login.js';
+import type { LoginEvent } from './login.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, noAgent: 3, noAccount: 4, cliDenied: 5 } as const;
 
@@ -174,6 +174,8 @@ async function login(
   socketPath: string,
   io: Output,
 ): Promise<number> {
+  // Loaded here only: node:http and node:child_process would cost every `token` call ~1.7 ms.
+  const { hasDesktop, openInBrowser, streamFromAgent } = await import('./login.js');
   let browser = command.browser;
   if (browser && !hasDesktop()) {
     io.err('tokentray: no desktop session here (no DISPLAY or WAYLAND_DISPLAY): open the link yourself\n');
