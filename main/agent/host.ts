@@ -152,9 +152,18 @@ function fail(log: Log, message: string): number {
 /** Runs the agent until SIGINT/SIGTERM; resolves to the process exit code (0 clean, 1 failed, 2 usage). */
 export async function runAgent(argv: string[]): Promise<number> {
   const sink = stderrLog();
+  const log = createLogger(sink.write);
+  // A promise nobody awaited that failed is a bug, but not one worth every account's renewals:
+  // the agent says so (redacted, as every line) and keeps serving.
+  const onUnhandled = (reason: unknown) =>
+    log.error('internal error: a failure nobody handled (the agent goes on)', {
+      error: reason instanceof Error ? reason.message : String(reason),
+    });
+  process.on('unhandledRejection', onUnhandled);
   try {
-    return await runAgentLogging(argv, createLogger(sink.write));
+    return await runAgentLogging(argv, log);
   } finally {
+    process.off('unhandledRejection', onUnhandled);
     sink.close();
   }
 }

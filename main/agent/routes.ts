@@ -34,7 +34,7 @@ import {
 import { ACCOUNT_NAME_PATTERN } from '../engine/accounts/fields.js';
 import { formatToken } from '../engine/formats.js';
 import type { Logger } from '../engine/log.js';
-import { toListJson } from '../engine/views.js';
+import { grantPhrase, toListJson } from '../engine/views.js';
 import { IMPORT_BODY_LIMIT, SMALL_BODY_LIMIT } from './limits.js';
 import type { AccountListEntry, AccountView, Engine } from '../engine/types.js';
 
@@ -235,11 +235,10 @@ function signIn(engine: Engine, log: ApiLogger, name: string, openBrowser: boole
   const view = engine.view(name);
   if (view === undefined) return noSuchAccount(engine, name);
   if (view.signIn === null) {
-    const grant = String(view.settings.grantType ?? 'its');
     return problem(
       409,
       'not_interactive',
-      `"${view.name}" uses the ${grant} grant, which needs no sign-in: use tokentray refresh ${view.name}`,
+      `"${view.name}" ${grantPhrase({ preset: view.preset, ...view.settings })}, which needs no sign-in: use tokentray refresh ${view.name}`,
     );
   }
   return {
@@ -254,7 +253,12 @@ function signIn(engine: Engine, log: ApiLogger, name: string, openBrowser: boole
           onEvent: ({ stage, ...rest }) => write({ event: stage, ...rest }),
         });
         log.info('login done', { account: view.name, outcome: 'ok' });
-        write({ event: 'signed-in', account: listEntry(signedIn) });
+        // False when the server issued no refresh token: the token cannot be renewed.
+        write({
+          event: 'signed-in',
+          account: listEntry(signedIn),
+          refreshTokenIssued: signedIn.hasRefreshToken,
+        });
       } catch (error) {
         const answer = failure(engine, log, 'login', view.name, error);
         write({ event: 'failed', status: answer.status, ...(answer.body as Record<string, unknown>) });

@@ -232,6 +232,11 @@ async function login(
       ? `token valid until ${plain(account.expiresAt)}`
       : 'token expiry unknown';
     io.out(`signed in "${plain(account.name ?? command.name)}": ${until}\n`);
+    if (last.refreshTokenIssued === false)
+      io.err(
+        'tokentray: the server issued no refresh token, so this token cannot be renewed: sign in again when it expires,\n' +
+          'or add offline_access to the scope (some servers also need "prompt": "consent" in extraParams)\n',
+      );
     return EXIT.ok;
   }
   if (last?.event === 'failed') {

@@ -146,18 +146,21 @@ export function viewOf(rt: Runtime, now: number, settings: StateSettings): Accou
     tokenType: record.token?.tokenType ?? null,
     scope: record.token?.scope ?? null,
     signIn: signInKindOf(presetOf(rt), record.settings),
+    hasRefreshToken: record.token?.refresh != null,
     signInNeeded: signInNeeded(rt),
   };
 }
 
 /**
  * An interactive-grant account that only a person can bring back: its refresh token was refused
- * or it never had one, and no sign-in or renewal is under way.
+ * or it has none, or it was never signed in; and no sign-in or renewal is under way. (A token
+ * signed in without a refresh token counts once its renewal is due and fails: until then it is
+ * valid, and the tray says so.)
  */
 export function signInNeeded(rt: Runtime): boolean {
   if (signInKindOf(presetOf(rt), rt.record.settings) === null || rt.inFlight) return false;
   if (rt.record.error?.code === SIGN_IN_REQUIRED) return true;
-  return rt.record.error === null && (rt.record.token === null || rt.record.token.refresh === null);
+  return rt.record.error === null && rt.record.token === null;
 }
 
 /** Tells listeners the account's current view and remembers the state they were told. */

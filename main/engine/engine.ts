@@ -38,6 +38,7 @@ import { createCircuitBreakers } from './circuit.js';
 import { createGuardedFetch, DEFAULT_TIMEOUT_MS } from './http.js';
 import { createLimiter, DEFAULT_ENDPOINT_SHARE, DEFAULT_TOTAL_SLOTS } from './limiter.js';
 import { redact, silentLogger, type Logger } from './log.js';
+import { grantPhrase } from './views.js';
 import { signInKindOf } from './presets/index.js';
 import { flowFor, type FlowContext } from './providers/index.js';
 import { appendActivity, exportEntry, open, recordFor, storedTokenFor } from './records.js';
@@ -293,7 +294,13 @@ export function createEngine(options: EngineOptions): Engine {
     async stop() {
       ctx.stopped = true;
       scheduler.cancel();
-      signInSlots.abortAll();
+      signInSlots.abortAll(
+        new TokenError(
+          'stopped',
+          'Tokentray is stopping: the sign-in was not finished; start it again',
+          'transient',
+        ),
+      );
       // Nothing new goes out; requests on the wire finish (or time out) and their tokens are saved.
       stopping.abort();
       // Only unsaved activity needs a write: a stop must not rewrite a store it did not change (B4).
@@ -453,10 +460,9 @@ export function createEngine(options: EngineOptions): Engine {
       const rt = find(name);
       const preset = presetOf(rt);
       if (signInKindOf(preset, rt.record.settings) === null) {
-        const grant = String(rt.record.settings.grantType ?? 'its');
         throw new TokenError(
           'not_interactive',
-          `"${rt.name}" uses the ${grant} grant, which needs no sign-in: use Renew now (tokentray refresh ${rt.name})`,
+          `"${rt.name}" ${grantPhrase(rt.record.settings)}, which needs no sign-in: use Renew now (tokentray refresh ${rt.name})`,
           'config',
         );
       }
@@ -506,10 +512,22 @@ export function createEngine(options: EngineOptions): Engine {
             'transient',
           );
         await renewer.adopt(rt, obtained);
+        if (obtained.refreshToken === null)
+          log.warn(
+            'signed in, but the server issued no refresh token: sign in again when the token expires',
+            {
+              account: rt.name,
+              hint: 'add offline_access to the scope (some servers also need prompt=consent in extraParams)',
+            },
+          );
         emitState(ctx, rt);
         scheduler.planNext();
         return currentView(rt);
-      } catch (error) {
+      } catch (caught) {
+        // Cancelled by a newer sign-in or by stop(): say that, not "cancelled" (the person's Cancel).
+        const reason: unknown = slot.signal.reason;
+        const error =
+          slot.signal.aborted && !opts.signal?.aborted && reason instanceof TokenError ? reason : caught;
         const info = toErrorInfo(error);
         const message = redact(info.message, known);
         log.warn('sign-in failed', { account: rt.name, code: info.code, message });

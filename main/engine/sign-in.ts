@@ -143,9 +143,9 @@ export function createSignInSlots() {
         },
       };
     },
-    /** Cancels every sign-in (engine stop). */
-    abortAll() {
-      for (const controller of running.values()) controller.abort();
+    /** Cancels every sign-in (engine stop); `reason` is what each of them fails with. */
+    abortAll(reason?: Error) {
+      for (const controller of running.values()) controller.abort(reason);
       running.clear();
     },
   };

@@ -87,6 +87,8 @@ export interface AccountView {
   signIn: SignInKind | null;
   /** True when an interactive-grant account has no usable refresh token: only Sign in… helps. */
   signInNeeded: boolean;
+  /** A refresh token from the server is stored (the account renews without its user). */
+  hasRefreshToken: boolean;
 }
 
 export type SignInKind = 'browser' | 'device';

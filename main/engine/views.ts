@@ -15,3 +15,11 @@ export function toListJson(views: AccountView[]): { accounts: AccountListEntry[]
     })),
   };
 }
+
+/** "uses the client_credentials grant", or the preset's own words when no grant is set. */
+export function grantPhrase(settings: Record<string, unknown>): string {
+  const grant = settings.grantType;
+  return typeof grant === 'string' && grant !== ''
+    ? `uses the ${grant} grant`
+    : `uses the ${String(settings.preset)} preset's own grant`;
+}

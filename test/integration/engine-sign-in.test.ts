@@ -265,6 +265,75 @@ describe('interactive-grant accounts in the engine', () => {
     expect(device.events.filter((e) => e.stage === 'device-code')).toHaveLength(1);
   });
 
+  it('a browser sign-in cancelled at once, or replaced by a second one, fails cleanly and says which (no unhandled rejection)', async () => {
+    const unhandled: unknown[] = [];
+    const trap = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', trap);
+    try {
+      const server = await peer();
+      const fixture = cleanups.add(
+        await startEngine({ fetch: globalThis.fetch, openBrowser: async () => undefined }),
+      );
+      const { engine } = fixture;
+      await engine.saveAccount(browserAccount(server));
+      // Cancelled while discovery is still under way (the listener opens after it).
+      const cancel = new AbortController();
+      const early = engine.signIn('portal', { signal: cancel.signal });
+      cancel.abort();
+      await expect(early).rejects.toMatchObject({ code: 'aborted', message: 'sign-in was cancelled' });
+      // Two at once (Sign in… clicked twice): the first says it was replaced.
+      const second = new AbortController();
+      const first = engine.signIn('portal');
+      const newer = engine.signIn('portal', { signal: second.signal });
+      await expect(first).rejects.toMatchObject({ code: 'aborted', message: /replaced by a newer sign-in/ });
+      second.abort();
+      await expect(newer).rejects.toMatchObject({ code: 'aborted' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(unhandled).toEqual([]);
+      expect(engine.view('portal')?.signInNeeded).toBe(true);
+    } finally {
+      process.off('unhandledRejection', trap);
+    }
+  });
+
+  it('stopping the engine mid sign-in fails it with stopped, not as the person’s Cancel', async () => {
+    const server = await peer({ deviceAuthorizationPatch: { interval: 1 } });
+    const fixture = cleanups.add(await startEngine({ fetch: globalThis.fetch }));
+    const { engine } = fixture;
+    await engine.saveAccount(deviceAccount(server));
+    const failure = await engine
+      .signIn('graph', {
+        onEvent: (event) => (event.stage === 'device-code' ? void engine.stop() : undefined),
+      })
+      .catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'stopped', message: /stopping/ });
+  });
+
+  it('a server that issues no refresh token: signed in and valid, but said not to renew (hasRefreshToken false)', async () => {
+    const server = await peer({ deviceAuthorizationPatch: { interval: 1 } });
+    const fixture = cleanups.add(await startEngine({ fetch: globalThis.fetch }));
+    const { engine } = fixture;
+    await engine.saveAccount({ ...deviceAccount(server), scope: 'openid' });
+    const device = approvingDevice('otto');
+    const view = await engine.signIn('graph', { onEvent: device.onEventWith(await device.browserContext()) });
+    expect(await Promise.all(device.approvals)).toEqual(['Sign-in Success']);
+    expect(view).toMatchObject({ state: 'valid', hasRefreshToken: false, signInNeeded: false });
+    expect((await engine.token('graph', { purpose: 'cli' })).accessToken).toMatch(/^\S{20,}$/);
+  });
+
+  it('a device code no person could type (a server sending 100 KB of it) is refused, not shown', async () => {
+    const server = await peer({ deviceAuthorizationPatch: { user_code: 'A'.repeat(100_000) } });
+    const fixture = cleanups.add(await startEngine({ fetch: globalThis.fetch }));
+    const { engine } = fixture;
+    await engine.saveAccount(deviceAccount(server));
+    const events: SignInEvent[] = [];
+    await expect(engine.signIn('graph', { onEvent: (e) => events.push(e) })).rejects.toMatchObject({
+      code: 'invalid_response',
+      message: /user_code no person could type/,
+    });
+    expect(events).toEqual([]);
+  });
+
   it('an account whose grant needs no person is refused with not_interactive', async () => {
     const fixture = cleanups.add(await startEngine());
     const { engine } = fixture;

@@ -231,7 +231,7 @@ describe('Entra sign-in accounts (authorization_code, device_code): renewed with
     expect(error.extra.signInNeeded).toBe(true);
     expect(error.extra.refreshRefused).toBeUndefined();
     expect(error.message).toMatch(
-      /sign-in needed: sign in to this account again \(Sign in… in the window, or tokentray login NAME\)/,
+      /sign-in needed: sign in to this account \(Sign in… in the window, or tokentray login NAME\)/,
     );
     expect(peer.requests).toHaveLength(0);
   });

@@ -73,6 +73,14 @@ describe('entra account definitions', () => {
     accepts({ ...APP_ONLY, authority: 'https://login.partner.microsoftonline.cn/' });
     accepts({ ...APP_ONLY, authority: 'http://127.0.0.1:4010' });
     expect(fieldsOf({ ...APP_ONLY, authority: 'http://login.microsoftonline.com' })).toEqual(['authority']);
+    // Only an origin: a path, query or fragment would move the tenant out of the discovery path.
+    for (const authority of [
+      'https://evil.example/x?',
+      'https://login.microsoftonline.com#',
+      'https://login.microsoftonline.com/common',
+      'https://user@login.microsoftonline.com',
+    ])
+      expect(fieldsOf({ ...APP_ONLY, authority }), authority).toEqual(['authority']);
   });
 
   it('takes a redirectUri for the browser sign-in only', () => {

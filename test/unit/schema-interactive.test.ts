@@ -163,4 +163,15 @@ describe('oauth2 interactive grants', () => {
     );
     accepts({ ...BROWSER, grantType: 'client_credentials', clientSecret: 's', extraParams: { state: 'x' } });
   });
+
+  it('refuses response_mode in extraParams: the loopback listener reads the answer from the query of a GET', () => {
+    expect(fieldsOf({ ...BROWSER, extraParams: { response_mode: 'form_post' } })).toEqual([
+      'extraParams.response_mode',
+    ]);
+  });
+
+  it('refuses a redirectUri with an empty query or fragment, which the URL parser would drop in silence', () => {
+    expect(fieldsOf({ ...BROWSER, redirectUri: 'http://127.0.0.1:8400/cb?' })).toEqual(['redirectUri']);
+    expect(fieldsOf({ ...BROWSER, redirectUri: 'http://127.0.0.1:8400/cb#' })).toEqual(['redirectUri']);
+  });
 });

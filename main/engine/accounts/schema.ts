@@ -83,7 +83,7 @@ function redirectUriProblem(value: string): string | null {
     return 'must be an http: loopback URL (RFC 8252 §7.3), e.g. http://127.0.0.1:8400/callback';
   if (!LOOPBACK_REDIRECT_HOSTS.has(parsed.hostname)) return 'must name 127.0.0.1, [::1] or localhost';
   if (parsed.username || parsed.password) return 'must not hold a user name or password';
-  if (parsed.search || parsed.hash) return 'must not have a query or a fragment';
+  if (parsed.search || parsed.hash || /[?#]/.test(value)) return 'must not have a query or a fragment';
   return null;
 }
 

@@ -131,6 +131,9 @@ export async function signInWithAuthorizationCode(
       ...(nonce ? { nonce } : {}),
     };
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+    // An authorizationUrl that asks for form_post or a fragment would send the answer where the
+    // loopback listener never sees it (a 5-minute wait): the default, the query, it is.
+    url.searchParams.delete('response_mode');
 
     const timeoutMs = ports.timeoutMs ?? DEFAULT_SIGN_IN_TIMEOUT_MS;
     const deadline = clock.now() + timeoutMs;

@@ -125,6 +125,8 @@ const RESERVED_PARAMETERS = new Set([
   'code',
   'device_code',
   'audience',
+  // The loopback listener takes the answer in the query of a GET: form_post or fragment never reach it.
+  'response_mode',
 ]);
 
 /** `audience` and `extraParams` as request parameters; a reserved name is a settings error. */
@@ -449,6 +451,9 @@ export function bounded<T>(
   return new Promise<T>((resolve, reject) => {
     const { signal } = bound;
     if (signal?.aborted) {
+      // `work` is left to settle on its own (a listener closed in the caller's finally rejects
+      // it): it must never become an unhandled rejection, which ends a Node process.
+      work.catch(() => undefined);
       reject(abortedError());
       return;
     }

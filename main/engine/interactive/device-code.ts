@@ -124,7 +124,7 @@ export async function signInWithDeviceCode(
   const verificationUri = checkedLink(device.verification_uri, 'verification_uri', deviceHost);
   const complete = device.verification_uri_complete;
   ports.onCode({
-    userCode: device.user_code,
+    userCode: checkedUserCode(device.user_code, deviceHost),
     verificationUri,
     verificationUriComplete: complete ? checkedLink(complete, 'verification_uri_complete', deviceHost) : null,
     expiresAt,
@@ -220,7 +220,27 @@ function expiredError(lifetimeMs: number): SignInError {
 }
 
 /** A verification URI is shown as a link: only https (or http on loopback). */
+/** Longer than this, a server's verification link or user code is no link or code a person can use. */
+const MAX_LINK_LENGTH = 2048;
+const MAX_USER_CODE_LENGTH = 64;
+
+/** The user code as a person must type it: short, printable, one line. */
+function checkedUserCode(code: string, host: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what it keeps out
+  if (code.length === 0 || code.length > MAX_USER_CODE_LENGTH || /[\u0000-\u001f\u007f-\u009f]/.test(code))
+    throw new SignInError(
+      'invalid_response',
+      `${host} gave a user_code no person could type (${code.length} characters${code.length > MAX_USER_CODE_LENGTH ? `, over ${MAX_USER_CODE_LENGTH}` : ''}, or control characters); check deviceAuthorizationUrl`,
+    );
+  return code;
+}
+
 function checkedLink(uri: string, field: string, host: string): string {
+  if (uri.length > MAX_LINK_LENGTH)
+    throw new SignInError(
+      'invalid_response',
+      `${host} gave a ${field} of ${uri.length} characters (over ${MAX_LINK_LENGTH}); it is not shown: check deviceAuthorizationUrl`,
+    );
   const reason = insecureUrlReason(uri);
   if (reason) {
     throw new SignInError(

@@ -91,14 +91,17 @@ export function parseRedirectUri(value: string | undefined): RedirectTarget {
         ? 'must name 127.0.0.1, [::1] or localhost'
         : url.username || url.password
           ? 'must not hold a user name or password'
-          : url.search || url.hash
+          : url.search || url.hash || /[?#]/.test(value)
             ? 'must not have a query or a fragment'
             : null;
   if (problem)
     throw new SignInError('bad_settings', `redirectUri ${value} ${problem}; correct it in the settings`);
   const addresses =
     url.hostname === '[::1]' ? ['::1'] : url.hostname === 'localhost' ? ['127.0.0.1', '::1'] : ['127.0.0.1'];
-  return { host: url.hostname, addresses, port: url.port ? Number(url.port) : 0, path: url.pathname || '/' };
+  // The URL parser drops a default port (":80"); a server matching redirect URIs exactly needs it kept.
+  const written = /^http:\/\/(?:\[[^\]]*\]|[^/:?#@]+):(\d+)(?=[/?#]|$)/i.exec(value.trim());
+  const port = url.port ? Number(url.port) : written ? Number(written[1]) : 0;
+  return { host: url.hostname, addresses, port, path: url.pathname || '/' };
 }
 
 function listen(server: Server, port: number, address: string): Promise<number> {
@@ -266,9 +269,26 @@ export async function openLoopbackListener(options: LoopbackOptions): Promise<Lo
     );
   }
   for (const address of others) {
-    // localhost may reach either address; the second one is a convenience, not a requirement.
+    // localhost may reach either address. Without IPv6 the second one is not needed; but if
+    // another program holds it, the browser may take the answer there: fail rather than risk that.
     const extra = makeServer();
-    await listen(extra, port, address).catch(() => servers.splice(servers.indexOf(extra), 1));
+    const failure = await listen(extra, port, address).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    if (failure === null) continue;
+    servers.splice(servers.indexOf(extra), 1);
+    const code = (failure as { code?: unknown }).code;
+    if (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT') continue;
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    throw new SignInError(
+      'listener_failed',
+      code === 'EADDRINUSE'
+        ? `port ${port} on ${address} is in use by another program, which would receive the sign-in answer sent to localhost: close it, start sign-in again, or set redirectUri to 127.0.0.1 (the server must list that redirect URI too)`
+        : `could not listen for the sign-in answer on ${address}:${port} (${String(code ?? failure)}); check redirectUri`,
+      {},
+      { cause: failure },
+    );
   }
   for (const server of servers) {
     server.on('error', (error) =>

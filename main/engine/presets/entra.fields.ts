@@ -99,6 +99,12 @@ export const entraDefinition = {
     },
   },
   rules({ values }, report) {
+    // The tenant goes into the path after it: a path, query or fragment here would move it.
+    if (typeof values.authority === 'string' && !isOrigin(values.authority))
+      report(
+        'authority',
+        'must be the cloud’s origin only, such as https://login.microsoftonline.com (no path, query or fragment)',
+      );
     const grant = typeof values.grantType === 'string' ? values.grantType : 'client_credentials';
     if (isInteractiveGrant(grant)) {
       if (values.redirectUri !== undefined && grant !== 'authorization_code')
@@ -115,3 +121,8 @@ export const entraDefinition = {
       report('redirectUri', 'is only used by the authorization_code grant');
   },
 } as const satisfies PresetDefinition;
+
+/** True for `scheme://host[:port]` with nothing after it but an optional "/". */
+function isOrigin(value: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#@\s]+\/?$/i.test(value.trim());
+}

@@ -35,6 +35,8 @@ const SIGN_IN_PARAMS = [
   'code',
   'device_code',
   'audience',
+  // The loopback listener reads the answer from a GET's query: form_post or a fragment never reach it.
+  'response_mode',
 ];
 
 const grantIs = (...grants: string[]) => ({ field: 'grantType', is: grants }) as const;

@@ -96,7 +96,10 @@ export function clientCredentialsFlow(
   };
 }
 
-const SIGN_IN_AGAIN = 'sign in to this account again (Sign in… in the window, or tokentray login NAME)';
+/** What to do, for an account never signed in (or whose server gave no refresh token) and one signed out. */
+const SIGN_IN = '(Sign in… in the window, or tokentray login NAME)';
+const SIGN_IN_FIRST = `sign in to this account ${SIGN_IN}`;
+const SIGN_IN_AGAIN = `sign in to this account again ${SIGN_IN}`;
 
 /**
  * Renewal for an interactive grant: only its refresh token can renew it, a person's sign-in being
@@ -110,7 +113,7 @@ export async function refreshOnly(
   // The rotated refresh token from the last answer wins over one typed in earlier.
   const refreshToken = input.refreshToken ?? (await input.secret('refreshToken'));
   if (!refreshToken) {
-    throw new TokenError(SIGN_IN_REQUIRED, `sign-in needed: ${SIGN_IN_AGAIN}`, 'auth', {
+    throw new TokenError(SIGN_IN_REQUIRED, `sign-in needed: ${SIGN_IN_FIRST}`, 'auth', {
       signInNeeded: true,
     });
   }
