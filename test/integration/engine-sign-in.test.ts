@@ -59,13 +59,14 @@ function approvingDevice(login: string) {
     onEventWith(browserContext: Awaited<ReturnType<typeof context>>) {
       return (event: SignInEvent) => {
         events.push(event);
-        if (event.stage === 'device-code')
-          approvals.push(
-            enterDeviceCode(browserContext, event.verificationUri, event.userCode, {
-              kind: 'approve',
-              login,
-            }),
-          );
+        if (event.stage !== 'device-code') return;
+        const approval = enterDeviceCode(browserContext, event.verificationUri, event.userCode, {
+          kind: 'approve',
+          login,
+        });
+        // A test that does not look at it must not leave it unhandled when its page closes.
+        approval.catch(() => undefined);
+        approvals.push(approval);
       };
     },
   };
@@ -131,6 +132,7 @@ describe('interactive-grant accounts in the engine', () => {
     const device = approvingDevice('erin');
     const browserContext = await device.browserContext();
     await engine.signIn('graph', { onEvent: device.onEventWith(browserContext) });
+    expect(await Promise.all(device.approvals)).toEqual(['Sign-in Success']);
     const settingsBefore = engine.view('graph')?.settings;
 
     server.faults.push({
@@ -150,6 +152,7 @@ describe('interactive-grant accounts in the engine', () => {
     // A new browser profile: the person signs in at the provider again.
     const again = approvingDevice('erin');
     const view = await engine.signIn('graph', { onEvent: again.onEventWith(await again.browserContext()) });
+    expect(await Promise.all(again.approvals)).toEqual(['Sign-in Success']);
     expect(view).toMatchObject({ state: 'valid', signInNeeded: false, errorCode: null });
     expect(view.settings).toEqual(settingsBefore);
     expect(view.label).toBe('delegated');
@@ -236,6 +239,10 @@ describe('interactive-grant accounts in the engine', () => {
       engine.signIn('two', { onEvent: second.onEventWith(await second.browserContext()) }),
     ]);
     expect([a.state, b.state]).toEqual(['valid', 'valid']);
+    expect(await Promise.all([...first.approvals, ...second.approvals])).toEqual([
+      'Sign-in Success',
+      'Sign-in Success',
+    ]);
     const codes = [first, second].map((d) => d.events.find((e) => e.stage === 'device-code'));
     expect(codes[0]).not.toEqual(codes[1]);
     const subjects = await Promise.all(
@@ -257,6 +264,7 @@ describe('interactive-grant accounts in the engine', () => {
       onEvent: device.onEventWith(await device.browserContext()),
     });
     expect(result).toMatchObject({ ok: true, signedIn: true, hasRefreshToken: true });
+    expect(await Promise.all(device.approvals)).toEqual(['Sign-in Success']);
     expect(engine.list()).toEqual([]);
     const polls = tokenRequests(server, DEVICE_GRANT);
     const view = await engine.saveAccount(deviceAccount(server));
