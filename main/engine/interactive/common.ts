@@ -10,6 +10,7 @@ import type { Clock } from '../types.js';
 import { describeIssuerRule, issuerToExpect, type IssuerRule } from '../providers/issuer.js';
 import { insecureUrlReason, isLoopbackHost } from '../url-policy.js';
 import { SignInError } from './errors.js';
+import { SIGN_IN_PARAMETERS } from './reserved-parameters.js';
 
 /** Where the endpoints are: `issuer` (discovery) and/or the URLs themselves, which win over discovery. */
 export interface EndpointSettings {
@@ -110,24 +111,7 @@ export function humanDuration(ms: number): string {
 }
 
 /** Parameters the flows set themselves: extraParams may not replace them. */
-const RESERVED_PARAMETERS = new Set([
-  'response_type',
-  'client_id',
-  'client_secret',
-  'redirect_uri',
-  'scope',
-  'state',
-  'nonce',
-  'code_challenge',
-  'code_challenge_method',
-  'code_verifier',
-  'grant_type',
-  'code',
-  'device_code',
-  'audience',
-  // The loopback listener takes the answer in the query of a GET: form_post or fragment never reach it.
-  'response_mode',
-]);
+const RESERVED_PARAMETERS = new Set(SIGN_IN_PARAMETERS);
 
 /** `audience` and `extraParams` as request parameters; a reserved name is a settings error. */
 export function extraRequestParameters(client: ClientSettings): Record<string, string> {

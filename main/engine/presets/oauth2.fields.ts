@@ -12,6 +12,7 @@ import {
   secretField,
   type PresetDefinition,
 } from './spec.js';
+import { SIGN_IN_PARAMETERS } from '../interactive/reserved-parameters.js';
 
 /** Parameters Tokentray sets itself in a token request: extraParams may not replace them. */
 const TOKEN_REQUEST_PARAMS = [
@@ -22,22 +23,8 @@ const TOKEN_REQUEST_PARAMS = [
   'password',
   'refresh_token',
 ];
-/** …and in an authorization or device authorization request (interactive/common.ts sets these). */
-const SIGN_IN_PARAMS = [
-  'response_type',
-  'redirect_uri',
-  'scope',
-  'state',
-  'nonce',
-  'code_challenge',
-  'code_challenge_method',
-  'code_verifier',
-  'code',
-  'device_code',
-  'audience',
-  // The loopback listener reads the answer from a GET's query: form_post or a fragment never reach it.
-  'response_mode',
-];
+/** …and in an authorization or device authorization request: interactive/reserved-parameters.ts. */
+const SIGN_IN_PARAMS = SIGN_IN_PARAMETERS;
 
 const grantIs = (...grants: string[]) => ({ field: 'grantType', is: grants }) as const;
 
