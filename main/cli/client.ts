@@ -8,8 +8,8 @@ import { connect, type Socket } from 'node:net';
 import { connectPipe } from '../agent/pipe-auth.js';
 import {
   checkUnixSocket,
+  checkOnceConnected,
   checkWindowsPipeFile,
-  recheckUnixSocket,
   type SocketIdentity,
 } from './socket-trust.js';
 
@@ -163,15 +163,12 @@ function exchange(
     timer.unref();
     socket.once('connect', () => {
       // The socket appeared after the check, or was swapped since: look again before writing.
-      if (process.platform !== 'win32') {
-        try {
-          if (checked === null) checkUnixSocket(socketPath);
-          else recheckUnixSocket(socketPath, checked);
-        } catch (error) {
-          socket.destroy();
-          reject(error);
-          return;
-        }
+      try {
+        checkOnceConnected(socketPath, checked);
+      } catch (error) {
+        socket.destroy();
+        reject(error);
+        return;
       }
       connected = true;
       const head =

@@ -13,9 +13,9 @@ import { connect, type Socket } from 'node:net';
 import { connectPipe } from '../agent/pipe-auth.js';
 import { AgentUnavailableError, BadAnswerError, type ApiAnswer } from './client.js';
 import {
+  checkOnceConnected,
   checkUnixSocket,
   checkWindowsPipeFile,
-  recheckUnixSocket,
   type SocketIdentity,
 } from './socket-trust.js';
 
@@ -39,10 +39,7 @@ async function trustedConnection(socketPath: string): Promise<Socket> {
     );
     socket.once('connect', () => {
       try {
-        if (process.platform !== 'win32') {
-          if (checked === null) checkUnixSocket(socketPath);
-          else recheckUnixSocket(socketPath, checked);
-        }
+        checkOnceConnected(socketPath, checked);
       } catch (error) {
         socket.destroy();
         reject(error);

@@ -200,3 +200,14 @@ export async function checkWindowsPipeFile(rendezvousPath: string): Promise<void
   const problem = judgeWindowsAcl(report, [rendezvousPath, folder]);
   if (problem !== null) throw new UntrustedSocketError(rendezvousPath, problem);
 }
+
+/**
+ * Once connected, before a byte is written (POSIX; a no-op on Windows, whose pipe file was checked
+ * before): the socket must still be the one `seen` before connecting, or, if there was none then
+ * (it appeared meanwhile), pass the whole check now. Throws UntrustedSocketError.
+ */
+export function checkOnceConnected(socketPath: string, seen: SocketIdentity | null): void {
+  if (process.platform === 'win32') return;
+  if (seen === null) checkUnixSocket(socketPath);
+  else recheckUnixSocket(socketPath, seen);
+}
