@@ -532,13 +532,10 @@ export function createEngine(options: EngineOptions): Engine {
         const message = redact(info.message, known);
         log.warn('sign-in failed', { account: rt.name, code: info.code, message });
         if (error instanceof TokenError)
-          throw Object.assign(Object.create(Object.getPrototypeOf(error) as object) as TokenError, error, {
+          throw error.withText(
             message,
-            extra: {
-              ...error.extra,
-              serverMessage: info.serverMessage === null ? null : redact(info.serverMessage, known),
-            },
-          });
+            info.serverMessage === null ? null : redact(info.serverMessage, known),
+          );
         throw error;
       } finally {
         slot.end();

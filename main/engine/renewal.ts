@@ -260,12 +260,7 @@ export function createRenewer(
       appendActivity(rt.record, 'failed', failure.message, clock.now());
       log.warn('renewal failed', { account: rt.name, code: failure.code, message: failure.message });
       await persist(rt).catch(() => {});
-      throw error instanceof TokenError
-        ? new TokenError(error.code, failure.message, error.kind, {
-            ...error.extra,
-            serverMessage: failure.serverMessage,
-          })
-        : error;
+      throw error instanceof TokenError ? error.withText(failure.message, failure.serverMessage) : error;
     }
   }
 

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SignInError } from '../../main/engine/interactive/index.js';
+import { createLogger } from '../../main/engine/log.js';
 import type { AccountInput, SignInEvent } from '../../main/engine/types.js';
 import { Cleanups } from '../fixtures/engine-harness.js';
 import { startEngine } from '../helpers/engine.js';
@@ -340,6 +341,47 @@ describe('interactive-grant accounts in the engine', () => {
       message: /user_code no person could type/,
     });
     expect(events).toEqual([]);
+  });
+
+  it('a server echoing the client secret in its refusal: the sign-in error and the log carry it redacted, still a SignInError', async () => {
+    const secret = 'conf-device-secret+/=%:-value';
+    const server = await peer({
+      clients: [
+        {
+          ...OIDC_PUBLIC_NATIVE_CLIENT,
+          client_id: 'conf-device',
+          client_secret: secret,
+          token_endpoint_auth_method: 'client_secret_post',
+        },
+      ],
+      deviceAuthorizationPatch: { interval: 1 },
+    });
+    const lines: string[] = [];
+    const log = createLogger((line) => lines.push(line));
+    const fixture = cleanups.add(await startEngine({ fetch: globalThis.fetch, log }));
+    const { engine } = fixture;
+    await engine.saveAccount({
+      ...deviceAccount(server),
+      clientId: 'conf-device',
+      clientSecret: secret,
+      clientAuth: 'client_secret_post',
+    });
+    server.faults.push({
+      kind: 'status',
+      status: 401,
+      body: JSON.stringify({
+        error: 'invalid_client',
+        error_description: `client secret ${secret} is not valid`,
+      }),
+    });
+    const failure = await engine.signIn('graph').catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SignInError);
+    const info = failure as SignInError;
+    expect(info.code).toBe('token_error');
+    expect(info.serverMessage).toContain('[redacted]');
+    expect(`${info.message} ${info.serverMessage ?? ''}`).not.toContain(secret);
+    expect(lines.join('\n')).toContain('sign-in failed');
+    expect(lines.join('\n')).not.toContain(secret);
   });
 
   it('an account whose grant needs no person is refused with not_interactive', async () => {

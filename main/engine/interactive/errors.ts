@@ -63,6 +63,13 @@ export class SignInError extends TokenError {
     this.serverError = extra.serverError ?? null;
     if (options && 'cause' in options) Object.defineProperty(this, 'cause', { value: options.cause });
   }
+  override withText(message: string, serverMessage: string | null): SignInError {
+    return new SignInError(this.code, message, {
+      serverError: this.serverError,
+      serverMessage,
+      status: this.status,
+    });
+  }
 }
 
 /** True for a SignInError with one of `codes` (any SignInError without codes). */
