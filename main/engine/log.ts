@@ -100,6 +100,18 @@ function clean(text: string, exact: readonly string[]): boolean {
   return true;
 }
 
+/**
+ * What to redact after an attempt with these settings: the secrets it read (`known`) plus the HTTP
+ * Basic credentials built from them with the account's client ID or user name.
+ */
+export function redactionList(
+  settings: Readonly<Record<string, unknown>>,
+  known: readonly string[],
+): string[] {
+  const ids = [settings.clientId, settings.username].filter((id): id is string => typeof id === 'string');
+  return [...known, ...ids.flatMap((id) => basicCredentialForms(id, known))];
+}
+
 /** Replaces each of `exact` (already expanded into its forms), longest first, then the patterns. */
 function redactExact(text: string, exact: readonly string[]): string {
   let out = text;

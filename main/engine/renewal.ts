@@ -24,7 +24,7 @@ import {
 import { requireStore, type EngineContext } from './context.js';
 import { SIGN_IN_REQUIRED, StoreError, TokenError, toErrorInfo } from './errors.js';
 import { expiredOnArrival } from './expiry.js';
-import { basicCredentialForms, redact } from './log.js';
+import { redact, redactionList } from './log.js';
 import { flowFor, type FlowContext, type FlowInput, type ObtainedToken } from './providers/index.js';
 import { appendActivity, open, seal, secretReader, storedTokenFor } from './records.js';
 import { retryAt, retryDelay } from './schedule.js';
@@ -66,14 +66,6 @@ function storedError(error: unknown, known: string[], now: number): StoredError 
     kind,
     at: new Date(now).toISOString(),
   };
-}
-
-/** The secrets an attempt read, plus the HTTP Basic credentials built from them. */
-function redactionList(rt: Runtime, known: string[]): string[] {
-  const ids = [rt.record.settings.clientId, rt.record.settings.username].filter(
-    (id): id is string => typeof id === 'string',
-  );
-  return [...known, ...ids.flatMap((id) => basicCredentialForms(id, known))];
 }
 
 export interface Renewer {
@@ -245,7 +237,7 @@ export function createRenewer(
         });
         throw error;
       }
-      const failure = storedError(error, redactionList(rt, known), clock.now());
+      const failure = storedError(error, redactionList(rt.record.settings, known), clock.now());
       // The flow does not know the account's name; the command to run is more use with it.
       if (failure.code === SIGN_IN_REQUIRED)
         failure.message = failure.message.replace('tokentray login NAME', `tokentray login ${rt.name}`);

@@ -12,7 +12,7 @@ import { splitSecrets, validateAccountInput, type AccountDefinition } from './ac
 import { TokenError, toErrorInfo } from './errors.js';
 import { expiredOnArrival } from './expiry.js';
 import { decodeJwt } from './jwt.js';
-import { basicCredentialForms, redact } from './log.js';
+import { redact, redactionList } from './log.js';
 import { flowFor, type FlowContext, type ObtainedToken } from './providers/index.js';
 import { signInKindOf } from './presets/index.js';
 import { secretReader } from './records.js';
@@ -153,14 +153,12 @@ export async function runConnectionTest(
       jwt: decodeJwt(obtained.accessToken),
     };
   } catch (error) {
-    known.push(...Object.values(secrets));
-    const ids = [settings.clientId, settings.username].filter((id): id is string => typeof id === 'string');
-    known.push(...ids.flatMap((id) => basicCredentialForms(id, [...known])));
+    const forms = redactionList(settings, [...known, ...Object.values(secrets)]);
     const info = toErrorInfo(error);
     return failed({
       ...info,
-      message: redact(info.message, known),
-      serverMessage: info.serverMessage === null ? null : redact(info.serverMessage, known),
+      message: redact(info.message, forms),
+      serverMessage: info.serverMessage === null ? null : redact(info.serverMessage, forms),
     });
   }
 }

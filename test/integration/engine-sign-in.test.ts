@@ -345,6 +345,8 @@ describe('interactive-grant accounts in the engine', () => {
 
   it('a server echoing the client secret in its refusal: the sign-in error and the log carry it redacted, still a SignInError', async () => {
     const secret = 'conf-device-secret+/=%:-value';
+    // As an HTTP Basic credential would carry it, Base64 of id:secret.
+    const basic = Buffer.from(`conf-device:${secret}`).toString('base64');
     const server = await peer({
       clients: [
         {
@@ -371,7 +373,7 @@ describe('interactive-grant accounts in the engine', () => {
       status: 401,
       body: JSON.stringify({
         error: 'invalid_client',
-        error_description: `client secret ${secret} is not valid`,
+        error_description: `client secret ${secret} is not valid (credentials ${basic})`,
       }),
     });
     const failure = await engine.signIn('graph').catch((error: unknown) => error);
@@ -379,9 +381,11 @@ describe('interactive-grant accounts in the engine', () => {
     const info = failure as SignInError;
     expect(info.code).toBe('token_error');
     expect(info.serverMessage).toContain('[redacted]');
-    expect(`${info.message} ${info.serverMessage ?? ''}`).not.toContain(secret);
+    for (const leaked of [secret, basic]) {
+      expect(`${info.message} ${info.serverMessage ?? ''}`).not.toContain(leaked);
+      expect(lines.join('\n')).not.toContain(leaked);
+    }
     expect(lines.join('\n')).toContain('sign-in failed');
-    expect(lines.join('\n')).not.toContain(secret);
   });
 
   it('an account whose grant needs no person is refused with not_interactive', async () => {
