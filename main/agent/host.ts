@@ -155,9 +155,12 @@ export async function runAgent(argv: string[]): Promise<number> {
   const log = createLogger(sink.write);
   // A promise nobody awaited that failed is a bug, but not one worth every account's renewals:
   // the agent says so (redacted, as every line) and keeps serving.
+  // Only the error's name and code: its message may quote a server's words, and this logger knows
+  // none of the engine's secrets to remove from them.
   const onUnhandled = (reason: unknown) =>
     log.error('internal error: a failure nobody handled (the agent goes on)', {
-      error: reason instanceof Error ? reason.message : String(reason),
+      error: reason instanceof Error ? reason.name : typeof reason,
+      code: String((reason as { code?: unknown } | null)?.code ?? ''),
     });
   process.on('unhandledRejection', onUnhandled);
   try {
