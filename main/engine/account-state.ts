@@ -5,7 +5,7 @@ import { flowFor } from './providers/index.js';
 import { renewAt } from './schedule.js';
 import type { AccountRecord } from './store.js';
 import { SIGN_IN_REQUIRED } from './errors.js';
-import type { AccountState, AccountView, Clock, Preset } from './types.js';
+import type { AccountState, AccountView, Clock, Preset, SignInKind } from './types.js';
 
 /** One account's record plus what lives only in memory: the decrypted token, the flight, the schedule. */
 export interface Runtime {
@@ -126,6 +126,7 @@ export function stateOf(rt: Runtime, now: number, settings: StateSettings): Acco
 export function viewOf(rt: Runtime, now: number, settings: StateSettings): AccountView {
   const { record } = rt;
   const viewSettings = { ...record.settings };
+  const signIn = signInKindOf(presetOf(rt), record.settings);
   return {
     name: rt.name,
     preset: presetOf(rt),
@@ -145,9 +146,9 @@ export function viewOf(rt: Runtime, now: number, settings: StateSettings): Accou
     lockedSecrets: [...rt.lockedSecrets],
     tokenType: record.token?.tokenType ?? null,
     scope: record.token?.scope ?? null,
-    signIn: signInKindOf(presetOf(rt), record.settings),
+    signIn,
     hasRefreshToken: record.token?.refresh != null,
-    signInNeeded: signInNeeded(rt),
+    signInNeeded: signInNeeded(rt, signIn),
   };
 }
 
@@ -157,8 +158,11 @@ export function viewOf(rt: Runtime, now: number, settings: StateSettings): Accou
  * signed in without a refresh token counts once its renewal is due and fails: until then it is
  * valid, and the tray says so.)
  */
-export function signInNeeded(rt: Runtime): boolean {
-  if (signInKindOf(presetOf(rt), rt.record.settings) === null || rt.inFlight) return false;
+export function signInNeeded(
+  rt: Runtime,
+  kind: SignInKind | null = signInKindOf(presetOf(rt), rt.record.settings),
+): boolean {
+  if (kind === null || rt.inFlight) return false;
   if (rt.record.error?.code === SIGN_IN_REQUIRED) return true;
   return rt.record.error === null && rt.record.token === null;
 }

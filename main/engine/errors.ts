@@ -33,8 +33,6 @@ export class TokenError extends Error {
       retryAfterMs?: number | null;
       /** The refresh token was refused (invalid_grant): it must not be used again. */
       refreshRefused?: boolean;
-      /** An interactive-grant account with no usable refresh token: only a person's sign-in helps. */
-      signInNeeded?: boolean;
     } = {},
   ) {
     super(message);

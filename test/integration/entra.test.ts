@@ -228,7 +228,6 @@ describe('Entra sign-in accounts (authorization_code, device_code): renewed with
     const error = await failure(flowFor('entra').obtain(flowContext(), flowInput(delegated(peer))));
     expect(error.code).toBe('signin_required');
     expect(error.kind).toBe('auth');
-    expect(error.extra.signInNeeded).toBe(true);
     expect(error.extra.refreshRefused).toBeUndefined();
     expect(error.message).toMatch(
       /sign-in needed: sign in to this account \(Sign in… in the window, or tokentray login NAME\)/,
@@ -242,7 +241,7 @@ describe('Entra sign-in accounts (authorization_code, device_code): renewed with
       flowFor('entra').obtain(flowContext(), flowInput(delegated(peer), {}, 'a-token-the-server-forgot')),
     );
     expect(error.code).toBe('signin_required');
-    expect(error.extra).toMatchObject({ signInNeeded: true, refreshRefused: true, status: 400 });
+    expect(error.extra).toMatchObject({ refreshRefused: true, status: 400 });
     expect(error.message).toMatch(
       /rejected the grant \(invalid_grant\): AADSTS700082: The refresh token has expired/,
     );

@@ -6,6 +6,7 @@
  */
 import * as oauth from 'oauth4webapi';
 import { TokenError } from '../errors.js';
+import { oneLine } from '../http.js';
 import type { Clock } from '../types.js';
 import { describeIssuerRule, issuerToExpect, type IssuerRule } from '../providers/issuer.js';
 import { insecureUrlReason, isLoopbackHost } from '../url-policy.js';
@@ -94,14 +95,8 @@ export const signInClock: Clock = {
   },
 };
 
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]+/g;
-
 /** A server's words as one plain line (they end up in a terminal, a notification, a page). */
-export function plainLine(text: string, max = 300): string {
-  const plain = text.replace(CONTROL_CHARACTERS, ' ').replace(/\s+/g, ' ').trim();
-  return plain.length > max ? `${plain.slice(0, max)}…` : plain;
-}
+export const plainLine = oneLine;
 
 /** "5 min", "90 s", "1.5 s". */
 export function humanDuration(ms: number): string {

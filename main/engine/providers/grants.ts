@@ -104,7 +104,7 @@ const SIGN_IN_AGAIN = `sign in to this account again ${SIGN_IN}`;
 /**
  * Renewal for an interactive grant: only its refresh token can renew it, a person's sign-in being
  * its primary grant. With no refresh token, or one the server refused, the account needs its user:
- * SIGN_IN_REQUIRED with `signInNeeded` (and `refreshRefused` for a refused one, the server's words kept).
+ * SIGN_IN_REQUIRED (with `refreshRefused` for a refused one, the server's words kept).
  */
 export async function refreshOnly(
   input: FlowInput,
@@ -113,9 +113,7 @@ export async function refreshOnly(
   // The rotated refresh token from the last answer wins over one typed in earlier.
   const refreshToken = input.refreshToken ?? (await input.secret('refreshToken'));
   if (!refreshToken) {
-    throw new TokenError(SIGN_IN_REQUIRED, `sign-in needed: ${SIGN_IN_FIRST}`, 'auth', {
-      signInNeeded: true,
-    });
+    throw new TokenError(SIGN_IN_REQUIRED, `sign-in needed: ${SIGN_IN_FIRST}`, 'auth');
   }
   try {
     return await refresh(refreshToken);
@@ -124,7 +122,6 @@ export async function refreshOnly(
     throw new TokenError(SIGN_IN_REQUIRED, `${error.message}; sign-in needed: ${SIGN_IN_AGAIN}`, 'auth', {
       ...error.extra,
       refreshRefused: true,
-      signInNeeded: true,
     });
   }
 }
