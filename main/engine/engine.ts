@@ -33,7 +33,6 @@ import {
   toErrorInfo,
   ValidationError,
 } from './errors.js';
-import { expiredOnArrival } from './expiry.js';
 import { createCircuitBreakers } from './circuit.js';
 import { createGuardedFetch, DEFAULT_TIMEOUT_MS } from './http.js';
 import { createLimiter, DEFAULT_ENDPOINT_SHARE, DEFAULT_TOTAL_SLOTS } from './limiter.js';
@@ -499,18 +498,8 @@ export function createEngine(options: EngineOptions): Engine {
         });
         known.push(obtained.accessToken);
         if (obtained.refreshToken) known.push(obtained.refreshToken);
-        if (lookup(rt.name) !== rt)
-          throw new TokenError(
-            'superseded',
-            `"${rt.name}" was changed or removed during the sign-in; its token was dropped`,
-            'transient',
-          );
-        if (expiredOnArrival(obtained.expiresAt, obtained.obtainedAt))
-          throw new TokenError(
-            'expired_on_arrival',
-            `the token server issued "${rt.name}" a token that had already expired when it arrived; sign in again, and check this computer's clock`,
-            'transient',
-          );
+        // Kept as a renewal's token is (renewal.ts adopt): persisted before use, an account changed
+        // or removed meanwhile left alone, a token expired on arrival never handed out.
         await renewer.adopt(rt, obtained);
         if (obtained.refreshToken === null)
           log.warn(
@@ -524,6 +513,7 @@ export function createEngine(options: EngineOptions): Engine {
         scheduler.planNext();
         return currentView(rt);
       } catch (caught) {
+        if (lookup(rt.name) === rt) emitState(ctx, rt);
         // Cancelled by a newer sign-in or by stop(): say that, not "cancelled" (the person's Cancel).
         const reason: unknown = slot.signal.reason;
         const error =

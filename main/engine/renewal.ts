@@ -558,10 +558,23 @@ export function createRenewer(
    */
   async function adopt(rt: Runtime, obtained: ObtainedToken): Promise<void> {
     if (rt.inFlight) await rt.inFlight.catch(() => {});
+    if (!isCurrent(rt)) throw superseded(rt);
     const receivedMono = monotonicNow(clock);
-    rt.record = { ...rt.record, error: null };
     // A sign-in is a fresh start: no refresh token the server refused earlier matters any more.
     rt.refusedRefresh = null;
+    if (expiredOnArrival(obtained.expiresAt, obtained.obtainedAt)) {
+      // As for a renewal: the token is not handed out, but a refresh token with it is kept (and
+      // saved), so the account renews on it rather than asking for another sign-in.
+      await keepRotatedRefresh(rt, obtained, receivedMono);
+      if (obtained.refreshToken) rt.record = { ...rt.record, error: null };
+      await persist(rt).catch(() => {});
+      throw new TokenError(
+        'expired_on_arrival',
+        `the token server issued "${rt.name}" a token that had already expired when it arrived (check this computer's clock)${obtained.refreshToken ? '; its refresh token is kept and renews the account' : '; sign in again'}`,
+        'transient',
+      );
+    }
+    rt.record = { ...rt.record, error: null };
     await commitToken(rt, obtained, null, receivedMono);
     rt.lastIssued = { wall: obtained.obtainedAt, mono: receivedMono };
     log.info('signed in', {

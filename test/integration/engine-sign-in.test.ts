@@ -388,6 +388,29 @@ describe('interactive-grant accounts in the engine', () => {
     expect(lines.join('\n')).toContain('sign-in failed');
   });
 
+  it('a sign-in whose token has expired on arrival hands nothing out, but keeps the refresh token that came with it', async () => {
+    const server = await peer({ deviceAuthorizationPatch: { interval: 1 } });
+    const fixture = cleanups.add(await startEngine({ fetch: globalThis.fetch }));
+    const { engine } = fixture;
+    await engine.saveAccount(deviceAccount(server));
+    // The first poll is answered with a token that lives 0 s, and a refresh token.
+    server.faults.push({
+      kind: 'status',
+      status: 200,
+      body: JSON.stringify({
+        access_token: 'expired-on-arrival-access-token',
+        token_type: 'Bearer',
+        expires_in: 0,
+        refresh_token: 'kept-refresh-token-value',
+      }),
+    });
+    const failure = await engine.signIn('graph').catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'expired_on_arrival', message: /refresh token is kept/ });
+    // No second sign-in needed: the account renews on the refresh token it kept (saved too).
+    expect(engine.view('graph')).toMatchObject({ hasRefreshToken: true, signInNeeded: false });
+    expect(JSON.parse(await storeText(fixture.dataDir)).accounts.graph.token.refresh).not.toBeNull();
+  });
+
   it('an account whose grant needs no person is refused with not_interactive', async () => {
     const fixture = cleanups.add(await startEngine());
     const { engine } = fixture;
