@@ -238,14 +238,8 @@ function createHttpServer(engine: Engine, log: ApiLogger): Server {
       req.resume();
       return;
     }
-    if (hasNoBody(req)) {
-      // Node drains and discards the (empty) request stream itself once the answer is sent.
-      const answer = await matched.run(NO_BODY);
-      if (answer.stream === undefined) send(res, answer);
-      else await streamAnswer(res, answer.status, answer.stream);
-      return;
-    }
-    const body = await readBody(req, res, matched.bodyLimit);
+    // A bodiless request (Node drains its empty stream itself once answered) is not read at all.
+    const body = hasNoBody(req) ? NO_BODY : await readBody(req, res, matched.bodyLimit);
     if (body === null) return;
     const answer = await matched.run(body);
     if (answer.stream === undefined) send(res, answer);

@@ -95,6 +95,11 @@ export async function streamFromAgent(
       res.on('data', (chunk: string) => {
         quiet();
         buffered += chunk;
+        // Bounded either way: a plain JSON answer (404, 409) is small, and so is every event line.
+        if (buffered.length > MAX_LINE_BYTES) {
+          req.destroy(new BadAnswerError(`unexpected answer from the agent at ${socketPath}`));
+          return;
+        }
         if (!streamed) return;
         let newline: number;
         while ((newline = buffered.indexOf('\n')) !== -1) {
@@ -109,8 +114,6 @@ export async function streamFromAgent(
           }
           onEvent(last);
         }
-        if (buffered.length > MAX_LINE_BYTES)
-          req.destroy(new BadAnswerError(`unexpected answer from the agent at ${socketPath}`));
       });
       res.once('end', () => {
         clearTimeout(silence);
