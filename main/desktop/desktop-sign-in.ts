@@ -19,8 +19,8 @@ export function createDesktopSignIn(deps: DesktopSignInDeps): (account: string) 
   return async (account) => {
     deps.window.open(account);
     const result = await deps.signIn(account);
-    // Cancelled, or replaced by a newer sign-in of the same account: nothing to tell.
-    if (result.ok || result.error.code === 'aborted') return;
+    // Cancelled, replaced, or ended by Quit (`stopped`): nothing to tell the person.
+    if (result.ok || result.error.code === 'aborted' || result.error.code === 'stopped') return;
     if (!deps.window.isOpen()) deps.report(account, `${account}: sign-in failed`, result.error.message);
   };
 }

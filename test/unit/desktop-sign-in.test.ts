@@ -85,9 +85,12 @@ describe('Sign in… from the tray or a notification', () => {
     ]);
   });
 
-  it('says nothing about a cancelled sign-in', async () => {
-    const { start, reports } = harness(failed('aborted'), false);
-    await start('graph');
-    expect(reports).toEqual([]);
-  });
+  it.each(['aborted', 'stopped'])(
+    'says nothing about a sign-in cancelled or ended by Quit (%s)',
+    async (code) => {
+      const { start, reports } = harness(failed(code), false);
+      await start('graph');
+      expect(reports).toEqual([]);
+    },
+  );
 });
