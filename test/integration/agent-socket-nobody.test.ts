@@ -75,7 +75,6 @@ describe('requests without a body', () => {
       'GET /v1/accounts HTTP/1.1\r\nHost: localhost\r\n\r\n';
     const { reply } = await rawExchange(agent.socketPath, withBody, { timeoutMs: 2_000 });
     expect(statuses(reply)).toEqual([200, 200, 200]);
-    expect(reply).not.toMatch(/HTTP\/1\.1 400/);
   });
 
   it('a query parameter the route does not take is still refused on the fast path', async () => {

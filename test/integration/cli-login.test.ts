@@ -129,26 +129,34 @@ describe('tokentray login', () => {
     expect(agent.stderr()).not.toContain(token.stdout.trim());
   });
 
-  it('hanging up cancels the sign-in: the agent logs it aborted and the account is unchanged', async () => {
+  it('hanging up cancels the sign-in: the agent logs it aborted and the account keeps its token', async () => {
+    const before = await runCli(['token', 'graph', '--data-dir', dirs.dataDir]);
+    expect(before.code, before.stderr).toBe(0);
     const child = spawn(process.execPath, [BIN, 'login', 'graph', '--data-dir', dirs.dataDir], {
       cwd: ROOT,
       env: cleanEnv(),
       stdio: 'pipe',
     });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    await waitUntil(() => /enter the code/.test(stderr), 10_000, 'the code to be printed').catch(
-      (error: Error) => {
-        throw new Error(`${error.message}; login stderr: ${stderr}; agent: ${agent.stderr().slice(-1500)}`);
-      },
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('close', (_code, signal) => resolve(signal)),
     );
-    child.kill('SIGINT');
-    await waitUntil(() => /sign-in failed .*aborted/.test(agent.stderr()), 10_000, 'the agent to cancel');
-    const list = await runCli(['list', '--json', '--data-dir', dirs.dataDir]);
-    const graph = (JSON.parse(list.stdout) as { accounts: { name: string; state: string }[] }).accounts.find(
-      (a) => a.name === 'graph',
-    );
-    expect(graph?.state).toBe('valid');
+    try {
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      await waitUntil(() => /enter the code/.test(stderr), 10_000, 'the code to be printed').catch(
+        (error: Error) => {
+          throw new Error(`${error.message}; login stderr: ${stderr}; agent: ${agent.stderr().slice(-1500)}`);
+        },
+      );
+      child.kill('SIGINT');
+      expect(await exited).toBe('SIGINT');
+      // Only the hang-up reaches the agent: it must cancel the sign-in it was running.
+      await waitUntil(() => /sign-in failed .*aborted/.test(agent.stderr()), 10_000, 'the agent to cancel');
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const after = await runCli(['token', 'graph', '--data-dir', dirs.dataDir]);
+    expect(after.stdout).toBe(before.stdout);
   });
 
   it('an account whose grant needs no person: exit 1 and why; an unknown account: exit 4; a usage error: exit 2', async () => {
