@@ -1,6 +1,7 @@
 /**
- * The agent's log sink (host.ts stderrLog): the lines of one event-loop turn leave in one write,
- * in order, after the turn; nothing pending is lost at close(), exit() or an uncaught exception.
+ * The agent's log sink (host.ts stderrLog): lines leave together, in order, at most LOG_FLUSH_MS
+ * after the first of them (at the end of the turn once LOG_FLUSH_BYTES wait); nothing pending is
+ * lost at close(), exit() or an uncaught exception.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -9,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { stderrLog } from '../../main/agent/host.js';
+import { LOG_FLUSH_BYTES, LOG_FLUSH_MS, stderrLog } from '../../main/agent/host.js';
 
 const HOST = fileURLToPath(new URL('../../main/agent/host.ts', import.meta.url));
 const nextTurn = () => new Promise<void>((done) => setImmediate(done));
+const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
 describe('stderrLog', () => {
   let dir: string;
@@ -23,20 +25,37 @@ describe('stderrLog', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('writes the lines of one turn together, in order, once the turn is over', async () => {
+  it('writes the lines of LOG_FLUSH_MS together, in order, not one write per line or per turn', async () => {
     const writes: string[] = [];
     // fd -1 is no file: the stream's own write is used.
     const sink = stderrLog({ fd: -1, write: (text: string) => writes.push(text) });
     try {
       sink.write('one');
-      sink.write('two');
-      expect(writes).toEqual([]);
       await nextTurn();
+      sink.write('two');
+      await nextTurn();
+      expect(writes).toEqual([]);
+      const deadline = Date.now() + 5_000;
+      while (writes.length === 0 && Date.now() < deadline) await sleep(LOG_FLUSH_MS / 5);
       expect(writes).toEqual(['one\ntwo\n']);
       sink.write('three');
-      await nextTurn();
-      await nextTurn();
+      await sleep(LOG_FLUSH_MS * 3);
       expect(writes).toEqual(['one\ntwo\n', 'three\n']);
+    } finally {
+      sink.close();
+    }
+  });
+
+  it('writes at the end of the turn once LOG_FLUSH_BYTES are waiting', async () => {
+    const writes: string[] = [];
+    const sink = stderrLog({ fd: -1, write: (text: string) => writes.push(text) });
+    try {
+      const line = 'x'.repeat(99);
+      const count = Math.ceil(LOG_FLUSH_BYTES / 100);
+      for (let i = 0; i < count; i++) sink.write(line);
+      expect(writes).toEqual([]);
+      await nextTurn();
+      expect(writes).toEqual([`${line}\n`.repeat(count)]);
     } finally {
       sink.close();
     }
@@ -90,7 +109,10 @@ describe('stderrLog', () => {
   });
 
   it('writes pending lines before an uncaught exception is reported', () => {
-    const child = run(`${prelude} sink.write('served x'); throw new Error('boom');`);
+    // Thrown from a later turn, with the line still waiting for its LOG_FLUSH_MS.
+    const child = run(
+      `${prelude} sink.write('served x'); setTimeout(() => { throw new Error('boom'); }, 1);`,
+    );
     expect(child.status).toBe(1);
     expect(child.stderr.startsWith('served x\n')).toBe(true);
     expect(child.stderr).toContain('boom');
