@@ -31,6 +31,7 @@ export function createSwitchableEngine(initial: Engine, log: (message: string) =
     removeAccount: (name) => current.removeAccount(name),
     setCliAccess: (name, enabled) => current.setCliAccess(name, enabled),
     token: (name, opts) => current.token(name, opts),
+    heldToken: (name, opts) => current.heldToken(name, opts),
     refresh: (name) => current.refresh(name),
     testConnection: (input, opts) => current.testConnection(input, opts),
     signIn: (name, opts) => current.signIn(name, opts),

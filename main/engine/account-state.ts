@@ -82,7 +82,24 @@ export function lifetimeOf(rt: Runtime): number | null {
 
 /** ISO 8601 text of a wall time, or null. */
 export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const parseIso = (value: string | null | undefined) => (value ? Date.parse(value) : null);
+/** The last texts parsed, and their times: an account's two stored times are parsed once each. */
+const parsed = new Map<string, number>();
+const PARSED_LIMIT = 1024;
+/**
+ * Date.parse of a stored time (written by toISOString, so with its offset: the answer depends on
+ * the text alone), remembered for the next call; a cached token's path asks for both of the
+ * account's times on every request (issue #10).
+ */
+function parseIso(value: string | null | undefined): number | null {
+  if (!value) return null;
+  let time = parsed.get(value);
+  if (time === undefined) {
+    time = Date.parse(value);
+    if (parsed.size >= PARSED_LIMIT) parsed.clear();
+    parsed.set(value, time);
+  }
+  return time;
+}
 
 /** The account's preset, as validated when it was saved. */
 export const presetOf = (rt: Runtime) => rt.record.settings.preset as Preset;

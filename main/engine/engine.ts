@@ -41,7 +41,10 @@ import { grantPhrase } from './views.js';
 import { signInKindOf } from './presets/index.js';
 import { flowFor, type FlowContext } from './providers/index.js';
 import { appendActivity, exportEntry, open, recordFor, storedTokenFor } from './records.js';
-import { createRenewer, DEFAULT_MIN_VALID_MS } from './renewal.js';
+import { createRenewer, DEFAULT_MIN_VALID_MS, type MinValid } from './renewal.js';
+
+/** What a token request asks for when it names no minimum validity. */
+const DEFAULT_MIN_VALID: MinValid = Object.freeze({ ms: DEFAULT_MIN_VALID_MS, explicit: false });
 import { createScheduler } from './scheduler.js';
 import { AccountStore, type AccountRecord } from './store.js';
 import { createSignInSlots, runSignIn, type SignInDeps } from './sign-in.js';
@@ -62,6 +65,7 @@ import type {
   EngineEvent,
   FetchLike,
   IssuedToken,
+  TokenRequestOptions,
   TestResult,
   TokenPurpose,
 } from './types.js';
@@ -228,6 +232,36 @@ export function createEngine(options: EngineOptions): Engine {
     if (resetToken && ((renewable(rt) && !ctx.paused) || needsPastedToken(rt)))
       renewer.renew(rt, 'manual').catch(() => {});
     return rt;
+  }
+
+  /** The account a token request names, once it may have one (CLI access), and what it asks for. */
+  function tokenRequest(name: string, opts: TokenRequestOptions) {
+    const rt = find(name);
+    const purpose = opts.purpose ?? 'manual';
+    if (purpose === 'cli' && rt.record.settings.cliAccess !== true) throw new CliAccessDeniedError(rt.name);
+    const minValid: MinValid =
+      opts.minValidSeconds === undefined
+        ? DEFAULT_MIN_VALID
+        : { ms: Math.max(0, opts.minValidSeconds) * 1000, explicit: true };
+    return { rt, purpose, minValid, rejected: opts.rejected === true };
+  }
+
+  /** Hands `token` out: recorded in the account's activity (saved with the next write). */
+  function issue(rt: Runtime, purpose: TokenPurpose, token: string): IssuedToken {
+    const kind = ACTIVITY_OF[purpose];
+    appendActivity(
+      rt.record,
+      kind,
+      purpose === 'cli' ? 'token handed to a script' : `token ${kind}`,
+      clock.now(),
+    );
+    scheduleFlush();
+    return {
+      name: rt.name,
+      accessToken: token,
+      tokenType: rt.record.token?.tokenType ?? 'bearer',
+      expiresAt: rt.record.token?.expiresAt ?? null,
+    };
   }
 
   const ACTIVITY_OF: Record<TokenPurpose, ActivityKind> = {
@@ -409,23 +443,17 @@ export function createEngine(options: EngineOptions): Engine {
     },
 
     async token(name, opts = {}) {
-      const rt = find(name);
-      const purpose = opts.purpose ?? 'manual';
-      if (purpose === 'cli' && rt.record.settings.cliAccess !== true) throw new CliAccessDeniedError(rt.name);
-      const minValid =
-        opts.minValidSeconds === undefined
-          ? { ms: DEFAULT_MIN_VALID_MS, explicit: false }
-          : { ms: Math.max(0, opts.minValidSeconds) * 1000, explicit: true };
-      const token = await renewer.validToken(rt, purpose, minValid, opts.rejected === true);
-      const kind = ACTIVITY_OF[purpose];
-      const detail = purpose === 'cli' ? 'token handed to a script' : `token ${kind}`;
-      appendActivity(rt.record, kind, detail, clock.now());
-      scheduleFlush();
-      return {
-        accessToken: token,
-        tokenType: rt.record.token?.tokenType ?? 'bearer',
-        expiresAt: rt.record.token?.expiresAt ?? null,
-      } satisfies IssuedToken;
+      const { rt, purpose, minValid, rejected } = tokenRequest(name, opts);
+      const token =
+        (rejected ? null : renewer.heldToken(rt, minValid)) ??
+        (await renewer.validToken(rt, purpose, minValid, rejected));
+      return issue(rt, purpose, token);
+    },
+
+    heldToken(name, opts = {}) {
+      const { rt, purpose, minValid, rejected } = tokenRequest(name, opts);
+      const token = rejected ? null : renewer.heldToken(rt, minValid);
+      return token === null ? null : issue(rt, purpose, token);
     },
 
     async refresh(name) {

@@ -79,6 +79,13 @@ export interface Renewer {
    * in the last 30 s. Throws TokenError (StoreError while a renewed token could not be saved).
    */
   validToken(rt: Runtime, purpose: TokenPurpose, minValid: MinValid, rejected?: boolean): Promise<string>;
+  /**
+   * What validToken would answer at once, with nothing to wait for: the decrypted token held in
+   * memory when it is valid for at least `minValid` and nothing else is owed first (an unsaved
+   * record, a rejected token); null when validToken must be asked. A cached token's path (a script
+   * asking in a loop) so goes through no promise (issue #10).
+   */
+  heldToken(rt: Runtime, minValid: MinValid): string | null;
   /** Writes a record that could not be saved before; throws StoreError when it still cannot be. */
   retryWrite(rt: Runtime): Promise<void>;
   /**
@@ -448,6 +455,28 @@ export function createRenewer(
       'config',
     );
 
+  /** What is left of the token's life, by the older of the two clocks; Infinity when unknown. */
+  const remaining = (rt: Runtime) => {
+    const expiresAt = expiresAtOf(rt);
+    return expiresAt === null ? Infinity : expiresAt - nowFor(rt);
+  };
+  /** The default (60 s) is half the lifetime for tokens that live less than 2 minutes. */
+  const wanted = (rt: Runtime, minValid: MinValid) => {
+    if (minValid.explicit) return minValid.ms;
+    const lifetime = lifetimeOf(rt);
+    return lifetime !== null && lifetime < SHORT_LIFETIME_MS ? Math.max(0, lifetime / 2) : minValid.ms;
+  };
+  /** True when the stored token is valid now and for at least the minimum wanted. */
+  const lastsFor = (rt: Runtime, minValid: MinValid) => {
+    const left = remaining(rt);
+    return left > 0 && left >= wanted(rt, minValid);
+  };
+
+  function heldToken(rt: Runtime, minValid: MinValid): string | null {
+    const token = rt.accessToken;
+    return token && rt.pendingWrite === null && lastsFor(rt, minValid) ? token : null;
+  }
+
   async function validToken(
     rt: Runtime,
     purpose: TokenPurpose,
@@ -461,21 +490,9 @@ export function createRenewer(
       await retryWrite(rt);
     }
     if (rejected) await renewRejected(rt, purpose);
-    /** What is left of the token's life, by the older of the two clocks; Infinity when unknown. */
-    const remaining = () => {
-      const expiresAt = expiresAtOf(rt);
-      return expiresAt === null ? Infinity : expiresAt - nowFor(rt);
-    };
-    /** The default (60 s) is half the lifetime for tokens that live less than 2 minutes. */
-    const wanted = () => {
-      if (minValid.explicit) return minValid.ms;
-      const lifetime = lifetimeOf(rt);
-      return lifetime !== null && lifetime < SHORT_LIFETIME_MS ? Math.max(0, lifetime / 2) : minValid.ms;
-    };
     const goodEnough = async () => {
       const token = await currentAccessToken(rt);
-      const left = remaining();
-      return token !== null && left > 0 && left >= wanted() ? token : null;
+      return token !== null && lastsFor(rt, minValid) ? token : null;
     };
     // A renewal under way (a scheduled one, say) is waited for only when the token we hold is not good enough.
     let token = await goodEnough();
@@ -490,7 +507,7 @@ export function createRenewer(
       if (rt.record.token === null && rt.record.secrets.token) await renew(rt, purpose);
       // A pasted token is handed out while it lasts, however short, but never once expired.
       const current = await currentAccessToken(rt);
-      if (current && remaining() > 0) return current;
+      if (current && remaining(rt) > 0) return current;
       throw new TokenError(
         'expired',
         `the pasted token of "${rt.name}" expired at ${rt.record.token?.expiresAt ?? 'an unknown time'}; paste a new one`,
@@ -512,14 +529,14 @@ export function createRenewer(
       if (minValid.explicit && held !== null && lifetime !== null && minValid.ms > lifetime)
         throw unattainable(rt, lifetime, minValid);
       // The default minimum gives way to the floor: the token is still valid, if for less than asked.
-      if (!minValid.explicit && held !== null && remaining() > 0) return held;
+      if (!minValid.explicit && held !== null && remaining(rt) > 0) return held;
       if (error) throw storedFailure(rt, error);
       const wait = RENEWAL_FLOOR_MS - sinceIssued;
-      const left = remaining();
+      const left = remaining(rt);
       const state =
         held === null || left <= 0
           ? 'has expired already'
-          : `is valid for ${seconds(left)} s, less than the ${seconds(wanted())} s asked for`;
+          : `is valid for ${seconds(left)} s, less than the ${seconds(wanted(rt, minValid))} s asked for`;
       throw new TokenError(
         'renewal_floor',
         `the token of "${rt.name}" was renewed ${seconds(sinceIssued)} s ago and ${state}; Tokentray renews a token at most every ${seconds(RENEWAL_FLOOR_MS)} s: ask again in ${Math.max(1, seconds(wait))} s`,
@@ -541,7 +558,7 @@ export function createRenewer(
     if (minValid.explicit && freshLifetime !== null && minValid.ms > freshLifetime)
       throw unattainable(rt, freshLifetime, minValid);
     // Never an expired token as a success (a renewal joined late, a clock that jumped meanwhile).
-    if (remaining() <= 0)
+    if (remaining(rt) <= 0)
       throw new TokenError(
         'expired',
         `the token of "${rt.name}" expired at ${rt.record.token?.expiresAt ?? 'an unknown time'} before it could be handed out`,
@@ -585,5 +602,5 @@ export function createRenewer(
     });
   }
 
-  return { renew, currentAccessToken, validToken, retryWrite, recheckLocked, adopt };
+  return { renew, currentAccessToken, validToken, heldToken, retryWrite, recheckLocked, adopt };
 }

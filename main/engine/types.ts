@@ -139,12 +139,20 @@ export interface AccountListEntry {
 
 /** A token handed to a caller who asked for it (copy, reveal, CLI). */
 export interface IssuedToken {
+  /** The account's name as saved (a caller may have spelt it in another case). */
+  name: string;
   accessToken: string;
   tokenType: string;
   expiresAt: string | null;
 }
 
 export type TokenPurpose = 'cli' | 'copy' | 'reveal' | 'scheduler' | 'manual';
+
+export interface TokenRequestOptions {
+  minValidSeconds?: number | undefined;
+  purpose?: TokenPurpose;
+  rejected?: boolean;
+}
 
 export type ActivityKind = 'renewed' | 'failed' | 'copied' | 'revealed' | 'served' | 'saved' | 'imported';
 export interface ActivityEntry {
@@ -216,10 +224,15 @@ export interface Engine {
    * the caller's API refused the token it had (RFC 6750 invalid_token), so renew now, at most once
    * every 30 s per account. Throws NoSuchAccountError, CliAccessDeniedError, TokenError.
    */
-  token(
-    name: string,
-    opts?: { minValidSeconds?: number; purpose?: TokenPurpose; rejected?: boolean },
-  ): Promise<IssuedToken>;
+  token(name: string, opts?: TokenRequestOptions): Promise<IssuedToken>;
+  /**
+   * What token() would answer, now, when it has nothing to wait for: the token held in memory is
+   * valid for at least `minValidSeconds` and nothing is owed first (a rejected token, an unsaved
+   * record). Null when token() must be asked. Refuses as token() does (NoSuchAccountError,
+   * CliAccessDeniedError), and is recorded as token() is. A script's cached token is so answered
+   * in the turn its request arrived (issue #10).
+   */
+  heldToken(name: string, opts?: TokenRequestOptions): IssuedToken | null;
   /** Renews now whatever the expiry; a static account returns its view unchanged. Throws TokenError. */
   refresh(name: string): Promise<AccountView>;
   /**

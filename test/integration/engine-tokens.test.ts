@@ -62,6 +62,7 @@ describe('who may have a token', () => {
     await h.engine.setCliAccess('mps', true);
     const token = await h.engine.token('mps', { purpose: 'cli' });
     expect(token).toEqual({
+      name: 'mps',
       accessToken: peer.issued.accessTokens[0],
       tokenType: 'bearer',
       expiresAt: expect.any(String),

@@ -49,6 +49,8 @@ describe('a refused refresh token and a store that cannot be written (item 10)',
     for (let i = 0; i < 5; i++) {
       await h.clock.advance(40_000);
       await expect(h.engine.token('mps')).rejects.toBeInstanceOf(StoreError);
+      // The unsaved token is in memory, but not held out at once either.
+      expect(h.engine.heldToken('mps')).toBeNull();
     }
     expect(peer.requests).toHaveLength(3);
     expect(peer.requests.filter((r) => r.form?.refresh_token === refused)).toHaveLength(1);
@@ -57,6 +59,7 @@ describe('a refused refresh token and a store that cannot be written (item 10)',
     await h.clock.advance(16 * MIN);
     expect(h.engine.view('mps')).toMatchObject({ state: 'valid', error: null });
     expect((await h.engine.token('mps')).accessToken).toBe(peer.issued.accessTokens[1]);
+    expect(h.engine.heldToken('mps')?.accessToken).toBe(peer.issued.accessTokens[1]);
     expect(peer.requests).toHaveLength(3);
     // What was saved is the token from the password login, with its (live) refresh token.
     const restarted = await h.fixture.restart();
