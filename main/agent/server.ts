@@ -15,7 +15,7 @@ import {
   withdrawRendezvous,
   type PipeRendezvous,
 } from './pipe-auth.js';
-import { routeRequest, type ApiLogger, type ApiResponse } from './routes.js';
+import { createRouter, type ApiLogger, type ApiResponse, type ApiRoute } from './routes.js';
 import { ensurePrivateDir, prepareSocketPath, SocketPathError } from './socket-path.js';
 import { dirname } from 'node:path';
 
@@ -215,13 +215,11 @@ function createHttpServer(engine: Engine, log: ApiLogger): Server {
       requireHostHeader: false,
     },
     (req, res) => {
-      void serve(req, res).catch(() => {
-        // Never let one request take the agent down; the client sees a 500 or a closed socket.
-        log.error('request failed', { outcome: 'internal' });
-        if (!res.headersSent)
-          send(res, { status: 500, body: { error: 'internal', message: 'internal error' } }, true);
-        else res.destroy();
-      });
+      try {
+        serve(req, res);
+      } catch {
+        failed(res);
+      }
     },
   );
   server.maxRequestsPerSocket = API_LIMITS.maxRequestsPerSocket;
@@ -229,17 +227,39 @@ function createHttpServer(engine: Engine, log: ApiLogger): Server {
   server.maxConnections = API_LIMITS.maxConnections + API_LIMITS.maxBusyAnswers;
   capConnections(server, log);
   server.setTimeout(API_LIMITS.socketIdleTimeoutMs);
+  const route = createRouter(engine, log);
 
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const matched = routeRequest(engine, log, req.method ?? 'GET', req.url ?? '/');
+  /** Never lets one request take the agent down; the client sees a 500 or a closed socket. */
+  function failed(res: ServerResponse): void {
+    log.error('request failed', { outcome: 'internal' });
+    if (!res.headersSent)
+      send(res, { status: 500, body: { error: 'internal', message: 'internal error' } }, true);
+    else res.destroy();
+  }
+
+  function serve(req: IncomingMessage, res: ServerResponse): void {
+    const matched = route(req.method ?? 'GET', req.url ?? '/');
     if (!('run' in matched)) {
       // Answer without reading a body we have no use for, and don't keep the connection.
       send(res, matched, true);
       req.resume();
       return;
     }
-    // A bodiless request (Node drains its empty stream itself once answered) is not read at all.
-    const body = hasNoBody(req) ? NO_BODY : await readBody(req, res, matched.bodyLimit);
+    // A bodiless request (Node drains its empty stream itself once answered) is not read at all,
+    // and answered in this turn when the endpoint can (a cached token).
+    const bodiless = hasNoBody(req);
+    const now = bodiless ? (matched.runNow?.() ?? null) : null;
+    if (now !== null) send(res, now);
+    else void serveLater(req, res, matched, bodiless).catch(() => failed(res));
+  }
+
+  async function serveLater(
+    req: IncomingMessage,
+    res: ServerResponse,
+    matched: ApiRoute,
+    bodiless: boolean,
+  ): Promise<void> {
+    const body = bodiless ? NO_BODY : await readBody(req, res, matched.bodyLimit);
     if (body === null) return;
     const answer = await matched.run(body);
     if (answer.stream === undefined) send(res, answer);
