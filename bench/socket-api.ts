@@ -2,15 +2,17 @@
  * The local API as a script sees it (issue #10): a real headless agent on a static account, and a
  * client in ANOTHER process, both pinned to one CPU (`taskset -c 0`), timing 2,000 keep-alive
  * `GET /v1/accounts/NAME/token` with node:http (p50, p99). Beside it, the floor: a bare node:http
- * server answering fixed JSON, measured the same way. Rounds alternate between the two; each line
- * gives the median over the rounds of each round's p50 and p99. NODE_EXTRA_CA_CERTS and
+ * server answering fixed JSON, measured the same way. Rounds alternate between the two, each with
+ * a fresh server process (identical builds differed by up to 25 µs of p50 from one process to the
+ * next on our VM; a process per round averages that out); each line gives the median over the
+ * rounds of each round's p50 and p99. NODE_EXTRA_CA_CERTS and
  * NODE_OPTIONS are unset for every process spawned.
  *
  * "server CPU" is the CPU time the server process spent per request (all its threads, from
  * /proc/PID/task/TID/schedstat): on a shared machine it moves less than the latencies do.
  *
  * Run by `npm run bench`, or alone: `node --import tsx bench/socket-api.ts`. Knobs:
- *   TOKENTRAY_BENCH_PROFILE=DIR  every server runs under `node --cpu-prof` (DIR/floor, DIR/agent0);
+ *   TOKENTRAY_BENCH_PROFILE=DIR  every server runs under `node --cpu-prof` (DIR/floor/round-N, DIR/agent0/round-N);
  *                                read a profile with `node bench/profile-top.mjs FILE --after
  *                                parserOnHeadersComplete --per REQUESTS` (the count is printed)
  *   TOKENTRAY_BENCH_CLI=A,B      one agent per bundled CLI named (agent.mjs beside it), same rounds
@@ -34,6 +36,8 @@ const CLIS = (process.env.TOKENTRAY_BENCH_CLI || join(ROOT, 'dist', 'cli', 'toke
   .map((cli) => resolve(cli));
 const PEER = join(ROOT, 'bench', 'socket-api-peer.mjs');
 const REQUESTS = 2000;
+/** Client runs (REQUESTS each) that warm a fresh server up before the timed one. */
+const WARM_UP_CLIENTS = 2;
 const ROUNDS = Number(process.env.TOKENTRAY_BENCH_ROUNDS || 5);
 const TOKEN_PATH = '/v1/accounts/bench/token';
 
@@ -122,77 +126,128 @@ export async function benchSocketApi(): Promise<void> {
   );
   const profileDir = process.env.TOKENTRAY_BENCH_PROFILE;
   const profiling = profileDir !== undefined && profileDir !== '';
-  const profile = (who: string) =>
-    profiling ? ['--cpu-prof', '--cpu-prof-dir', resolve(profileDir, who)] : [];
+  // One profile per process, so per round: DIR/floor/round-N, DIR/agent0/round-N...
+  const profile = (who: string, round: number) =>
+    profiling && round >= 0
+      ? ['--cpu-prof', '--cpu-prof-dir', resolve(profileDir, who, `round-${round}`)]
+      : [];
 
-  const floorSocket = join(root, 'floor.sock');
-  const floor = run(pin, [...profile('floor'), PEER, 'floor', floorSocket], 'pipe');
-  const agents = CLIS.map((cli, i) => {
-    const dataDir = join(root, `d${i}`);
-    const log = join(root, `agent${i}.log`);
+  /** A server for one round: a fresh process each time, so no process's luck (its memory layout, a
+   * noisy neighbour while it ran) weighs on more than its round. */
+  interface Server {
+    label: string;
+    cli: string | null;
+    dataDir: string;
+    log: string;
+    socket: string;
+    rounds: Round[];
+  }
+  const servers: Server[] = [
+    {
+      label: 'bare node:http server (floor)',
+      cli: null,
+      dataDir: root,
+      log: join(root, 'floor.log'),
+      socket: join(root, 'floor.sock'),
+      rounds: [],
+    },
+    ...CLIS.map((cli, i) => ({
+      label: CLIS.length === 1 ? 'tokentray agent, cached token' : `agent ${cli}`,
+      cli,
+      dataDir: join(root, `d${i}`),
+      log: join(root, `agent${i}.log`),
+      socket: join(root, `d${i}`, 'agent.sock'),
+      rounds: [],
+    })),
+  ];
+  const start = async (server: Server, round: number): Promise<ChildProcess> => {
     // The agent logs to a file, as a service redirected to one would: one line per token served.
-    const logFd = openSync(log, 'w');
+    const logFd = openSync(server.log, 'a');
+    const who = server.cli === null ? 'floor' : `agent${servers.indexOf(server) - 1}`;
     const child = run(
       pin,
-      [...profile(`agent${i}`), cli, 'agent', '--data-dir', dataDir, '--passphrase-file', passFile],
+      server.cli === null
+        ? [...profile(who, round), PEER, 'floor', server.socket]
+        : [
+            ...profile(who, round),
+            server.cli,
+            'agent',
+            '--data-dir',
+            server.dataDir,
+            '--passphrase-file',
+            passFile,
+          ],
       ['ignore', 'pipe', logFd],
     );
     closeSync(logFd);
-    const label = CLIS.length === 1 ? 'tokentray agent, cached token' : `agent ${cli}`;
-    return { cli, dataDir, log, child, label, socket: join(dataDir, 'agent.sock'), rounds: [] as Round[] };
-  });
+    await waitForSocket(server.socket, 30_000).catch((error: Error) => {
+      child.kill('SIGKILL');
+      throw new Error(`${error.message}\n${readFileSync(server.log, 'utf8')}`);
+    });
+    return child;
+  };
+  const stop = async (child: ChildProcess): Promise<void> => {
+    child.kill('SIGTERM');
+    await exited(child);
+  };
+
+  let running: ChildProcess | null = null;
   try {
-    await waitForSocket(floorSocket, 30_000);
-    for (const agent of agents) {
-      await waitForSocket(agent.socket, 30_000).catch((error: Error) => {
-        throw new Error(`${error.message}\n${readFileSync(agent.log, 'utf8')}`);
-      });
+    for (const server of servers) {
+      if (server.cli === null) continue;
+      running = await start(server, -1);
       const imported = spawnSync(
         process.execPath,
-        [agent.cli, 'import', importFile, '--data-dir', agent.dataDir],
+        [server.cli, 'import', importFile, '--data-dir', server.dataDir],
         { env: timedEnv() },
       );
       if (imported.status !== 0) throw new Error(`import failed: ${imported.stderr.toString()}`);
+      await stop(running);
+      running = null;
     }
-
-    const floorRounds: Round[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      floorRounds.push(await clientRound(pin, floorSocket, floor));
-      for (const agent of agents) agent.rounds.push(await clientRound(pin, agent.socket, agent.child));
-    }
-    const where = pin.length > 0 ? 'both on CPU 0 (taskset -c 0)' : 'NOT pinned: taskset is missing';
-    console.log(
-      `socket-api: ${REQUESTS} keep-alive GET ${TOKEN_PATH} per round, node:http client in another process, ${where}, ${ROUNDS} rounds`,
-    );
-    const bare = summary('bare node:http server (floor)', floorRounds);
-    for (const agent of agents) {
-      const ours = summary(agent.label, agent.rounds);
-      console.log(
-        `socket-api: tokentray's own share: p50 ${fmt((ours.p50 - bare.p50) / 1000)}, server CPU ${fmt((ours.cpu - bare.cpu) / 1000)}/request` +
-          ' (target: agent p50 <= 150 µs, p99 <= 2 ms)',
-      );
-      // Who got which token is logged, one line per token: the benchmark must not lose that.
-      const served = readFileSync(agent.log, 'utf8')
-        .split('\n')
-        .filter((line) => line.includes('token served'));
-      const expected = ROUNDS * (REQUESTS + 201);
-      if (served.length < expected) {
-        console.log(
-          `socket-api: WARNING: ${agent.cli} logged ${served.length} "token served" lines for ${expected} tokens`,
-        );
-        process.exitCode = 1;
+      for (const server of servers) {
+        running = await start(server, i);
+        // A running agent has long been warm: the first client's requests (JIT, caches) are not timed.
+        for (let warm = 0; warm < WARM_UP_CLIENTS; warm++) await clientRound(pin, server.socket, running);
+        server.rounds.push(await clientRound(pin, server.socket, running));
+        await stop(running);
+        running = null;
       }
     }
   } finally {
-    floor.kill('SIGTERM');
-    for (const agent of agents) agent.child.kill('SIGTERM');
-    await Promise.all([exited(floor), ...agents.map((agent) => exited(agent.child))]);
-    await rm(root, { recursive: true, force: true });
+    if (running !== null) await stop(running);
   }
+  const where = pin.length > 0 ? 'both on CPU 0 (taskset -c 0)' : 'NOT pinned: taskset is missing';
+  console.log(
+    `socket-api: ${REQUESTS} keep-alive GET ${TOKEN_PATH} per round, node:http client in another process, ${where}, ${ROUNDS} rounds, a fresh server process each round`,
+  );
+  const [floor, ...agents] = servers as [Server, ...Server[]];
+  const bare = summary(floor.label, floor.rounds);
+  for (const agent of agents) {
+    const ours = summary(agent.label, agent.rounds);
+    console.log(
+      `socket-api: tokentray's own share: p50 ${fmt((ours.p50 - bare.p50) / 1000)}, server CPU ${fmt((ours.cpu - bare.cpu) / 1000)}/request` +
+        ' (target: agent p50 <= 150 µs, p99 <= 2 ms)',
+    );
+    // Who got which token is logged, one line per token: the benchmark must not lose that (the
+    // agent writes its log at most 50 ms late, and all of it before it exits).
+    const served = readFileSync(agent.log, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('token served'));
+    const expected = ROUNDS * (WARM_UP_CLIENTS + 1) * (REQUESTS + 201);
+    if (served.length < expected) {
+      console.log(
+        `socket-api: WARNING: ${agent.cli} logged ${served.length} "token served" lines for ${expected} tokens`,
+      );
+      process.exitCode = 1;
+    }
+  }
+  await rm(root, { recursive: true, force: true });
   if (profiling) {
     console.log(
-      `socket-api: CPU profiles in ${resolve(profileDir)}/{floor,agent0...}: each process served ${ROUNDS * (REQUESTS + 201)} token requests ` +
-        `(node bench/profile-top.mjs FILE --after parserOnHeadersComplete --per ${ROUNDS * (REQUESTS + 201)})`,
+      `socket-api: CPU profiles in ${resolve(profileDir)}/{floor,agent0...}/round-N: each process served ${REQUESTS + 201} token requests ` +
+        `(node bench/profile-top.mjs FILE --after parserOnHeadersComplete --per ${REQUESTS + 201})`,
     );
   }
 }
