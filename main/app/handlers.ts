@@ -147,8 +147,9 @@ export function createRequestHandlers(ports: AppPorts): AppHandlers {
     },
     revealToken: async (name) => {
       try {
-        const token = await engine.token(name, { purpose: 'reveal' });
-        return { ok: true, ...token };
+        // The IPC contract's fields only (IssuedToken also carries the account's name).
+        const { accessToken, tokenType, expiresAt } = await engine.token(name, { purpose: 'reveal' });
+        return { ok: true, accessToken, tokenType, expiresAt };
       } catch (error) {
         return failure(error);
       }
