@@ -48,10 +48,11 @@ export const LOG_FLUSH_BYTES = 16 * 1024;
  * request, profiled); a script asking for tokens in a loop now shares one write among a few
  * hundred of them, as pino's buffered destination does. Order is kept; whatever is pending is
  * written before the process ends (exit(), an uncaught exception, the end of the event loop) and
- * by close(). A death that runs no JavaScript can lose the last LOG_FLUSH_MS of lines: SIGKILL, a
- * signal left at its default action (SIGHUP, SIGQUIT), a fatal V8 error (out of memory), a power cut.
- * (Before, that was at most one turn's lines.) A regular file (a service's log redirected to one) is written with
- * writeSync, as process.stderr would, without going through its stream.
+ * by close(). A death that runs no JavaScript can lose the last LOG_FLUSH_MS of lines: SIGKILL,
+ * a signal left at its default action (SIGHUP, SIGQUIT), a fatal V8 error (out of memory), a
+ * power cut (before, that was at most one turn's lines). A regular file (a service's log
+ * redirected to one) is written with writeSync, as process.stderr would, without going through
+ * its stream.
  */
 export function stderrLog(stream: LogStream = process.stderr): {
   write(line: string): void;

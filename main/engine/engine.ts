@@ -42,9 +42,6 @@ import { signInKindOf } from './presets/index.js';
 import { flowFor, type FlowContext } from './providers/index.js';
 import { appendActivity, exportEntry, open, recordFor, storedTokenFor } from './records.js';
 import { createRenewer, DEFAULT_MIN_VALID_MS, type MinValid } from './renewal.js';
-
-/** What a token request asks for when it names no minimum validity. */
-const DEFAULT_MIN_VALID: MinValid = Object.freeze({ ms: DEFAULT_MIN_VALID_MS, explicit: false });
 import { createScheduler } from './scheduler.js';
 import { AccountStore, type AccountRecord } from './store.js';
 import { createSignInSlots, runSignIn, type SignInDeps } from './sign-in.js';
@@ -69,6 +66,9 @@ import type {
   TestResult,
   TokenPurpose,
 } from './types.js';
+
+/** What a token request asks for when it names no minimum validity. */
+const DEFAULT_MIN_VALID: MinValid = Object.freeze({ ms: DEFAULT_MIN_VALID_MS, explicit: false });
 
 export interface EngineOptions {
   dataDir: string;
@@ -445,14 +445,14 @@ export function createEngine(options: EngineOptions): Engine {
     async token(name, opts = {}) {
       const { rt, purpose, minValid, rejected } = tokenRequest(name, opts);
       const token =
-        (rejected ? null : renewer.heldToken(rt, minValid)) ??
+        renewer.heldToken(rt, minValid, rejected) ??
         (await renewer.validToken(rt, purpose, minValid, rejected));
       return issue(rt, purpose, token);
     },
 
     heldToken(name, opts = {}) {
       const { rt, purpose, minValid, rejected } = tokenRequest(name, opts);
-      const token = rejected ? null : renewer.heldToken(rt, minValid);
+      const token = renewer.heldToken(rt, minValid, rejected);
       return token === null ? null : issue(rt, purpose, token);
     },
 

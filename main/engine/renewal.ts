@@ -85,7 +85,7 @@ export interface Renewer {
    * record, a rejected token); null when validToken must be asked. A cached token's path (a script
    * asking in a loop) so goes through no promise (issue #10).
    */
-  heldToken(rt: Runtime, minValid: MinValid): string | null;
+  heldToken(rt: Runtime, minValid: MinValid, rejected?: boolean): string | null;
   /** Writes a record that could not be saved before; throws StoreError when it still cannot be. */
   retryWrite(rt: Runtime): Promise<void>;
   /**
@@ -472,9 +472,9 @@ export function createRenewer(
     return left > 0 && left >= wanted(rt, minValid);
   };
 
-  function heldToken(rt: Runtime, minValid: MinValid): string | null {
+  function heldToken(rt: Runtime, minValid: MinValid, rejected = false): string | null {
     const token = rt.accessToken;
-    return token && rt.pendingWrite === null && lastsFor(rt, minValid) ? token : null;
+    return token && !rejected && rt.pendingWrite === null && lastsFor(rt, minValid) ? token : null;
   }
 
   async function validToken(

@@ -49,7 +49,7 @@ describe('a refused refresh token and a store that cannot be written (item 10)',
     for (let i = 0; i < 5; i++) {
       await h.clock.advance(40_000);
       await expect(h.engine.token('mps')).rejects.toBeInstanceOf(StoreError);
-      // The unsaved token is in memory, but not held out at once either.
+      // Nothing is held out at once either (the unsaved token is not kept decrypted).
       expect(h.engine.heldToken('mps')).toBeNull();
     }
     expect(peer.requests).toHaveLength(3);
