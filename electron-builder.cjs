@@ -14,8 +14,9 @@ module.exports = {
   extraResources: [
     { from: 'build/tray', to: 'tray', filter: ['*.png', '*.ico'] },
     { from: 'build/icon.png', to: 'icon.png' },
-    // The CLI client, for `node <resources>/cli/tokentray.cjs` (the app shows the exact command).
-    { from: 'dist/cli', to: 'cli', filter: ['tokentray.cjs'] },
+    // The CLI client, for `node <resources>/cli/tokentray.cjs` (the app shows the exact command);
+    // commands.cjs is the rest of it, which the entry requires when needed.
+    { from: 'dist/cli', to: 'cli', filter: ['tokentray.cjs', 'commands.cjs'] },
     // The standalone `tokentray` executable (CLI and headless agent, no Node needed), built by
     // `npm run build:cli-exe` for the OS that packages: <resources>/bin/tokentray[.exe]. On macOS
     // the app's signing signs it too (hardened runtime; the default entitlements allow V8's JIT).

@@ -1,6 +1,6 @@
 /**
- * Where the local API socket lives and how its directory is made safe. Node builtins only: the
- * CLI imports this file too (to find the tray app's socket) and must start fast.
+ * Where the local API socket lives and how its directory is made safe. Where a client looks for it
+ * is socket-location.ts (re-exported here), the only part the CLI loads.
  *
  * POSIX: a Unix socket in a directory only the user can enter. Windows: Node cannot set a named
  * pipe's ACL, so the "socket path" is a user-only file that names a pipe with a random 128-bit
@@ -8,17 +8,10 @@
  */
 import { chmodSync, lstatSync, mkdirSync, unlinkSync, type Stats } from 'node:fs';
 import { connect } from 'node:net';
-import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname } from 'node:path';
 
 /** macOS limits `sun_path` to 104 bytes including the NUL; Linux to 108. Keep under the smaller. */
 export const MAX_SOCKET_PATH_BYTES = 103;
-
-/** The product name Electron uses for the userData folder (package.json `productName`). */
-export const APP_DIR_NAME = 'Tokentray';
-
-/** File name of the socket (or, on Windows, of the pipe rendezvous file) inside a data dir. */
-export const SOCKET_FILE_NAME = 'agent.sock';
 
 /** A problem with the socket location that the user must fix; the message says how. */
 export class SocketPathError extends Error {
@@ -31,49 +24,15 @@ export class SocketPathError extends Error {
   }
 }
 
-export interface LocateOptions {
-  env?: NodeJS.ProcessEnv;
-  platform?: NodeJS.Platform;
-  home?: string;
-}
-
-/** Electron's `app.getPath('userData')` for this app, computed without Electron. */
-export function defaultAppDataDir(opts: LocateOptions = {}): string {
-  const env = opts.env ?? process.env;
-  const platform = opts.platform ?? process.platform;
-  const home = opts.home ?? homedir();
-  if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), APP_DIR_NAME);
-  if (platform === 'darwin') return join(home, 'Library', 'Application Support', APP_DIR_NAME);
-  const config = env.XDG_CONFIG_HOME !== undefined && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : null;
-  return join(config ?? join(home, '.config'), APP_DIR_NAME);
-}
-
-/** The tray app's socket: `$XDG_RUNTIME_DIR/tokentray/agent.sock`, else `<appDataDir>/agent.sock`. */
-export function defaultSocketPath(appDataDir: string, opts: LocateOptions = {}): string {
-  const env = opts.env ?? process.env;
-  const platform = opts.platform ?? process.platform;
-  const runtime = env.XDG_RUNTIME_DIR;
-  if (platform !== 'win32' && runtime !== undefined && runtime !== '' && runtime.startsWith('/')) {
-    return join(runtime, 'tokentray', SOCKET_FILE_NAME);
-  }
-  return join(appDataDir, SOCKET_FILE_NAME);
-}
-
-/** CONTRACT §2: with `--data-dir DIR` the socket is exactly `DIR/agent.sock`. */
-export function dataDirSocketPath(dataDir: string): string {
-  return join(resolve(dataDir), SOCKET_FILE_NAME);
-}
-
-/**
- * The socket a client should use: `--data-dir` first, then `TOKENTRAY_SOCKET` (like
- * `SSH_AUTH_SOCK`), then the tray app's default.
- */
-export function clientSocketPath(dataDir: string | undefined, opts: LocateOptions = {}): string {
-  if (dataDir !== undefined) return dataDirSocketPath(dataDir);
-  const env = opts.env ?? process.env;
-  if (env.TOKENTRAY_SOCKET !== undefined && env.TOKENTRAY_SOCKET !== '') return resolve(env.TOKENTRAY_SOCKET);
-  return defaultSocketPath(defaultAppDataDir(opts), opts);
-}
+export {
+  APP_DIR_NAME,
+  clientSocketPath,
+  dataDirSocketPath,
+  defaultAppDataDir,
+  defaultSocketPath,
+  SOCKET_FILE_NAME,
+  type LocateOptions,
+} from './socket-location.js';
 
 /** Throws unless `path` fits in `sun_path` on every POSIX system we support. */
 export function checkSocketPathLength(path: string): void {

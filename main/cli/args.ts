@@ -1,5 +1,8 @@
 /** Command-line parsing and help texts for `tokentray` (CONTRACT §2), on `node:util` parseArgs. */
 import { parseArgs } from 'node:util';
+import { isMinValid, MAX_MIN_VALID_SECONDS, parseTokenCommandQuickly } from './args-quick.js';
+
+export { parseTokenCommandQuickly } from './args-quick.js';
 
 export const COMMANDS = [
   'agent',
@@ -171,12 +174,6 @@ function isCommand(word: string | undefined): word is CommandName {
   return (COMMANDS as readonly string[]).includes(word ?? '');
 }
 
-/** The agent accepts up to a year (366 days); say so here rather than as an agent error. */
-const MAX_MIN_VALID_SECONDS = 366 * 24 * 3600;
-
-/** A `--min-valid` value parseMinValid accepts as it is. */
-const isMinValid = (raw: string) => /^\d{1,9}$/.test(raw) && Number(raw) <= MAX_MIN_VALID_SECONDS;
-
 function parseMinValid(raw: string | undefined, usage: string): number | undefined {
   if (raw === undefined) return undefined;
   if (!isMinValid(raw)) {
@@ -209,50 +206,6 @@ function hoistDataDir(argv: string[]): string[] {
   return split === -1
     ? [command ?? '', ...rest, ...leading]
     : [command ?? '', ...rest.slice(0, split), ...leading, ...rest.slice(split)];
-}
-
-/**
- * What scripts run on every call, `token|header NAME` followed only by `--data-dir`, `--min-valid`
- * (each as `--opt V` or `--opt=V`, at most once, with a valid value not starting with "-") and
- * `--rejected`, read without node:util's parseArgs: loading it is about 5% of `node -e 0`, on every
- * call. Anything else (help, an unusual or wrong spelling, an option twice, a misplaced one) gives
- * null and goes through the full parser below; where both apply they give the same command
- * (test/unit/cli-args-fast.test.ts).
- */
-export function parseTokenCommandQuickly(argv: string[]): ParsedCommand | null {
-  const [kind, name, ...rest] = argv;
-  if ((kind !== 'token' && kind !== 'header') || name === undefined || name === '' || name.startsWith('-'))
-    return null;
-  let dataDir: string | undefined;
-  let minValid: string | undefined;
-  let rejected = false;
-  for (let index = 0; index < rest.length; index++) {
-    const word = rest[index] as string;
-    if (word === '--rejected') {
-      if (rejected) return null;
-      rejected = true;
-      continue;
-    }
-    const equals = word.indexOf('=');
-    const key = equals === -1 ? word : word.slice(0, equals);
-    if (key !== '--data-dir' && key !== '--min-valid') return null;
-    const value = equals === -1 ? rest[++index] : word.slice(equals + 1);
-    if (value === undefined || value === '' || value.startsWith('-')) return null;
-    if (key === '--data-dir') {
-      if (dataDir !== undefined) return null;
-      dataDir = value;
-    } else {
-      if (minValid !== undefined || !isMinValid(value)) return null;
-      minValid = value;
-    }
-  }
-  return {
-    kind,
-    dataDir,
-    name,
-    minValid: minValid === undefined ? undefined : Number(minValid),
-    rejected,
-  };
 }
 
 /** Parses argv (without node and the script) into a command, or throws UsageError. */

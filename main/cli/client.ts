@@ -74,30 +74,104 @@ export function decodeChunked(data: Buffer): Buffer | null {
   }
 }
 
+/** What the CLI reads of a response's head: the status and how the body is framed. */
+interface ResponseHead {
+  status: number;
+  /** Content-Length, or null when there is none. */
+  length: number | null;
+  /** Transfer-Encoding, lower case, or null when there is none. */
+  transferEncoding: string | null;
+  /** Where the body starts, in bytes (the head is ASCII, so also in characters). */
+  bodyStart: number;
+}
+
+/** Whether `value` is one or more ASCII digits. */
+function isDigits(value: string): boolean {
+  if (value === '') return false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/**
+ * The value of header `name` (lower case) in `head` (lower case, each line ending in CRLF); null
+ * when there is none, undefined when it is there twice (not an answer to trust).
+ */
+function headerValue(head: string, name: string): string | null | undefined {
+  const needle = `\r\n${name}:`;
+  const at = head.indexOf(needle);
+  if (at === -1) return null;
+  if (head.includes(needle, at + needle.length)) return undefined;
+  return head.slice(at + needle.length, head.indexOf('\r\n', at + needle.length)).trim();
+}
+
+/**
+ * The head of the response in `data` (`text` is the same bytes as UTF-8), or null while it is
+ * incomplete or when it is not an HTTP/1.x response with a valid Content-Length. A few string
+ * methods, no regular expressions and no loop over characters: this runs once per CLI call, and in
+ * a process that lives 25 ms each first use of a regular expression, a text encoding or a function
+ * costs tens of microseconds (this was 105 µs with a line-by-line parser, 40 µs now).
+ */
+function readHead(data: Buffer, text: string): ResponseHead | null {
+  const headEnd = text.indexOf('\r\n\r\n');
+  if (headEnd === -1) return null;
+  // The head's end must be at the same offset in bytes as in characters, as it is when the head is
+  // ASCII: then bodyStart counts both.
+  if (
+    data[headEnd] !== 0x0d ||
+    data[headEnd + 1] !== 0x0a ||
+    data[headEnd + 2] !== 0x0d ||
+    data[headEnd + 3] !== 0x0a
+  )
+    return null;
+  const head = text.slice(0, headEnd + 2).toLowerCase();
+  // "HTTP/1.1 200 OK" or "HTTP/1.1 200": the version, a space, three digits, a space or the end.
+  if (!head.startsWith('http/1.1 ') && !head.startsWith('http/1.0 ')) return null;
+  const code = head.slice(9, 12);
+  if (!isDigits(code) || code.length !== 3 || (head[12] !== ' ' && head[12] !== '\r')) return null;
+  const length = headerValue(head, 'content-length');
+  const transferEncoding = headerValue(head, 'transfer-encoding');
+  if (length === undefined || transferEncoding === undefined) return null;
+  if (length !== null && (!isDigits(length) || !Number.isSafeInteger(Number(length)))) return null;
+  return {
+    status: Number(code),
+    length: length === null ? null : Number(length),
+    transferEncoding,
+    bodyStart: headEnd + 4,
+  };
+}
+
 /** Parses a complete HTTP/1.1 response (the connection was closed after it). */
 export function parseResponse(raw: Buffer): { status: number; body: Buffer } | null {
-  const headerEnd = raw.indexOf('\r\n\r\n');
-  if (headerEnd === -1) return null;
-  const [statusLine = '', ...headerLines] = raw.subarray(0, headerEnd).toString('latin1').split('\r\n');
-  const status = /^HTTP\/1\.[01] (\d{3}) /.exec(`${statusLine} `);
-  if (status === null) return null;
-  const headers = new Map(
-    headerLines.map((line) => {
-      const colon = line.indexOf(':');
-      return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()] as const;
-    }),
-  );
-  let body = raw.subarray(headerEnd + 4);
-  if ((headers.get('transfer-encoding') ?? '').toLowerCase() === 'chunked') {
+  const head = readHead(raw, raw.toString());
+  if (head === null) return null;
+  let body = raw.subarray(head.bodyStart);
+  if (head.transferEncoding === 'chunked') {
     const decoded = decodeChunked(body);
     if (decoded === null) return null;
     body = decoded;
-  } else if (headers.has('content-length')) {
-    const length = Number(headers.get('content-length'));
-    if (!Number.isSafeInteger(length) || body.length < length) return null;
-    body = body.subarray(0, length);
+  } else if (head.length !== null) {
+    if (body.length < head.length) return null;
+    body = body.subarray(0, head.length);
   }
-  return { status: Number(status[1]), body };
+  return { status: head.status, body };
+}
+
+/**
+ * The answer in `data` (`text` is the same bytes as UTF-8) once it is complete by its
+ * Content-Length, else null: a chunked answer, or one without a length, ends with the connection.
+ */
+function completeAnswer(data: Buffer, text: string): { status: number; body: string } | null {
+  const head = readHead(data, text);
+  if (head === null || head.transferEncoding !== null || head.length === null) return null;
+  const end = head.bodyStart + head.length;
+  if (data.length < end) return null;
+  // The body is usually all that follows the head: no second decoding.
+  const body =
+    data.length === end ? text.slice(head.bodyStart) : data.subarray(head.bodyStart, end).toString();
+  return { status: head.status, body };
 }
 
 function openSocket(socketPath: string): Socket {
@@ -181,13 +255,13 @@ function exchange(
     });
     let settled = false;
     /** The answer as an object, or the error that it is not our protocol. */
-    const conclude = (response: { status: number; body: Buffer } | null): void => {
+    const conclude = (response: { status: number; body: string } | null): void => {
       if (response === null) {
         reject(new BadAnswerError(`unexpected answer from the agent at ${socketPath}`));
         return;
       }
       try {
-        const parsed = JSON.parse(response.body.toString('utf8')) as unknown;
+        const parsed = JSON.parse(response.body) as unknown;
         if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
           throw new Error('not an object');
         resolve({ status: response.status, body: parsed as Record<string, unknown> });
@@ -198,6 +272,7 @@ function exchange(
       }
     };
     socket.on('data', (chunk: Buffer) => {
+      if (settled) return;
       size += chunk.length;
       if (size > MAX_ANSWER_BYTES) {
         socket.destroy(new Error('answer too large'));
@@ -205,19 +280,15 @@ function exchange(
       }
       chunks.push(chunk);
       // An answer with a Content-Length is complete once that many bytes are in: take it then
-      // rather than after the agent's hang-up reaches us and the socket is torn down (~1-2 ms of
-      // every CLI call). Anything else (chunked, no length) still ends with the connection.
+      // rather than wait for the agent's hang-up (~1-2 ms of every CLI call). Anything else
+      // (chunked, no length) ends with the connection.
       const data = chunks.length === 1 ? chunk : Buffer.concat(chunks, size);
-      const headEnd = data.indexOf('\r\n\r\n');
-      if (headEnd === -1) return;
-      const head = data.subarray(0, headEnd + 2).toString('latin1');
-      if (!/\r\ncontent-length:[ \t]*\d+[ \t]*\r\n/i.test(head) || /\r\ntransfer-encoding:/i.test(head))
-        return;
-      const response = parseResponse(data);
+      const response = completeAnswer(data, data.toString());
       if (response === null) return;
       settled = true;
       clearTimeout(timer);
-      socket.destroy();
+      // Not destroyed: the agent closes the connection itself (Connection: close), and the CLI
+      // exits as soon as it has printed. Tearing the socket down first cost 0.3 ms of every call.
       conclude(response);
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
@@ -242,7 +313,8 @@ function exchange(
         reject(new AgentUnavailableError(socketPath, 'STOPPED'));
         return;
       }
-      conclude(parseResponse(Buffer.concat(chunks)));
+      const response = parseResponse(Buffer.concat(chunks));
+      conclude(response === null ? null : { status: response.status, body: response.body.toString() });
     });
   });
 }

@@ -3,21 +3,24 @@
  * on stderr and one of the CONTRACT §2 exit codes.
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { IMPORT_BODY_LIMIT } from '../agent/limits.js';
+import { clientSocketPath } from '../agent/socket-location.js';
 import type { AccountListEntry } from '../engine/types.js';
 import type { ParsedCommand } from './args.js';
+import type { TokenCommand } from './args-quick.js';
 import {
-  AgentUnavailableError,
-  BadAnswerError,
   callAgent,
-  UntrustedSocketError,
+  type AgentUnavailableError,
   type ApiAnswer,
+  type BadAnswerError,
+  type UntrustedSocketError,
 } from './client.js';
 import { runWithToken } from './exec.js';
+import { EXIT } from './exit-codes.js';
 import type { LoginEvent } from './login.js';
+import { accountPath, runTokenCommand } from './token-command.js';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, noAgent: 3, noAccount: 4, cliDenied: 5 } as const;
+export { EXIT } from './exit-codes.js';
 
 /** Where output goes: real stdout/stderr in the CLI, buffers in tests. */
 export interface Output {
@@ -27,22 +30,10 @@ export interface Output {
   prepare?(): void;
 }
 
-/**
- * The agent's socket. With `--data-dir DIR` it is DIR/agent.sock (CONTRACT §2; the agent's
- * dataDirSocketPath, test/unit/cli-socket-path.test.ts keeps them equal), found without loading
- * socket-path.ts and the node:os it needs: every `token --data-dir` call starts sooner for it.
- */
-export async function socketPathFor(dataDir: string | undefined): Promise<string> {
-  if (dataDir !== undefined) return dataDirSocket(dataDir);
-  const { clientSocketPath } = await import('../agent/socket-path.js');
-  return clientSocketPath(undefined);
-}
-
-function dataDirSocket(dataDir: string): string {
-  return join(resolve(dataDir), 'agent.sock');
-}
-
 type ApiCommand = Exclude<ParsedCommand, { kind: 'help' } | { kind: 'agent' } | { kind: 'version' }>;
+
+const isTokenCommand = (command: ApiCommand): command is TokenCommand =>
+  command.kind === 'token' || command.kind === 'header';
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
@@ -155,19 +146,6 @@ function readImportFile(file: string): Buffer {
   return file === '-' ? readFileSync(0) : readFileSync(file);
 }
 
-function accountPath(
-  name: string,
-  action?: string,
-  options: { minValid?: number; rejected?: boolean } = {},
-): string {
-  // Both values are digits: nothing to encode (and no URLSearchParams to make on every call).
-  const query: string[] = [];
-  if (options.minValid !== undefined) query.push(`minValid=${options.minValid}`);
-  if (options.rejected === true) query.push('rejected=1');
-  const search = query.length > 0 ? `?${query.join('&')}` : '';
-  return `/v1/accounts/${encodeURIComponent(name)}${action === undefined ? '' : `/${action}`}${search}`;
-}
-
 /** `login NAME [--browser]`: follows the agent's sign-in, telling the person what to do. */
 async function login(
   command: Extract<ApiCommand, { kind: 'login' }>,
@@ -247,7 +225,11 @@ async function login(
   return EXIT.noAgent;
 }
 
-async function execute(command: ApiCommand, socketPath: string, io: Output): Promise<number> {
+async function execute(
+  command: Exclude<ApiCommand, TokenCommand>,
+  socketPath: string,
+  io: Output,
+): Promise<number> {
   switch (command.kind) {
     case 'login':
       return login(command, socketPath, io);
@@ -258,28 +240,14 @@ async function execute(command: ApiCommand, socketPath: string, io: Output): Pro
       io.out(command.json ? `${JSON.stringify({ accounts }, null, 2)}\n` : formatTable(accounts));
       return EXIT.ok;
     }
-    case 'token':
-    case 'header':
     case 'exec': {
-      const action = command.kind === 'header' ? 'header' : 'token';
-      const rejected = command.kind === 'exec' ? false : command.rejected;
       const answer = await callAgent(
         socketPath,
         'GET',
-        accountPath(command.name, action, { minValid: command.minValid, rejected }),
-        undefined,
-        undefined,
-        command.kind === 'exec' ? undefined : io.prepare,
+        accountPath(command.name, 'token', { minValid: command.minValid }),
       );
       if (answer.status !== 200) return explainFailure(answer, command.name, io);
-      if (command.kind === 'header') {
-        io.out(`${text(answer.body.header)}\n`);
-        return EXIT.ok;
-      }
-      const token = text(answer.body.accessToken);
-      if (command.kind === 'exec') return runWithToken(command.command, { TOKENTRAY_TOKEN: token });
-      io.out(`${token}\n`);
-      return EXIT.ok;
+      return runWithToken(command.command, { TOKENTRAY_TOKEN: text(answer.body.accessToken) });
     }
     case 'refresh': {
       const answer = await callAgent(socketPath, 'POST', accountPath(command.name, 'refresh'));
@@ -320,28 +288,45 @@ async function execute(command: ApiCommand, socketPath: string, io: Output): Pro
   }
 }
 
+/**
+ * Whether `error` is one of client.ts's errors. By name, not instanceof: the entry's bundle has a
+ * client.ts of its own (dist/cli/tokentray.cjs, beside this one in commands.cjs), and what its
+ * token command threw is explained here.
+ */
+function isClientError<T extends Error>(error: unknown, name: T['name']): error is T {
+  return error instanceof Error && error.name === name;
+}
+
+/**
+ * The message and exit code for what a command threw: no agent, a socket that is not the user's
+ * own, an answer that is not our protocol. Anything else is rethrown (an internal error).
+ */
+export function explainError(error: unknown, command: ApiCommand, io: Output): number {
+  if (isClientError<AgentUnavailableError>(error, 'AgentUnavailableError'))
+    return noAgent(error, command, io);
+  if (isClientError<UntrustedSocketError>(error, 'UntrustedSocketError')) {
+    // Nothing was sent. Another user may have put it there to receive secrets or hand out tokens.
+    io.err(
+      `tokentray: ${error.message}.\n` +
+        "Nothing was sent: a socket that is not yours alone may be another user's, waiting for\n" +
+        'your secrets or to answer with tokens of its own. The agent makes a 0600 socket in a\n' +
+        '0700 folder that you own; remove what is there, or use another --data-dir.\n',
+    );
+    return EXIT.noAgent;
+  }
+  if (isClientError<BadAnswerError>(error, 'BadAnswerError')) {
+    io.err(`tokentray: ${error.message}\n`);
+    return EXIT.failed;
+  }
+  throw error;
+}
+
 /** Runs one API command against the agent and returns the exit code. */
 export async function runApiCommand(command: ApiCommand, io: Output): Promise<number> {
-  const socketPath =
-    command.dataDir !== undefined ? dataDirSocket(command.dataDir) : await socketPathFor(undefined);
+  if (isTokenCommand(command)) return runTokenCommand(command, io, () => ({ explainFailure, explainError }));
   try {
-    return await execute(command, socketPath, io);
+    return await execute(command, clientSocketPath(command.dataDir), io);
   } catch (error) {
-    if (error instanceof AgentUnavailableError) return noAgent(error, command, io);
-    if (error instanceof UntrustedSocketError) {
-      // Nothing was sent. Another user may have put it there to receive secrets or hand out tokens.
-      io.err(
-        `tokentray: ${error.message}.\n` +
-          "Nothing was sent: a socket that is not yours alone may be another user's, waiting for\n" +
-          'your secrets or to answer with tokens of its own. The agent makes a 0600 socket in a\n' +
-          '0700 folder that you own; remove what is there, or use another --data-dir.\n',
-      );
-      return EXIT.noAgent;
-    }
-    if (error instanceof BadAnswerError) {
-      io.err(`tokentray: ${error.message}\n`);
-      return EXIT.failed;
-    }
-    throw error;
+    return explainError(error, command, io);
   }
 }

@@ -1,22 +1,11 @@
 /**
- * The `tokentray` CLI entry (bundled to dist/cli/tokentray.cjs). It loads only argument parsing and
- * the socket client, so `tokentray token NAME` costs little more than Node's own start-up.
+ * The `tokentray` CLI entry, bundled to dist/cli/tokentray.cjs: Node builtins, the token command
+ * and the socket client only (start.ts). The rest of the CLI is dist/cli/commands.cjs beside it,
+ * loaded when needed; test/unit/cli-bundle.test.ts keeps the two apart.
  */
-import { main } from './main.js';
+import { start, type WholeCli } from './start.js';
 
-// process.stdout (and its EPIPE guard, main.ts guardedStdout) is made when first used.
-
-const argv = process.argv.slice(2);
-main(argv).then(
-  (code) => {
-    process.exitCode = code;
-    // The agent has closed its server, engine and lock by now: don't wait on a stray timer.
-    if (argv[0] === 'agent') process.exit(code);
-  },
-  (error: unknown) => {
-    process.stderr.write(
-      `tokentray: internal error: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  },
-);
+// The bundler leaves this require alone (scripts/build.mjs marks it external); require, not
+// import(), so a CommonJS file is loaded without the ES module loader.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+start(process.argv.slice(2), async () => require('./commands.cjs') as WholeCli);

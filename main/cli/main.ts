@@ -1,37 +1,37 @@
 /**
- * The CLI's dispatcher: parse, then either print help, hand over to the headless agent (imported
- * lazily: only `agent` loads the engine) or run one command against the local API.
+ * The whole CLI (bundled to dist/cli/commands.cjs): parse, then either print help, hand over to
+ * the headless agent (imported lazily: only `agent` loads the engine) or run one command against
+ * the local API. The entry (start.ts) loads it for anything but a token that is handed out.
  */
 import { parseCommandLine, UsageError } from './args.js';
 import { EXIT, runApiCommand, type Output } from './commands.js';
+import { guardedStdout, stdio } from './stdio.js';
+
+export { explainError, explainFailure } from './commands.js';
 
 type AgentModule = typeof import('../agent/host.js');
 
-let stdoutGuarded = false;
-
-/**
- * process.stdout, with `tokentray token x | head -c 8` in mind: a reader that hangs up early is not
- * an error worth a stack trace. Made on first use, not at start-up: creating the stream costs about
- * 0.4 ms, which `token` spends while the agent is answering (Output.prepare) instead of before.
- */
-export function guardedStdout(): NodeJS.WriteStream {
-  if (!stdoutGuarded) {
-    stdoutGuarded = true;
-    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE') throw error;
-    });
-  }
-  return process.stdout;
+/** What the standalone executable does its own way. */
+export interface MainOptions {
+  /** The `--version` line. */
+  versionLine?: () => string | Promise<string>;
+  /** The headless agent's module. */
+  loadAgent?: () => Promise<AgentModule>;
 }
 
-const stdio: Output = {
-  out: (text) => void guardedStdout().write(text),
-  err: (text) => void process.stderr.write(text),
-  prepare: () => void guardedStdout(),
-};
+async function defaultVersionLine(): Promise<string> {
+  const { TOKENTRAY_CLI_VERSION } = await import('./version.js');
+  return `tokentray ${TOKENTRAY_CLI_VERSION} (Node ${process.versions.node})\n`;
+}
+
+async function bundledAgent(): Promise<AgentModule> {
+  // A variable specifier keeps the bundler from inlining the agent: dist/cli/agent.mjs sits beside this file.
+  const specifier = './agent.mjs';
+  return (await import(specifier)) as AgentModule;
+}
 
 /** Runs the CLI on `argv` (without node and the script) and returns the exit code. */
-export async function main(argv: string[], io: Output = stdio): Promise<number> {
+export async function main(argv: string[], io: Output = stdio, options: MainOptions = {}): Promise<number> {
   let command;
   try {
     command = parseCommandLine(argv);
@@ -45,15 +45,12 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
     return EXIT.ok;
   }
   if (command.kind === 'version') {
-    const { TOKENTRAY_CLI_VERSION } = await import('./version.js');
-    io.out(`tokentray ${TOKENTRAY_CLI_VERSION} (Node ${process.versions.node})\n`);
+    io.out(await (options.versionLine ?? defaultVersionLine)());
     return EXIT.ok;
   }
   if (command.kind === 'agent') {
     guardedStdout();
-    // A variable specifier keeps the bundler from inlining the agent: dist/cli/agent.mjs sits beside this file.
-    const specifier = './agent.mjs';
-    const agent = (await import(specifier)) as AgentModule;
+    const agent = await (options.loadAgent ?? bundledAgent)();
     return agent.runAgent(command.argv);
   }
   return runApiCommand(command, io);

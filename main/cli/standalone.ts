@@ -8,8 +8,8 @@
  * this script, even behind lazy module initialisers, it made every `tokentray token NAME` parse it
  * or load its code cache: 1.5x `node -e 0` instead of 1.25x.
  */
-import { parseCommandLine, UsageError } from './args.js';
-import { guardedStdout, main } from './main.js';
+import type { MainOptions } from './main.js';
+import { start } from './start.js';
 
 /** Set by scripts/build-cli-exe.mjs from package.json. */
 declare const TOKENTRAY_VERSION: string;
@@ -18,19 +18,6 @@ type AgentModule = typeof import('../agent/host.js');
 
 /** The asset (and, run by plain Node, the file beside this script) that holds the agent bundle. */
 const AGENT_ASSET = 'tokentray-agent.cjs';
-
-// process.stdout (and its EPIPE guard) is made when first used: see main.ts guardedStdout.
-
-/** The command line's agent arguments when it asks for the headless agent, else null. */
-function agentArgv(argv: string[]): string[] | null {
-  try {
-    const command = parseCommandLine(argv);
-    return command.kind === 'agent' ? command.argv : null;
-  } catch (error) {
-    if (error instanceof UsageError) return null; // main() says what is wrong
-    throw error;
-  }
-}
 
 /**
  * Compiles the agent bundle as a CommonJS module. Its `require` is this script's: inside the
@@ -56,28 +43,13 @@ async function loadAgent(): Promise<AgentModule> {
   return module.exports as AgentModule;
 }
 
-async function run(argv: string[]): Promise<number> {
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    guardedStdout().write(`tokentray ${TOKENTRAY_VERSION} (standalone, Node ${process.versions.node})\n`);
-    return 0;
-  }
-  const agent = agentArgv(argv);
-  if (agent === null) return main(argv);
-  guardedStdout();
-  const { runAgent } = await loadAgent();
-  const code = await runAgent(agent);
-  // The agent has closed its server, engine and lock by now: don't wait on a stray timer.
-  process.exit(code);
-}
+const options: MainOptions = {
+  versionLine: () => `tokentray ${TOKENTRAY_VERSION} (standalone, Node ${process.versions.node})\n`,
+  loadAgent,
+};
 
-run(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(
-      `tokentray: internal error: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  },
-);
+// The whole CLI is in this script too (a single executable runs one), compiled only when needed.
+start(process.argv.slice(2), async () => {
+  const cli = await import('./main.js');
+  return { ...cli, main: (argv, io) => cli.main(argv, io, options) };
+});

@@ -15,7 +15,9 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'tokentray.cjs');
-const OUTPUTS = ['dist/cli/tokentray.cjs', 'dist/cli/agent.mjs'].map((p) => join(ROOT, p));
+const OUTPUTS = ['dist/cli/tokentray.cjs', 'dist/cli/commands.cjs', 'dist/cli/agent.mjs'].map((p) =>
+  join(ROOT, p),
+);
 const SOURCES = ['main/cli', 'main/agent', 'main/engine'].map((p) => join(ROOT, p));
 
 function newestMtime(dir: string): number {

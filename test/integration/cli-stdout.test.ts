@@ -1,5 +1,5 @@
 /**
- * The CLI makes process.stdout only when it prints (main.ts guardedStdout, a start-up cost moved
+ * The CLI makes process.stdout only when it prints (stdio.ts guardedStdout, a start-up cost moved
  * into the wait for the agent). A reader that hangs up early (`tokentray token x | head -c 8`)
  * must still be no error worth a stack trace, and the token must still reach a reader that stays.
  */

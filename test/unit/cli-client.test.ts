@@ -29,6 +29,26 @@ describe('parseResponse', () => {
     expect(decodeChunked(raw('zz\r\n'))).toBeNull();
     expect(decodeChunked(raw('5\r\nab'))).toBeNull();
   });
+
+  it('refuses two Content-Lengths, a length that is not digits and a bad status line', () => {
+    expect(
+      parseResponse(raw('HTTP/1.1 200 OK\r\nContent-Length: 2\r\ncontent-length: 2\r\n\r\n{}')),
+    ).toBeNull();
+    expect(parseResponse(raw('HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\n{}'))).toBeNull();
+    expect(parseResponse(raw('HTTP/1.1 200 OK\r\nContent-Length: 0x2\r\n\r\n{}'))).toBeNull();
+    expect(parseResponse(raw('HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\n{}'))).toBeNull();
+    expect(parseResponse(raw('HTTP/2 200 OK\r\nContent-Length: 2\r\n\r\n{}'))).toBeNull();
+    expect(parseResponse(raw('HTTP/1.1 204\r\nContent-Length: 0\r\n\r\n'))?.status).toBe(204);
+  });
+
+  it('counts the body in bytes: a head that is not ASCII is refused, a UTF-8 body is kept whole', () => {
+    expect(parseResponse(Buffer.from('HTTP/1.1 200 OK\r\nX: é\r\nContent-Length: 2\r\n\r\n{}'))).toBeNull();
+    const body = '{"name":"Zürich ✓"}';
+    const answer = parseResponse(
+      Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}trailing`),
+    );
+    expect(answer?.body.toString()).toBe(body);
+  });
 });
 
 describe('callAgent against a socket that misbehaves', () => {
@@ -55,6 +75,28 @@ describe('callAgent against a socket that misbehaves', () => {
           /did not answer within 0 s/,
         );
         expect(Date.now() - started).toBeLessThan(2000);
+        for (const socket of held) socket.destroy();
+      },
+    );
+  });
+
+  it('takes an answer as soon as its Content-Length is in, even split inside a UTF-8 character', async () => {
+    const body = Buffer.from(JSON.stringify({ accessToken: 'tøken ✓', name: 'Zürich' }));
+    const head = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`);
+    const whole = Buffer.concat([head, body]);
+    const split = whole.indexOf(Buffer.from('✓')) + 1; // inside the three bytes of ✓
+    const held: Socket[] = [];
+    await withServer(
+      (socket) => {
+        held.push(socket); // never closed by the server: the answer must not wait for a hang-up
+        socket.once('data', () => {
+          socket.write(whole.subarray(0, split));
+          setTimeout(() => socket.write(whole.subarray(split)), 20);
+        });
+      },
+      async (path) => {
+        const answer = await callAgent(path, 'GET', '/v1/accounts/x/token', undefined, 5_000);
+        expect(answer).toEqual({ status: 200, body: { accessToken: 'tøken ✓', name: 'Zürich' } });
         for (const socket of held) socket.destroy();
       },
     );
