@@ -123,6 +123,87 @@ describe('the logger without redaction work for clean lines', () => {
     );
   });
 
+  it('gives the same lines when a line repeats, between forgets and other lines (property)', () => {
+    const call = fc.record({
+      level: fc.constantFrom('INFO' as const, 'WARN' as const),
+      // Often the same line again, as a script asking for tokens in a loop logs it, or its message
+      // with other fields.
+      repeat: fc.constantFrom('line' as const, 'message' as const, 'no' as const),
+      message: anyText,
+      fields,
+      forget: fc.option(fc.oneof(fc.constantFrom('bench', 'served', 'ok'), anyText), { nil: undefined }),
+      now: time,
+    });
+    fc.assert(
+      fc.property(fc.array(call, { minLength: 1, maxLength: 12 }), (calls) => {
+        const lines: string[] = [];
+        let clock = 0;
+        const log = createLogger(
+          (line) => lines.push(line),
+          () => clock,
+        );
+        const known: string[] = [];
+        const expected: string[] = [];
+        let previous: { message: string; fields: Record<string, unknown> | undefined } | null = null;
+        for (const step of calls) {
+          if (step.forget !== undefined && step.forget.length >= 4) {
+            log.forget(step.forget);
+            if (!known.includes(step.forget)) known.push(step.forget);
+          }
+          const { message, fields: given } =
+            previous === null || step.repeat === 'no'
+              ? step
+              : step.repeat === 'line'
+                ? previous
+                : { message: previous.message, fields: step.fields };
+          previous = { message, fields: given === undefined ? undefined : { ...given } };
+          clock = step.now;
+          log[step.level === 'INFO' ? 'info' : 'warn'](message, given);
+          expected.push(referenceLine(step.level, message, given, step.now, known));
+        }
+        expect(lines).toEqual(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('looks for known forms in a repeated line whole, its new time included', () => {
+    const lines: string[] = [];
+    let now = Date.parse('2026-12-07T01:02:03.004Z');
+    const log = createLogger(
+      (line) => lines.push(line),
+      () => now,
+    );
+    log.forget('T01:02:04');
+    log.info('token served', { account: 'bench' });
+    now += 1000;
+    log.info('token served', { account: 'bench' });
+    expect(lines).toEqual([
+      '2026-12-07T01:02:03.004Z INFO token served account="bench"',
+      referenceLine('INFO', 'token served', { account: 'bench' }, now, ['T01:02:04']),
+    ]);
+    expect(lines[1]).toContain('[redacted]');
+  });
+
+  it('does not repeat a line whose field is an object that changed, or after a secret is forgotten', () => {
+    const lines: string[] = [];
+    const log = createLogger(
+      (line) => lines.push(line),
+      () => Date.parse('2026-12-07T01:02:03.004Z'),
+    );
+    const list = ['a'];
+    log.info('token served', { account: 'bench', list });
+    list.push('b');
+    log.info('token served', { account: 'bench', list });
+    log.forget('bench');
+    log.info('token served', { account: 'bench', list });
+    expect(lines).toEqual([
+      '2026-12-07T01:02:03.004Z INFO token served account="bench" list=a',
+      '2026-12-07T01:02:03.004Z INFO token served account="bench" list=a,b',
+      '2026-12-07T01:02:03.004Z INFO token served account="[redacted]" list=a,b',
+    ]);
+  });
+
   it('writes the served line as it is and still redacts a line that needs it', () => {
     const lines: string[] = [];
     const log = createLogger(
