@@ -129,7 +129,13 @@ export async function benchSocketApi(): Promise<void> {
   // One profile per process, so per round: DIR/floor/round-N, DIR/agent0/round-N...
   const profile = (who: string, round: number) =>
     profiling && round >= 0
-      ? ['--cpu-prof', '--cpu-prof-dir', resolve(profileDir, who, `round-${round}`)]
+      ? [
+          '--cpu-prof',
+          '--cpu-prof-interval',
+          '100',
+          '--cpu-prof-dir',
+          resolve(profileDir, who, `round-${round}`),
+        ]
       : [];
 
   /** A server for one round: a fresh process each time, so no process's luck (its memory layout, a
