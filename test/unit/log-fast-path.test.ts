@@ -144,18 +144,21 @@ describe('the logger without redaction work for clean lines', () => {
         );
         const known: string[] = [];
         const expected: string[] = [];
-        let previous: { message: string; fields: Record<string, unknown> | undefined } | null = null;
+        type Line = { message: string; fields: Record<string, unknown> | undefined };
+        let previous: Line | null = null;
         for (const step of calls) {
           if (step.forget !== undefined && step.forget.length >= 4) {
             log.forget(step.forget);
             if (!known.includes(step.forget)) known.push(step.forget);
           }
-          const { message, fields: given } =
-            previous === null || step.repeat === 'no'
+          const last: Line | null = previous;
+          const line: Line =
+            last === null || step.repeat === 'no'
               ? step
               : step.repeat === 'line'
-                ? previous
-                : { message: previous.message, fields: step.fields };
+                ? last
+                : { message: last.message, fields: step.fields };
+          const { message, fields: given } = line;
           previous = { message, fields: given === undefined ? undefined : { ...given } };
           clock = step.now;
           log[step.level === 'INFO' ? 'info' : 'warn'](message, given);
