@@ -126,9 +126,9 @@ function readHead(data: Buffer, text: string): ResponseHead | null {
     data[headEnd + 3] !== 0x0a
   )
     return null;
-  const head = text.slice(0, headEnd + 2).toLowerCase();
   // "HTTP/1.1 200 OK" or "HTTP/1.1 200": the version, a space, three digits, a space or the end.
-  if (!head.startsWith('http/1.1 ') && !head.startsWith('http/1.0 ')) return null;
+  if (!text.startsWith('HTTP/1.1 ') && !text.startsWith('HTTP/1.0 ')) return null;
+  const head = text.slice(0, headEnd + 2).toLowerCase();
   const code = head.slice(9, 12);
   if (!isDigits(code) || code.length !== 3 || (head[12] !== ' ' && head[12] !== '\r')) return null;
   const length = headerValue(head, 'content-length');
@@ -159,19 +159,44 @@ export function parseResponse(raw: Buffer): { status: number; body: Buffer } | n
   return { status: head.status, body };
 }
 
+/** A head this long without its end is not from our agent: it is left to the hang-up. */
+const MAX_HEAD_BYTES = 64 * 1024;
+
 /**
- * The answer in `data` (`text` is the same bytes as UTF-8) once it is complete by its
- * Content-Length, else null: a chunked answer, or one without a length, ends with the connection.
+ * Reads an answer as its chunks arrive and takes it once it is complete by its Content-Length:
+ * the head is decoded until it is read (at most MAX_HEAD_BYTES), the body once, when all of it is
+ * in; each chunk costs its own length, not the length so far. A chunked answer, or one without a
+ * length, is left to the hang-up (parseResponse).
  */
-function completeAnswer(data: Buffer, text: string): { status: number; body: string } | null {
-  const head = readHead(data, text);
-  if (head === null || head.transferEncoding !== null || head.length === null) return null;
-  const end = head.bodyStart + head.length;
-  if (data.length < end) return null;
-  // The body is usually all that follows the head: no second decoding.
-  const body =
-    data.length === end ? text.slice(head.bodyStart) : data.subarray(head.bodyStart, end).toString();
-  return { status: head.status, body };
+function answerReader(): (chunks: Buffer[], size: number) => { status: number; body: string } | null {
+  // undefined: not read yet; null: framed by the hang-up.
+  let head: ResponseHead | null | undefined;
+  return (chunks, size) => {
+    if (head === null) return null;
+    let text: string | undefined;
+    let data: Buffer | undefined;
+    if (head === undefined) {
+      if (size > MAX_HEAD_BYTES) {
+        head = null;
+        return null;
+      }
+      data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+      text = data.toString();
+      const read = readHead(data, text);
+      if (read === null) return null;
+      head = read.transferEncoding === null && read.length !== null ? read : null;
+      if (head === null) return null;
+    }
+    const end = head.bodyStart + (head.length as number);
+    if (size < end) return null;
+    data ??= Buffer.concat(chunks, size);
+    // Usually the body is all that follows the head, decoded already with it.
+    const body =
+      text !== undefined && size === end
+        ? text.slice(head.bodyStart)
+        : data.subarray(head.bodyStart, end).toString();
+    return { status: head.status, body };
+  };
 }
 
 function openSocket(socketPath: string): Socket {
@@ -229,6 +254,7 @@ function exchange(
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    const readAnswer = answerReader();
     // A stopped (SIGSTOP) or wedged agent must not hang a script for ever.
     const timer = setTimeout(() => {
       timedOut = true;
@@ -282,8 +308,7 @@ function exchange(
       // An answer with a Content-Length is complete once that many bytes are in: take it then
       // rather than wait for the agent's hang-up (~1-2 ms of every CLI call). Anything else
       // (chunked, no length) ends with the connection.
-      const data = chunks.length === 1 ? chunk : Buffer.concat(chunks, size);
-      const response = completeAnswer(data, data.toString());
+      const response = readAnswer(chunks, size);
       if (response === null) return;
       settled = true;
       clearTimeout(timer);

@@ -18,7 +18,7 @@ import {
 import { runWithToken } from './exec.js';
 import { EXIT } from './exit-codes.js';
 import type { LoginEvent } from './login.js';
-import { accountPath, runTokenCommand } from './token-command.js';
+import { accountPath, noTokenIn, runTokenCommand, tokenIn } from './token-command.js';
 
 export { EXIT } from './exit-codes.js';
 
@@ -247,7 +247,9 @@ async function execute(
         accountPath(command.name, 'token', { minValid: command.minValid }),
       );
       if (answer.status !== 200) return explainFailure(answer, command.name, io);
-      return runWithToken(command.command, { TOKENTRAY_TOKEN: text(answer.body.accessToken) });
+      const token = tokenIn(answer, 'token');
+      if (token === null) return explainError(noTokenIn(socketPath), command, io);
+      return runWithToken(command.command, { TOKENTRAY_TOKEN: token }, io.err);
     }
     case 'refresh': {
       const answer = await callAgent(socketPath, 'POST', accountPath(command.name, 'refresh'));

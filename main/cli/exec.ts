@@ -17,7 +17,11 @@ export async function signalExitCode(signal: NodeJS.Signals): Promise<number> {
  * Runs `command` with stdio inherited and `env` added; resolves to its exit code (126 when it
  * cannot be run, 127 when not found, 128+N when killed by signal N).
  */
-export async function runWithToken(command: string[], env: Record<string, string>): Promise<number> {
+export async function runWithToken(
+  command: string[],
+  env: Record<string, string>,
+  err: (text: string) => void,
+): Promise<number> {
   const [file, ...args] = command;
   const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
@@ -35,7 +39,7 @@ export async function runWithToken(command: string[], env: Record<string, string
     };
     child.once('error', (error: NodeJS.ErrnoException) => {
       cleanup();
-      process.stderr.write(`tokentray: cannot run ${file}: ${error.message}\n`);
+      err(`tokentray: cannot run ${file}: ${error.message}\n`);
       resolve(error.code === 'ENOENT' ? 127 : 126);
     });
     child.once('exit', (code, signal) => {

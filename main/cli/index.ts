@@ -7,5 +7,15 @@ import { start, type WholeCli } from './start.js';
 
 // The bundler leaves this require alone (scripts/build.mjs marks it external); require, not
 // import(), so a CommonJS file is loaded without the ES module loader.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-start(process.argv.slice(2), async () => require('./commands.cjs') as WholeCli);
+start(process.argv.slice(2), async () => {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('./commands.cjs') as WholeCli;
+  } catch (error) {
+    // A copy of tokentray.cjs without the file beside it: say so rather than "Cannot find module".
+    throw new Error(
+      `the rest of the CLI, commands.cjs beside ${__filename}, could not be loaded (reinstall): ${(error as Error).message.split('\n')[0]}`,
+      { cause: error },
+    );
+  }
+});

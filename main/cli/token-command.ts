@@ -5,7 +5,7 @@
  */
 import { clientSocketPath } from '../agent/socket-location.js';
 import type { TokenCommand } from './args-quick.js';
-import { callAgent, type ApiAnswer } from './client.js';
+import { BadAnswerError, callAgent, type ApiAnswer } from './client.js';
 import type { Output } from './commands.js';
 import { EXIT } from './exit-codes.js';
 
@@ -35,10 +35,11 @@ export async function runTokenCommand(
   io: Output,
   failures: () => TokenFailures | Promise<TokenFailures>,
 ): Promise<number> {
+  const socketPath = clientSocketPath(command.dataDir);
   let answer: ApiAnswer;
   try {
     answer = await callAgent(
-      clientSocketPath(command.dataDir),
+      socketPath,
       'GET',
       accountPath(command.name, command.kind, { minValid: command.minValid, rejected: command.rejected }),
       undefined,
@@ -49,7 +50,18 @@ export async function runTokenCommand(
     return (await failures()).explainError(error, command, io);
   }
   if (answer.status !== 200) return (await failures()).explainFailure(answer, command.name, io);
-  const value = command.kind === 'header' ? answer.body.header : answer.body.accessToken;
-  io.out(`${typeof value === 'string' ? value : ''}\n`);
+  const value = tokenIn(answer, command.kind);
+  if (value === null) return (await failures()).explainError(noTokenIn(socketPath), command, io);
+  io.out(`${value}\n`);
   return EXIT.ok;
 }
+
+/** The token (or header line) of a 200 answer; null when there is none, which no agent sends. */
+export function tokenIn(answer: ApiAnswer, kind: 'token' | 'header'): string | null {
+  const value = kind === 'header' ? answer.body.header : answer.body.accessToken;
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/** A 200 answer without a token: not our protocol (exit 1), never an empty line and exit 0. */
+export const noTokenIn = (socketPath: string) =>
+  new BadAnswerError(`unexpected answer from the agent at ${socketPath} (no token in it)`);

@@ -83,6 +83,12 @@ describe('every package', () => {
       filter: ['tokentray', 'tokentray.exe'],
     });
     expect(pkg.scripts['build:cli-exe']).toBe('node scripts/build.mjs cli-exe');
+    // The bundled CLI is two files: the entry requires commands.cjs beside it (main/cli/index.ts).
+    expect(config.extraResources).toContainEqual({
+      from: 'dist/cli',
+      to: 'cli',
+      filter: ['tokentray.cjs', 'commands.cjs'],
+    });
     expect(pkg.scripts.dist).toMatch(/npm run build:cli-exe && electron-builder$/);
   });
 });

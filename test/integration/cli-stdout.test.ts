@@ -67,6 +67,40 @@ describe('stdout', () => {
     },
   );
 
+  it('a long answer reaches a reader that waits before reading, whole (exit waits for the write)', async () => {
+    // More than the pipe and the reader's buffer hold, so part of the write is still pending when
+    // the CLI is done.
+    const many = join(dirs.root, 'many.json');
+    await writeFile(
+      many,
+      JSON.stringify({
+        accounts: Array.from({ length: 2000 }, (_, i) => ({
+          name: `acct-${String(i).padStart(3, '0')}-${'n'.repeat(40)}`,
+          preset: 'static',
+          token: `tok-${i}-${'t'.repeat(40)}`,
+        })),
+      }),
+    );
+    const imported = await runCli(['import', many, '--data-dir', dirs.dataDir]);
+    expect(imported.code, imported.stderr).toBe(0);
+    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, 'list', '--json', '--data-dir', dirs.dataDir], {
+        cwd: ROOT,
+        env: cleanEnv(),
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      child.stdout.pause();
+      setTimeout(() => child.stdout.resume(), 500);
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (exit) => resolve({ code: exit, stdout: out }));
+    });
+    expect(code).toBe(0);
+    expect(stdout.length).toBeGreaterThan(256 * 1024);
+    expect((JSON.parse(stdout) as { accounts: unknown[] }).accounts).toHaveLength(2001);
+  });
+
   it('the token reaches a reader that stays, whole and alone', async () => {
     const result = await runCli(['token', 'acme', '--data-dir', dirs.dataDir]);
     expect(result.code, result.stderr).toBe(0);

@@ -2,9 +2,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgentUnavailableError, callAgent, decodeChunked, parseResponse } from '../../main/cli/client.js';
+import { explainError, explainFailure } from '../../main/cli/commands.js';
+import { runTokenCommand } from '../../main/cli/token-command.js';
 
 const raw = (text: string) => Buffer.from(text, 'latin1');
 
@@ -98,6 +100,28 @@ describe('callAgent against a socket that misbehaves', () => {
         const answer = await callAgent(path, 'GET', '/v1/accounts/x/token', undefined, 5_000);
         expect(answer).toEqual({ status: 200, body: { accessToken: 'tøken ✓', name: 'Zürich' } });
         for (const socket of held) socket.destroy();
+      },
+    );
+  });
+
+  it('a 200 answer without a token is a bad answer (exit 1), never an empty line and exit 0', async () => {
+    const body = '{"tokenType":"bearer"}';
+    await withServer(
+      (socket) =>
+        socket.once('data', () =>
+          socket.end(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`),
+        ),
+      async (path) => {
+        let out = '';
+        let err = '';
+        const io = { out: (text: string) => void (out += text), err: (text: string) => void (err += text) };
+        const code = await runTokenCommand(
+          { kind: 'token', name: 'x', rejected: false, dataDir: dirname(path) },
+          io,
+          () => ({ explainFailure, explainError }),
+        );
+        expect({ code, out }).toEqual({ code: 1, out: '' });
+        expect(err).toMatch(/unexpected answer from the agent at .* \(no token in it\)/);
       },
     );
   });
