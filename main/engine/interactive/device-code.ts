@@ -99,6 +99,10 @@ export async function signInWithDeviceCode(
   const deviceHost = new URL(deviceUrl).host;
 
   let device: oauth.DeviceAuthorizationResponse;
+  // The code's life is counted from before the request: the server started it before we heard of
+  // it, so a poll we think is just in time may reach a server that already forgot the code (which
+  // oidc-provider then calls invalid_grant, not expired_token).
+  const requestedAt = clock.now();
   try {
     const response = await oauth.deviceAuthorizationRequest(
       as,
@@ -116,7 +120,7 @@ export async function signInWithDeviceCode(
     Math.max(0, device.expires_in) * 1000,
     ports.maxLifetimeMs ?? DEFAULT_MAX_DEVICE_LIFETIME_MS,
   );
-  const expiresAt = issuedAt + lifetimeMs;
+  const expiresAt = requestedAt + lifetimeMs;
   let intervalSeconds =
     typeof device.interval === 'number' && device.interval >= 1
       ? device.interval
