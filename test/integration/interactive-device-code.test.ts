@@ -51,7 +51,7 @@ function fakeClock(start = 1_700_000_000_000) {
       };
     },
   };
-  return { clock, waits, elapsed: () => now - start };
+  return { clock, waits, elapsed: () => now - start, advance: (ms: number) => void (now += ms) };
 }
 
 async function expectSignInError(promise: Promise<unknown>, code: SignInError['code']): Promise<SignInError> {
@@ -149,6 +149,33 @@ describe('device code sign-in (RFC 8628) against oidc-provider', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
     expect(Date.now() - started).toBeLessThan(4000);
     expect(polls(server)).toHaveLength(1);
+  });
+
+  it("counts the code's life from before its request: the server started it then", async () => {
+    const server = await peer({
+      interactive: { deviceCodeTtlSeconds: 60 },
+      deviceAuthorizationPatch: { interval: 5 },
+    });
+    const { clock, advance } = fakeClock();
+    const start = clock.now();
+    // The device authorization request takes 3 s by the clock.
+    const slowDevice: SignInFetch = async (url, init) => {
+      const answer = await plainFetch(url, init);
+      if (String(url).includes('/device/auth')) advance(3000);
+      return answer;
+    };
+    let expiresAt = 0;
+    await expectSignInError(
+      signInWithDeviceCode(settingsFor(server.issuer), {
+        fetch: slowDevice,
+        clock,
+        onCode: (code) => void (expiresAt = code.expiresAt),
+      }),
+      'expired',
+    );
+    expect(expiresAt).toBe(start + 60_000);
+    // Polls every 5 s from the answer (3 s): at 8, 13, ... 58 s; none at 63 s, past the code's life.
+    expect(polls(server)).toHaveLength(11);
   });
 
   it('stops with expired when the server answers expired_token', async () => {
