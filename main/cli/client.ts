@@ -169,33 +169,34 @@ const MAX_HEAD_BYTES = 64 * 1024;
  * length, is left to the hang-up (parseResponse).
  */
 function answerReader(): (chunks: Buffer[], size: number) => { status: number; body: string } | null {
-  // undefined: not read yet; null: framed by the hang-up.
-  let head: ResponseHead | null | undefined;
+  // Where the body is, once the head is read; null when the hang-up ends the answer instead.
+  let framed: { status: number; bodyStart: number; end: number } | null | undefined;
   return (chunks, size) => {
-    if (head === null) return null;
+    if (framed === null) return null;
     let text: string | undefined;
     let data: Buffer | undefined;
-    if (head === undefined) {
+    if (framed === undefined) {
       if (size > MAX_HEAD_BYTES) {
-        head = null;
+        framed = null;
         return null;
       }
       data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
       text = data.toString();
-      const read = readHead(data, text);
-      if (read === null) return null;
-      head = read.transferEncoding === null && read.length !== null ? read : null;
+      const head = readHead(data, text);
       if (head === null) return null;
+      framed =
+        head.transferEncoding === null && head.length !== null
+          ? { status: head.status, bodyStart: head.bodyStart, end: head.bodyStart + head.length }
+          : null;
+      if (framed === null) return null;
     }
-    const end = head.bodyStart + (head.length as number);
+    const { status, bodyStart, end } = framed;
     if (size < end) return null;
     data ??= Buffer.concat(chunks, size);
     // Usually the body is all that follows the head, decoded already with it.
     const body =
-      text !== undefined && size === end
-        ? text.slice(head.bodyStart)
-        : data.subarray(head.bodyStart, end).toString();
-    return { status: head.status, body };
+      text !== undefined && size === end ? text.slice(bodyStart) : data.subarray(bodyStart, end).toString();
+    return { status, body };
   };
 }
 
