@@ -227,6 +227,14 @@ export async function startAgent(
   return agent;
 }
 
+/** Imports `accounts` into the agent of `dirs` with `tokentray import`; throws unless it exits 0. */
+export async function importAccounts(dirs: TempDirs, accounts: object[]): Promise<void> {
+  const file = join(dirs.root, `import-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+  await writeFile(file, JSON.stringify({ accounts }));
+  const imported = await runCli(['import', file, '--data-dir', dirs.dataDir]);
+  if (imported.code !== 0) throw new Error(`tokentray import exited ${imported.code}: ${imported.stderr}`);
+}
+
 export interface HttpAnswer {
   status: number;
   headers: Record<string, string | string[] | undefined>;

@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cleanEnv,
   ensureBuilt,
+  importAccounts,
   makeTempDirs,
   ROOT,
-  runCli,
   startAgent,
   type AgentProcess,
   type TempDirs,
@@ -27,18 +27,10 @@ beforeAll(async () => {
   await ensureBuilt();
   dirs = await makeTempDirs();
   agent = await startAgent(dirs);
-  const file = join(dirs.root, 'accounts.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      accounts: [
-        { name: 'acme', preset: 'static', token: 'static-token-1', cliAccess: true },
-        { name: 'closed', preset: 'static', token: 'static-token-2', cliAccess: false },
-      ],
-    }),
-  );
-  const imported = await runCli(['import', file, '--data-dir', dirs.dataDir]);
-  expect(imported.code, imported.stderr).toBe(0);
+  await importAccounts(dirs, [
+    { name: 'acme', preset: 'static', token: 'static-token-1', cliAccess: true },
+    { name: 'closed', preset: 'static', token: 'static-token-2', cliAccess: false },
+  ]);
   // Written at exit (process.exit too): the files compiled and Node's own modules loaded.
   preload = join(dirs.root, 'loaded.cjs');
   writeFileSync(

@@ -4,13 +4,12 @@
  * must still be no error worth a stack trace, and the token must still reach a reader that stays.
  */
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BIN,
   cleanEnv,
   ensureBuilt,
+  importAccounts,
   makeTempDirs,
   ROOT,
   runCli,
@@ -27,13 +26,7 @@ beforeAll(async () => {
   await ensureBuilt();
   dirs = await makeTempDirs();
   agent = await startAgent(dirs);
-  const file = join(dirs.root, 'accounts.json');
-  await writeFile(
-    file,
-    JSON.stringify({ accounts: [{ name: 'acme', preset: 'static', token: TOKEN, cliAccess: true }] }),
-  );
-  const imported = await runCli(['import', file, '--data-dir', dirs.dataDir]);
-  expect(imported.code, imported.stderr).toBe(0);
+  await importAccounts(dirs, [{ name: 'acme', preset: 'static', token: TOKEN, cliAccess: true }]);
 }, 90_000);
 
 afterAll(async () => {
@@ -70,19 +63,14 @@ describe('stdout', () => {
   it('a long answer reaches a reader that waits before reading, whole (exit waits for the write)', async () => {
     // More than the pipe and the reader's buffer hold, so part of the write is still pending when
     // the CLI is done.
-    const many = join(dirs.root, 'many.json');
-    await writeFile(
-      many,
-      JSON.stringify({
-        accounts: Array.from({ length: 2000 }, (_, i) => ({
-          name: `acct-${String(i).padStart(3, '0')}-${'n'.repeat(40)}`,
-          preset: 'static',
-          token: `tok-${i}-${'t'.repeat(40)}`,
-        })),
-      }),
+    await importAccounts(
+      dirs,
+      Array.from({ length: 2000 }, (_, i) => ({
+        name: `acct-${String(i).padStart(4, '0')}-${'n'.repeat(40)}`,
+        preset: 'static',
+        token: `tok-${i}-${'t'.repeat(40)}`,
+      })),
     );
-    const imported = await runCli(['import', many, '--data-dir', dirs.dataDir]);
-    expect(imported.code, imported.stderr).toBe(0);
     const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
       const child = spawn(process.execPath, [BIN, 'list', '--json', '--data-dir', dirs.dataDir], {
         cwd: ROOT,
