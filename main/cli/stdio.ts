@@ -45,7 +45,8 @@ export const stdio: Output = {
  * Ends the process with `code` once everything written through `stdio` has reached the OS.
  * process.exit() skips the teardown of Node's heap that a natural exit does (about 0.6 ms of a 25
  * ms `tokentray token`, measured); waiting for the writes keeps it from cutting output short where
- * they are asynchronous (a pipe on macOS, a terminal on Windows).
+ * they are not done at once: more than the pipe holds (on Linux too: `list --json` of 2,000
+ * accounts, test/integration/cli-stdout.test.ts), any pipe on macOS, a terminal on Windows.
  */
 export function exitOnceWritten(code: number): void {
   exitCode = code;
