@@ -1,9 +1,25 @@
 // The other processes of bench/socket-api.ts, plain JavaScript so that no loader runs in them:
-//   node socket-api-peer.mjs client SOCKET PATH COUNT   keep-alive GETs with node:http; prints JSON
+//   node socket-api-peer.mjs client SOCKET PATH COUNT WARM [SERVER_PID]
+//        WARM untimed then COUNT timed keep-alive GETs with node:http; prints JSON: p50, p99, max
+//        (µs) and, given SERVER_PID, the CPU time that process spent per timed request (µs)
 //   node socket-api-peer.mjs floor SOCKET               a bare node:http server answering fixed JSON
+import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 
-const [mode, socketPath, path, countText] = process.argv.slice(2);
+const [mode, socketPath, path, countText, warmText, serverPid] = process.argv.slice(2);
+
+/** CPU time of every thread of `pid` so far, ns, from /proc (Linux); NaN elsewhere or without a pid. */
+function cpuNs(pid) {
+  try {
+    let total = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    return total;
+  } catch {
+    return NaN;
+  }
+}
 
 if (mode === 'floor') {
   // The same answer the agent gives a cached static token, with the same headers.
@@ -24,6 +40,7 @@ if (mode === 'floor') {
   process.on('SIGTERM', () => server.close(() => process.exit(0)));
 } else if (mode === 'client') {
   const count = Number(countText);
+  const warm = Number(warmText);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const get = () =>
     new Promise((resolve, reject) => {
@@ -40,7 +57,8 @@ if (mode === 'floor') {
     process.stderr.write(`unexpected answer: HTTP ${first.status} ${first.body.slice(0, 200)}\n`);
     process.exit(1);
   }
-  for (let i = 0; i < 200; i++) await get(); // warm-up
+  for (let i = 0; i < warm; i++) await get();
+  const cpuBefore = serverPid === undefined ? NaN : cpuNs(serverPid);
   const samples = new Float64Array(count);
   for (let i = 0; i < count; i++) {
     const started = process.hrtime.bigint();
@@ -51,11 +69,14 @@ if (mode === 'floor') {
       process.exit(1);
     }
   }
+  const cpu = (cpuNs(serverPid) - cpuBefore) / 1e3 / count;
   samples.sort();
   const at = (q) => samples[Math.min(count - 1, Math.floor(q * count))];
-  process.stdout.write(`${JSON.stringify({ p50: at(0.5), p99: at(0.99), max: at(1) })}\n`);
+  process.stdout.write(`${JSON.stringify({ p50: at(0.5), p99: at(0.99), max: at(1), cpu: cpu })}\n`);
   agent.destroy();
 } else {
-  process.stderr.write('usage: socket-api-peer.mjs client SOCKET PATH COUNT | floor SOCKET\n');
+  process.stderr.write(
+    'usage: socket-api-peer.mjs client SOCKET PATH COUNT WARM [SERVER_PID] | floor SOCKET\n',
+  );
   process.exit(2);
 }

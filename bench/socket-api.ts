@@ -1,15 +1,16 @@
 /**
  * The local API as a script sees it (issue #10): a real headless agent on a static account, and a
  * client in ANOTHER process, both pinned to one CPU (`taskset -c 0`), timing 2,000 keep-alive
- * `GET /v1/accounts/NAME/token` with node:http (p50, p99). Beside it, the floor: a bare node:http
+ * `GET /v1/accounts/NAME/token` with node:http (p50, p99) after 10,000 untimed ones on the same
+ * connection (CLIENT_WARM_UP says why). Beside it, the floor: a bare node:http
  * server answering fixed JSON, measured the same way. Rounds alternate between the two, each with
  * a fresh server process (identical builds differed by up to 25 µs of p50 from one process to the
  * next on our VM; a process per round averages that out); each line gives the median over the
  * rounds of each round's p50 and p99. NODE_EXTRA_CA_CERTS and
  * NODE_OPTIONS are unset for every process spawned.
  *
- * "server CPU" is the CPU time the server process spent per request (all its threads, from
- * /proc/PID/task/TID/schedstat): on a shared machine it moves less than the latencies do.
+ * "server CPU" is the CPU time the server process spent per timed request (all its threads, from
+ * /proc/PID/task/TID/schedstat, read by the client around its timed requests): on a shared machine it moves less than the latencies do.
  *
  * Run by `npm run bench`, or alone: `node --import tsx bench/socket-api.ts`. Knobs:
  *   TOKENTRAY_BENCH_PROFILE=DIR  every server runs under `node --cpu-prof` (DIR/floor/round-N, DIR/agent0/round-N);
@@ -17,9 +18,10 @@
  *                                parserOnHeadersComplete --per REQUESTS` (the count is printed)
  *   TOKENTRAY_BENCH_CLI=A,B      one agent per bundled CLI named (agent.mjs beside it), same rounds
  *   TOKENTRAY_BENCH_ROUNDS=N     rounds (default 5)
+ *   TOKENTRAY_BENCH_CLIENT_WARM_UP=N  untimed requests per client before the timed ones (default 10,000)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -36,8 +38,18 @@ const CLIS = (process.env.TOKENTRAY_BENCH_CLI || join(ROOT, 'dist', 'cli', 'toke
   .map((cli) => resolve(cli));
 const PEER = join(ROOT, 'bench', 'socket-api-peer.mjs');
 const REQUESTS = 2000;
-/** Client runs (REQUESTS each) that warm a fresh server up before the timed one. */
-const WARM_UP_CLIENTS = 2;
+/**
+ * Untimed requests each client makes first, on the same connection (TOKENTRAY_BENCH_CLIENT_WARM_UP
+ * to change it). The client is a new process each round and shares the one CPU with the server;
+ * until V8 has tiered node:http's client code up, the exchange is slow and stalls for 1-5 ms at a
+ * time. Measured against the bare floor, with the server itself warmed by 20,000 requests first:
+ * after 200 warm-up requests p50 128-160 µs, p99 2.2-2.8 ms, the client using 3x the CPU per
+ * request of a warmed one (and the server 1.5-3.5x, `/proc/PID/task/TID/schedstat`); after 10,000,
+ * p50 64-66 µs, p99 0.18-0.22 ms (after 2,000: p99 1.3 ms; after 5,000: 0.2 ms). A script that
+ * keeps a connection to the agent is such a warmed client; one that starts per token is
+ * `bench/cli.ts`'s case. The server is warmed by the same requests.
+ */
+const CLIENT_WARM_UP = Number(process.env.TOKENTRAY_BENCH_CLIENT_WARM_UP || 10_000);
 const ROUNDS = Number(process.env.TOKENTRAY_BENCH_ROUNDS || 5);
 const TOKEN_PATH = '/v1/accounts/bench/token';
 
@@ -47,19 +59,6 @@ interface Round {
   max: number;
   /** CPU time the server process (all its threads) spent per request in this round, µs; NaN if unknown. */
   cpu: number;
-}
-
-/** CPU time of every thread of `pid` so far, ns, from /proc (Linux); NaN elsewhere. */
-function cpuNs(pid: number | undefined): number {
-  try {
-    let total = 0;
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-    }
-    return total;
-  } catch {
-    return NaN;
-  }
 }
 
 /** `taskset -c 0` in front of a command when taskset exists (Linux), else the command alone. */
@@ -80,18 +79,22 @@ function exited(child: ChildProcess): Promise<number | null> {
     : new Promise((done) => child.once('exit', (code) => done(code)));
 }
 
-/** One client process: 200 warm-up requests, then REQUESTS timed ones (µs). */
+/** One client process: CLIENT_WARM_UP untimed requests, then REQUESTS timed ones (µs). */
 async function clientRound(pin: string[], socketPath: string, server: ChildProcess): Promise<Round> {
-  const before = cpuNs(server.pid);
-  const child = run(pin, [PEER, 'client', socketPath, TOKEN_PATH, String(REQUESTS)], 'pipe');
+  const child = run(
+    pin,
+    [PEER, 'client', socketPath, TOKEN_PATH, String(REQUESTS), String(CLIENT_WARM_UP), String(server.pid)],
+    'pipe',
+  );
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const code = await exited(child);
   if (code !== 0) throw new Error(`client against ${socketPath} exited ${code}: ${err}`);
-  const cpu = (cpuNs(server.pid) - before) / 1000 / (REQUESTS + 201);
-  return { ...(JSON.parse(out) as Omit<Round, 'cpu'>), cpu };
+  // The client reads the server's CPU time (it knows when the timed requests start); null is NaN.
+  const round = JSON.parse(out) as Omit<Round, 'cpu'> & { cpu: number | null };
+  return { ...round, cpu: round.cpu ?? NaN };
 }
 
 function summary(label: string, rounds: Round[]): { p50: number; p99: number; cpu: number } {
@@ -214,8 +217,6 @@ export async function benchSocketApi(): Promise<void> {
     for (let i = 0; i < ROUNDS; i++) {
       for (const server of servers) {
         running = await start(server, i);
-        // A running agent has long been warm: the first client's requests (JIT, caches) are not timed.
-        for (let warm = 0; warm < WARM_UP_CLIENTS; warm++) await clientRound(pin, server.socket, running);
         server.rounds.push(await clientRound(pin, server.socket, running));
         await stop(running);
         running = null;
@@ -226,7 +227,7 @@ export async function benchSocketApi(): Promise<void> {
   }
   const where = pin.length > 0 ? 'both on CPU 0 (taskset -c 0)' : 'NOT pinned: taskset is missing';
   console.log(
-    `socket-api: ${REQUESTS} keep-alive GET ${TOKEN_PATH} per round, node:http client in another process, ${where}, ${ROUNDS} rounds, a fresh server process each round`,
+    `socket-api: ${REQUESTS} keep-alive GET ${TOKEN_PATH} per round after ${CLIENT_WARM_UP} untimed ones, node:http client in another process, ${where}, ${ROUNDS} rounds, a fresh server process each round`,
   );
   const [floor, ...agents] = servers as [Server, ...Server[]];
   const bare = summary(floor.label, floor.rounds);
@@ -241,7 +242,7 @@ export async function benchSocketApi(): Promise<void> {
     const served = readFileSync(agent.log, 'utf8')
       .split('\n')
       .filter((line) => line.includes('token served'));
-    const expected = ROUNDS * (WARM_UP_CLIENTS + 1) * (REQUESTS + 201);
+    const expected = ROUNDS * (1 + CLIENT_WARM_UP + REQUESTS);
     if (served.length < expected) {
       console.log(
         `socket-api: WARNING: ${agent.cli} logged ${served.length} "token served" lines for ${expected} tokens`,
@@ -252,8 +253,8 @@ export async function benchSocketApi(): Promise<void> {
   await rm(root, { recursive: true, force: true });
   if (profiling) {
     console.log(
-      `socket-api: CPU profiles in ${resolve(profileDir)}/{floor,agent0...}/round-N: each process served ${REQUESTS + 201} token requests ` +
-        `(node bench/profile-top.mjs FILE --after parserOnHeadersComplete --per ${REQUESTS + 201})`,
+      `socket-api: CPU profiles in ${resolve(profileDir)}/{floor,agent0...}/round-N: each process served ${1 + CLIENT_WARM_UP + REQUESTS} token requests ` +
+        `(node bench/profile-top.mjs FILE --after parserOnHeadersComplete --per ${1 + CLIENT_WARM_UP + REQUESTS})`,
     );
   }
 }
