@@ -1,6 +1,7 @@
 /** The CLI's minimal HTTP/1.1 response reader (it talks to the agent over node:net). */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
+import { spawn } from 'node:child_process';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -81,6 +82,63 @@ describe('callAgent against a socket that misbehaves', () => {
       },
     );
   });
+
+  /**
+   * A real agent-shaped process stopped with SIGSTOP: the kernel still takes connections into its
+   * listen queue (backlog 1 here) while it is stopped, and refuses them once the queue is full.
+   * Either way connecting does not wait, which is why the answer timer is armed only once the
+   * request is written (client.ts): the first case must still end at the timeout.
+   */
+  it.skipIf(process.platform === 'win32')(
+    'a stopped agent: times out with its queue not full, and fails at once when it is',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'ttstopped-'));
+      const path = join(dir, 'agent.sock');
+      const child = spawn(
+        process.execPath,
+        [
+          '-e',
+          `require('node:net').createServer(() => {}).listen({ path: ${JSON.stringify(path)}, backlog: 1 }, () => process.stdout.write('ok'))`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      try {
+        await new Promise<void>((listening, failed) => {
+          child.stdout.once('data', () => listening());
+          child.once('exit', (code) => failed(new Error(`the stand-in agent exited ${code}`)));
+        });
+        process.kill(child.pid as number, 'SIGSTOP');
+        const started = Date.now();
+        await expect(callAgent(path, 'GET', '/v1/accounts/x/token', undefined, 300)).rejects.toThrow(
+          /did not answer within 0 s/,
+        );
+        expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+        expect(Date.now() - started).toBeLessThan(5000);
+        if (process.platform !== 'linux') return; // how a full queue refuses differs by kernel
+        // Fill the queue; Linux then refuses with EAGAIN (bounded: a few connections at most).
+        const held: Socket[] = [];
+        let refused: Error | null = null;
+        for (let i = 0; i < 16 && refused === null; i++) {
+          refused = await new Promise<Error | null>((done) => {
+            const socket = connect({ path });
+            held.push(socket);
+            socket.once('connect', () => done(null));
+            socket.once('error', (error) => done(error));
+          });
+        }
+        expect((refused as NodeJS.ErrnoException | null)?.code).toBe('EAGAIN');
+        const full = Date.now();
+        await expect(callAgent(path, 'GET', '/v1/accounts/x/token', undefined, 60_000)).rejects.toThrow(
+          /is not taking connections \(its queue is full/,
+        );
+        expect(Date.now() - full).toBeLessThan(5000);
+        for (const socket of held) socket.destroy();
+      } finally {
+        child.kill('SIGKILL');
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('takes an answer as soon as its Content-Length is in, even split inside a UTF-8 character', async () => {
     const body = Buffer.from(JSON.stringify({ accessToken: 'tøken ✓', name: 'Zürich' }));
