@@ -131,7 +131,9 @@ function rawClient(socketPath: string): Promise<{ get(path: string): Promise<voi
 }
 
 async function roundTrips(run: () => Promise<unknown>, count: number): Promise<{ p50: number; p99: number }> {
-  for (let i = 0; i < 200; i++) await run(); // warm-up
+  // Warm-up as long as bench/socket-api.ts's (CLIENT_WARM_UP says why): until V8 has tiered the
+  // client's and the server's code up, the exchange stalls for milliseconds at a time.
+  for (let i = 0; i < 10_000; i++) await run();
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
     const started = process.hrtime.bigint();
