@@ -3,7 +3,7 @@ import type { EngineContext } from './context.js';
 import { signInKindOf } from './presets/index.js';
 import { flowFor } from './providers/index.js';
 import { renewAt } from './schedule.js';
-import type { AccountRecord } from './store.js';
+import type { AccountRecord, StoredToken } from './store.js';
 import { SIGN_IN_REQUIRED } from './errors.js';
 import type { AccountState, AccountView, Clock, Preset, SignInKind } from './types.js';
 
@@ -75,36 +75,49 @@ export function effectiveNow(rt: Runtime, wallNow: number, clock: Clock): number
 
 /** The stored token's lifetime as the server gave it (ms), or null when unknown. */
 export function lifetimeOf(rt: Runtime): number | null {
-  const obtainedAt = parseIso(rt.record.token?.obtainedAt);
+  const token = rt.record.token;
+  const obtainedAt = parseTime(token, token?.obtainedAt, parsedObtained);
   const expiresAt = expiresAtOf(rt);
   return obtainedAt === null || expiresAt === null ? null : expiresAt - obtainedAt;
 }
 
 /** ISO 8601 text of a wall time, or null. */
 export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-/** The last texts parsed, and their times: an account's two stored times are parsed once each. */
-const parsed = new Map<string, number>();
-const PARSED_LIMIT = 1024;
+/** A stored time's text and what Date.parse made of it. */
+interface ParsedTime {
+  text: string;
+  time: number;
+}
+/** Each stored token's two times, parsed once: kept with the token object, dropped with it. */
+const parsedExpiry = new WeakMap<StoredToken, ParsedTime>();
+const parsedObtained = new WeakMap<StoredToken, ParsedTime>();
 /**
- * Date.parse of a stored time (written by toISOString, so with its offset: the answer depends on
- * the text alone), remembered for the next call; a cached token's path asks for both of the
- * account's times on every request (issue #10).
+ * Date.parse of one of a token's stored times (written by toISOString, so with its offset: the
+ * answer depends on the text alone), remembered with the token for the next call: a cached
+ * token's path asks for both of the account's times on every request (issue #10). Kept per token,
+ * not in one table of texts, so any number of accounts is served from memory; the text is
+ * compared, so a time changed in place is parsed again.
  */
-function parseIso(value: string | null | undefined): number | null {
-  if (!value) return null;
-  let time = parsed.get(value);
-  if (time === undefined) {
-    time = Date.parse(value);
-    if (parsed.size >= PARSED_LIMIT) parsed.clear();
-    parsed.set(value, time);
-  }
+function parseTime(
+  token: StoredToken | null,
+  text: string | null | undefined,
+  memo: WeakMap<StoredToken, ParsedTime>,
+): number | null {
+  if (token === null || !text) return null;
+  const known = memo.get(token);
+  if (known !== undefined && known.text === text) return known.time;
+  const time = Date.parse(text);
+  memo.set(token, { text, time });
   return time;
 }
 
 /** The account's preset, as validated when it was saved. */
 export const presetOf = (rt: Runtime) => rt.record.settings.preset as Preset;
 /** When the stored token expires, or null when unknown or there is none. */
-export const expiresAtOf = (rt: Runtime) => parseIso(rt.record.token?.expiresAt);
+export const expiresAtOf = (rt: Runtime) => {
+  const token = rt.record.token;
+  return parseTime(token, token?.expiresAt, parsedExpiry);
+};
 /** How long before expiry the user is told about a token the engine cannot renew. */
 const notifyBeforeMs = (rt: Runtime, defaultNotifyBeforeSeconds: number) =>
   Number(rt.record.settings.notifyBeforeSeconds ?? defaultNotifyBeforeSeconds) * 1000;
