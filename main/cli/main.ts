@@ -24,10 +24,26 @@ async function defaultVersionLine(): Promise<string> {
   return `tokentray ${TOKENTRAY_CLI_VERSION} (Node ${process.versions.node})\n`;
 }
 
+/** The agent cannot run from this copy of the CLI: said in a line, exit 1. */
+class AgentMissingError extends Error {
+  override readonly name = 'AgentMissingError';
+}
+
 async function bundledAgent(): Promise<AgentModule> {
   // A variable specifier keeps the bundler from inlining the agent: dist/cli/agent.mjs sits beside this file.
   const specifier = './agent.mjs';
-  return (await import(specifier)) as AgentModule;
+  try {
+    return (await import(specifier)) as AgentModule;
+  } catch (error) {
+    // A package ships this CLI without agent.mjs and the modules it needs (conf, oauth4webapi, zod):
+    // there the standalone executable is the agent.
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new AgentMissingError(
+      `the headless agent cannot run from this copy of the CLI (${(error as Error).message.split('\n')[0]}). ` +
+        'An installed Tokentray runs it as the standalone `tokentray agent` (the window\'s "Install command-line tool", ' +
+        "or the app's resources/bin/tokentray); a source checkout needs `npm ci && npm run build` first.",
+    );
+  }
 }
 
 /** Runs the CLI on `argv` (without node and the script) and returns the exit code. */
@@ -50,7 +66,14 @@ export async function main(argv: string[], io: Output = stdio, options: MainOpti
   }
   if (command.kind === 'agent') {
     guardedStdout();
-    const agent = await (options.loadAgent ?? bundledAgent)();
+    let agent: AgentModule;
+    try {
+      agent = await (options.loadAgent ?? bundledAgent)();
+    } catch (error) {
+      if (!(error instanceof AgentMissingError)) throw error;
+      io.err(`tokentray: ${error.message}\n`);
+      return EXIT.failed;
+    }
     return agent.runAgent(command.argv);
   }
   return runApiCommand(command, io);

@@ -4,7 +4,8 @@
  * `node:net` client does; anything else loads the rest. Against a real headless agent.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -102,5 +103,27 @@ describe('tokentray token at start-up', () => {
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/^NAME +PRESET/);
     expect(list.files).toContain(join(ROOT, 'dist', 'cli', 'commands.cjs'));
+  });
+
+  it("as a package ships it (the files of electron-builder's filter alone) it serves tokens; `agent` says where the agent is", () => {
+    const config = createRequire(import.meta.url)(join(ROOT, 'electron-builder.cjs')) as {
+      extraResources: { from: string; to: string; filter: string[] }[];
+    };
+    const shipped = config.extraResources.find((resource) => resource.to === 'cli');
+    const resources = join(dirs.root, 'resources', 'cli'); // no node_modules up this tree
+    mkdirSync(resources, { recursive: true });
+    for (const file of shipped?.filter ?? [])
+      copyFileSync(join(ROOT, shipped?.from ?? '', file), join(resources, file));
+    const entry = join(resources, 'tokentray.cjs');
+    const token = loaded(entry, ['token', 'acme', '--data-dir', dirs.dataDir]);
+    expect(token.code, token.stderr).toBe(0);
+    expect(token.stdout).toBe('static-token-1\n');
+    const list = loaded(entry, ['list', '--data-dir', dirs.dataDir]);
+    expect(list.code, list.stderr).toBe(0);
+    const headless = loaded(entry, ['agent', '--data-dir', join(dirs.root, 'packaged-agent')]);
+    expect(headless.code).toBe(1);
+    expect(headless.stderr).toMatch(/^tokentray: the headless agent cannot run from this copy of the CLI \(/);
+    expect(headless.stderr).toMatch(/standalone `tokentray agent`/);
+    expect(headless.stderr).not.toMatch(/internal error|\n\s+at /);
   });
 });
