@@ -29,6 +29,16 @@ class AgentMissingError extends Error {
   override readonly name = 'AgentMissingError';
 }
 
+/**
+ * True for Node's "cannot find module" errors: ERR_MODULE_NOT_FOUND from the ES module loader (a
+ * missing agent.mjs, or a missing package it imports), MODULE_NOT_FOUND from require (a package's
+ * own CommonJS dependency missing).
+ */
+export function isMissingModule(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+
 async function bundledAgent(): Promise<AgentModule> {
   // A variable specifier keeps the bundler from inlining the agent: dist/cli/agent.mjs sits beside this file.
   const specifier = './agent.mjs';
@@ -37,7 +47,7 @@ async function bundledAgent(): Promise<AgentModule> {
   } catch (error) {
     // A package ships this CLI without agent.mjs and the modules it needs (conf, oauth4webapi, zod):
     // there the standalone executable is the agent.
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    if (!isMissingModule(error)) throw error;
     throw new AgentMissingError(
       `the headless agent cannot run from this copy of the CLI (${(error as Error).message.split('\n')[0]}). ` +
         'An installed Tokentray runs it as the standalone `tokentray agent` (the window\'s "Install command-line tool", ' +

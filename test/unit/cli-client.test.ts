@@ -94,6 +94,7 @@ describe('callAgent against a socket that misbehaves', () => {
     async () => {
       const dir = await mkdtemp(join(tmpdir(), 'ttstopped-'));
       const path = join(dir, 'agent.sock');
+      const held: Socket[] = [];
       const child = spawn(
         process.execPath,
         [
@@ -116,7 +117,6 @@ describe('callAgent against a socket that misbehaves', () => {
         expect(Date.now() - started).toBeLessThan(5000);
         if (process.platform !== 'linux') return; // how a full queue refuses differs by kernel
         // Fill the queue; Linux then refuses with EAGAIN (bounded: a few connections at most).
-        const held: Socket[] = [];
         let refused: Error | null = null;
         for (let i = 0; i < 16 && refused === null; i++) {
           refused = await new Promise<Error | null>((done) => {
@@ -132,8 +132,8 @@ describe('callAgent against a socket that misbehaves', () => {
           /is not taking connections \(its queue is full/,
         );
         expect(Date.now() - full).toBeLessThan(5000);
-        for (const socket of held) socket.destroy();
       } finally {
+        for (const socket of held) socket.destroy();
         child.kill('SIGKILL');
         await rm(dir, { recursive: true, force: true });
       }
