@@ -1,12 +1,14 @@
 // The other processes of bench/socket-api.ts, plain JavaScript so that no loader runs in them:
-//   node socket-api-peer.mjs client SOCKET PATH COUNT WARM [SERVER_PID]
-//        WARM untimed then COUNT timed keep-alive GETs with node:http; prints JSON: p50, p99, max
-//        (µs) and, given SERVER_PID, the CPU time that process spent per timed request (µs)
+//   node socket-api-peer.mjs client SOCKET PATH COUNT WARM [SERVER_PID] [GAP_MS]
+//        WARM untimed then COUNT timed keep-alive GETs with node:http, GAP_MS apart (default 0:
+//        back to back); prints JSON: p50, p99, max (µs) and, given SERVER_PID, the CPU time that
+//        process spent per timed request (µs; with a gap, its own timers' work in the gaps too)
 //   node socket-api-peer.mjs floor SOCKET               a bare node:http server answering fixed JSON
 import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout } from 'node:timers';
 import { Agent, createServer, request } from 'node:http';
 
-const [mode, socketPath, path, countText, warmText, serverPid] = process.argv.slice(2);
+const [mode, socketPath, path, countText, warmText, serverPid, gapText] = process.argv.slice(2);
 
 /** CPU time of every thread of `pid` so far, ns, from /proc (Linux); NaN elsewhere or without a pid. */
 function cpuNs(pid) {
@@ -41,6 +43,8 @@ if (mode === 'floor') {
 } else if (mode === 'client') {
   const count = Number(countText);
   const warm = Number(warmText);
+  const gap = Number(gapText || 0);
+  const pause = () => new Promise((resolve) => setTimeout(resolve, gap));
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const get = () =>
     new Promise((resolve, reject) => {
@@ -58,9 +62,10 @@ if (mode === 'floor') {
     process.exit(1);
   }
   for (let i = 0; i < warm; i++) await get();
-  const cpuBefore = serverPid === undefined ? NaN : cpuNs(serverPid);
+  const cpuBefore = serverPid === undefined || serverPid === '' ? NaN : cpuNs(serverPid);
   const samples = new Float64Array(count);
   for (let i = 0; i < count; i++) {
+    if (gap > 0) await pause();
     const started = process.hrtime.bigint();
     const answer = await get();
     samples[i] = Number(process.hrtime.bigint() - started) / 1e3;
