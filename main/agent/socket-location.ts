@@ -57,5 +57,5 @@ export function clientSocketPath(dataDir: string | undefined, opts: LocateOption
   const env = opts.env ?? process.env;
   if (env.TOKENTRAY_SOCKET !== undefined && env.TOKENTRAY_SOCKET !== '') return resolve(env.TOKENTRAY_SOCKET);
   // The home folder (and node:os) only when $XDG_RUNTIME_DIR does not say where.
-  return runtimeSocketPath(opts) ?? join(defaultAppDataDir(opts), SOCKET_FILE_NAME);
+  return runtimeSocketPath(opts) ?? defaultSocketPath(defaultAppDataDir(opts), opts);
 }

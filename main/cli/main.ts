@@ -9,7 +9,8 @@ import { guardedStdout, stdio } from './stdio.js';
 
 export { explainError, explainFailure } from './commands.js';
 
-type AgentModule = typeof import('../agent/host.js');
+/** The headless agent's module (dist/cli/agent.mjs, or the standalone executable's asset). */
+export type AgentModule = typeof import('../agent/host.js');
 
 /** What the standalone executable does its own way. */
 export interface MainOptions {

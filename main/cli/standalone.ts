@@ -8,13 +8,11 @@
  * this script, even behind lazy module initialisers, it made every `tokentray token NAME` parse it
  * or load its code cache: 1.5x `node -e 0` instead of 1.25x.
  */
-import type { MainOptions } from './main.js';
+import type { AgentModule, MainOptions } from './main.js';
 import { start } from './start.js';
 
 /** Set by scripts/build-cli-exe.mjs from package.json. */
 declare const TOKENTRAY_VERSION: string;
-
-type AgentModule = typeof import('../agent/host.js');
 
 /** The asset (and, run by plain Node, the file beside this script) that holds the agent bundle. */
 const AGENT_ASSET = 'tokentray-agent.cjs';

@@ -68,6 +68,14 @@ describe('socket locations', () => {
     expect(clientSocketPath(undefined, { env: { XDG_RUNTIME_DIR: '/run/user/1' }, platform: 'linux' })).toBe(
       '/run/user/1/tokentray/agent.sock',
     );
+    // Without $XDG_RUNTIME_DIR: the tray app's socket in its data folder, on every platform.
+    for (const platform of ['linux', 'darwin', 'win32'] as const) {
+      const opts = { env: {}, platform, home: '/home/u' };
+      expect(clientSocketPath(undefined, opts)).toBe(defaultSocketPath(defaultAppDataDir(opts), opts));
+    }
+    expect(clientSocketPath(undefined, { env: {}, platform: 'linux', home: '/home/u' })).toBe(
+      '/home/u/.config/Tokentray/agent.sock',
+    );
   });
 
   it('refuses a path longer than the macOS sun_path limit', () => {
