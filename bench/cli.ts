@@ -61,16 +61,54 @@ function netClientSource(socketPath: string): string {
   ].join('\n');
 }
 
+/**
+ * The same request without `node:net`, on the pipe handle Node's own `net.Socket` wraps, reached
+ * through `process.binding()` (deprecated, DEP0111; not a public API). Never used by Tokentray: it
+ * is here to show how much of the floor is `node:net`'s (its streams stack, the Socket, the first
+ * write and read) and how much is the exchange itself. Prints nothing but the token.
+ */
+function rawHandleClientSource(socketPath: string): string {
+  return [
+    "const { Pipe, PipeConnectWrap, constants } = process.binding('pipe_wrap');",
+    "const { WriteWrap, streamBaseState, kReadBytesOrError, kArrayBufferOffset } = process.binding('stream_wrap');",
+    'const handle = new Pipe(constants.SOCKET);',
+    'const connecting = new PipeConnectWrap();',
+    'const parts = [];',
+    'connecting.oncomplete = (status) => {',
+    '  if (status < 0) process.exit(3);',
+    '  const writing = new WriteWrap();',
+    '  writing.handle = handle;',
+    '  writing.oncomplete = () => {};',
+    "  if (handle.writeLatin1String(writing, 'GET /v1/accounts/bench/token HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n') < 0) process.exit(3);",
+    '  handle.onread = (buffer) => {',
+    '    const read = streamBaseState[kReadBytesOrError];',
+    '    if (read > 0) return void parts.push(Buffer.from(buffer, streamBaseState[kArrayBufferOffset], read));',
+    '    if (read === 0) return;',
+    '    const text = Buffer.concat(parts).toString();',
+    "    require('node:fs').writeSync(1, JSON.parse(text.slice(text.indexOf('\\r\\n\\r\\n') + 4)).accessToken + '\\n');",
+    '    handle.close();',
+    '  };',
+    '  handle.readStart();',
+    '};',
+    `handle.connect(connecting, ${JSON.stringify(socketPath)});`,
+    '',
+  ].join('\n');
+}
+
 /** Wall time of one child process, from spawn to exit, in ms. */
 export function timeProcess(file: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'inherit'], env: timedEnv() });
-    child.on('error', reject);
-    child.on('exit', (code) => {
+    // Bounded: a client that never hears back (the reference client on a Node whose handles differ)
+    // is killed and reported rather than holding the benchmark up.
+    const bound = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', (error) => (clearTimeout(bound), reject(error)));
+    child.on('exit', (code, signal) => {
+      clearTimeout(bound);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       if (code === 0) resolve(ms);
-      else reject(new Error(`${file} ${args.join(' ')} exited ${code}`));
+      else reject(new Error(`${file} ${args.join(' ')} exited ${code ?? signal}`));
     });
   });
 }
@@ -202,11 +240,20 @@ export async function benchCli(): Promise<void> {
     await writeFile(floorFile, netClientSource(join(dataDir, 'agent.sock')));
     await timeProcess(process.execPath, bundledArgs);
     await timeProcess(process.execPath, [floorFile]);
+    // Below the floor, for what it shows only: no node:net (rawHandleClientSource says why).
+    const rawFile = join(root, 'raw-handle-client.cjs');
+    await writeFile(rawFile, rawHandleClientSource(join(dataDir, 'agent.sock')));
+    const rawSkipped = await timeProcess(process.execPath, [rawFile]).then(
+      () => null,
+      (error: Error) => error.message,
+    );
+    const raw: number[] = [];
     for (let i = 0; i < PROCESS_RUNS; i++) {
       bare.push(await timeProcess(process.execPath, ['-e', '0']));
       token.push(await timeProcess(process.execPath, cli(['token', 'bench'])));
       bundled.push(await timeProcess(process.execPath, bundledArgs));
       floor.push(await timeProcess(process.execPath, [floorFile]));
+      if (rawSkipped === null) raw.push(await timeProcess(process.execPath, [rawFile]));
     }
     const bareMs = median(bare);
     const tokenMs = median(token);
@@ -224,6 +271,11 @@ export async function benchCli(): Promise<void> {
     const floorRatio = median(floor.map((ms, i) => ms / (bare[i] ?? NaN)));
     console.log(
       `cli: floor, a 6-line node:net client median ${fmt(median(floor))}, median of per-round ratios ${floorRatio.toFixed(2)}x node -e 0 (same rounds)`,
+    );
+    console.log(
+      rawSkipped === null
+        ? `cli: no node:net, Node's internal pipe handle (reference only) median ${fmt(median(raw))}, median of per-round ratios ${median(raw.map((ms, i) => ms / (bare[i] ?? NaN))).toFixed(2)}x node -e 0 (same rounds)`
+        : `cli: no node:net, Node's internal pipe handle: skipped, this Node has no such handle (${rawSkipped})`,
     );
 
     const curlOk = spawnSync('curl', ['--version']).status === 0;
