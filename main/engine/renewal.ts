@@ -505,9 +505,17 @@ export function createRenewer(
     const flow = flowFor(presetOf(rt));
     if (!flow.renewable) {
       if (rt.record.token === null && rt.record.secrets.token) await renew(rt, purpose);
-      // A pasted token is handed out while it lasts, however short, but never once expired.
+      // A pasted token is handed out while it lasts, however short, but never once expired, nor
+      // when the caller said how long it needs it for and it will not last that long.
       const current = await currentAccessToken(rt);
-      if (current && remaining(rt) > 0) return current;
+      const left = remaining(rt);
+      if (current && left > 0 && minValid.explicit && left < minValid.ms)
+        throw new TokenError(
+          'min_valid_unattainable',
+          `the pasted token of "${rt.name}" is valid for ${seconds(left)} s more (until ${rt.record.token?.expiresAt ?? 'an unknown time'}), less than the ${seconds(minValid.ms)} s asked for (--min-valid, minValid=); paste a new one`,
+          'config',
+        );
+      if (current && left > 0) return current;
       throw new TokenError(
         'expired',
         `the pasted token of "${rt.name}" expired at ${rt.record.token?.expiresAt ?? 'an unknown time'}; paste a new one`,

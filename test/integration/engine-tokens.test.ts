@@ -179,6 +179,27 @@ describe('pasted static tokens', () => {
     expectNoSecrets([(error as Error).message], [jwt]);
   });
 
+  it('refuses a pasted token that will not last an explicit minimum validity, and serves it otherwise', async () => {
+    const h = await startHarness(cleanups);
+    const jwt = makeJwt({ exp: Math.floor(h.clock.now() / 1000) + 300 });
+    await h.engine.saveAccount({ name: 'short', preset: 'static', token: jwt, cliAccess: true });
+    await idle(h.engine);
+    const error = await h.engine
+      .token('short', { purpose: 'cli', minValidSeconds: 600 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TokenError);
+    expect(error).toMatchObject({ code: 'min_valid_unattainable', kind: 'config' });
+    expect((error as Error).message).toMatch(/valid for 300 s more .*less than the 600 s asked for/);
+    expect((error as Error).message).toMatch(/paste a new one/);
+    expectNoSecrets([(error as Error).message], [jwt]);
+    // The held-token fast path refuses to answer it at once, too (it leaves it to token()).
+    expect(h.engine.heldToken('short', { purpose: 'cli', minValidSeconds: 600 })).toBeNull();
+    // Asked for less than it has, or with the default minimum: the token, however short.
+    expect((await h.engine.token('short', { purpose: 'cli', minValidSeconds: 200 })).accessToken).toBe(jwt);
+    await h.clock.advance(280_000);
+    expect((await h.engine.token('short', { purpose: 'cli' })).accessToken).toBe(jwt);
+  });
+
   it('refuses a pasted token once it expires', async () => {
     const h = await startHarness(cleanups);
     await h.engine.saveAccount({
