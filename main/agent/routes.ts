@@ -49,6 +49,11 @@ export interface ApiResponse {
    * (application/x-ndjson); `signal` is aborted when the client hangs up.
    */
   stream?: (write: (event: Record<string, unknown>) => void, signal: AbortSignal) => Promise<void>;
+  /**
+   * Told whether the answer went out (true) or the client had hung up first (false): the line
+   * recording who got which token is written then, so it says what happened, not what was meant.
+   */
+  sent?: (delivered: boolean) => void;
 }
 
 /** A matched endpoint: how much body it accepts, and what it does with it. */
@@ -160,12 +165,16 @@ const tokenOptions = (request: TokenRequest) =>
   ({ minValidSeconds: request.minValidSeconds, rejected: request.rejected, purpose: 'cli' }) as const;
 
 function tokenServed(log: ApiLogger, action: TokenRequest['action'], token: IssuedToken): ApiResponse {
-  log.info(`${action} served`, { account: token.name, outcome: 'ok' });
+  const sent = (delivered: boolean): void => {
+    if (delivered) log.info(`${action} served`, { account: token.name, outcome: 'ok' });
+    else log.warn(`${action} not delivered`, { account: token.name, outcome: 'client_gone' });
+  };
   if (action === 'header')
-    return { status: 200, body: { header: formatToken(token.accessToken, 'header', '') } };
+    return { status: 200, body: { header: formatToken(token.accessToken, 'header', '') }, sent };
   return {
     status: 200,
     body: { accessToken: token.accessToken, tokenType: token.tokenType, expiresAt: token.expiresAt },
+    sent,
   };
 }
 

@@ -58,7 +58,10 @@ export interface ApiServer {
 }
 
 function send(res: ServerResponse, answer: ApiResponse, closeAfter = false): void {
-  if (res.headersSent || res.destroyed) return;
+  if (res.headersSent || res.destroyed) {
+    answer.sent?.(false);
+    return;
+  }
   const text = JSON.stringify(answer.body);
   res.writeHead(answer.status, {
     'content-type': 'application/json; charset=utf-8',
@@ -67,6 +70,7 @@ function send(res: ServerResponse, answer: ApiResponse, closeAfter = false): voi
     ...(closeAfter ? { connection: 'close' } : {}),
   });
   res.end(text);
+  answer.sent?.(true);
 }
 
 /**
