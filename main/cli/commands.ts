@@ -91,7 +91,12 @@ export function explainFailure(answer: ApiAnswer, name: string | null, io: Outpu
   if (body.error === 'validation' && Array.isArray(body.issues)) {
     io.err(`tokentray: ${message}\n`);
     for (const issue of body.issues as Record<string, unknown>[]) {
-      io.err(`  ${plain(issue.account)}: ${plain(issue.field)}: ${plain(issue.message)}\n`);
+      // A problem with the file as a whole names it once: "(file): must be a JSON object …".
+      const where =
+        issue.field === issue.account
+          ? plain(issue.account)
+          : `${plain(issue.account)}: ${plain(issue.field)}`;
+      io.err(`  ${where}: ${plain(issue.message)}\n`);
     }
     return EXIT.failed;
   }

@@ -55,7 +55,11 @@ export class TokenError extends Error {
 export class ValidationError extends Error {
   override readonly name = 'ValidationError';
   constructor(readonly issues: ValidationIssue[]) {
-    super(issues.map((i) => `${i.account}: ${i.field}: ${i.message}`).join('\n'));
+    super(
+      issues
+        .map((i) => `${i.account}${i.field === i.account ? '' : `: ${i.field}`}: ${i.message}`)
+        .join('\n'),
+    );
   }
 }
 

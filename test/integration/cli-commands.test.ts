@@ -247,6 +247,13 @@ describe('with a running agent', () => {
     expect((await listJson()).map((a) => a.name)).not.toContain('good-one');
   });
 
+  it('an import file that is not an object names the file once, and the shape it must have', async () => {
+    const result = await runCli(['import', '-', ...dd()], { input: '[]' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('  (file): must be a JSON object { "accounts": [...] }\n');
+    expect(result.stderr).not.toContain('(file): (file)');
+  });
+
   it('an import file that is not JSON, or not readable, exits 1', async () => {
     const file = join(dirs.root, 'not.json');
     await writeFile(file, '{"accounts": [ {"name": "x", "password": "hunter2-secret"');
@@ -544,6 +551,22 @@ describe('with a running agent', () => {
     const result = await runCli(['token', 'stale', ...dd()]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('paste a new one');
+  });
+
+  it('a pasted token shorter than an explicit --min-valid exits 1, naming what is left; without it, exit 0', async () => {
+    const token = makeJwt({ exp: nowSeconds() + 300 });
+    const file = { accounts: [{ name: 'brief', preset: 'static', token, cliAccess: true }] };
+    expect((await runCli(['import', '-', ...dd()], { input: JSON.stringify(file) })).code).toBe(0);
+    const refused = await runCli(['token', 'brief', '--min-valid', '600', ...dd()]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/valid for (29\d|300) s more/);
+    expect(refused.stderr).toContain('600 s');
+    expect(refused.stderr).not.toContain(token);
+    const served = await runCli(['token', 'brief', '--min-valid', '120', ...dd()]);
+    expect(served.code).toBe(0);
+    expect(served.stdout).toBe(`${token}\n`);
+    await runCli(['remove', 'brief', ...dd()]);
   });
 
   it('remove deletes the account and prints one line; its token is then unknown (exit 4)', async () => {
