@@ -50,7 +50,7 @@ describe('the "token served" line', () => {
 
     peer.faults.push({ kind: 'delay', ms: 400 });
     const socket = connect({ path: server.socketPath });
-    cleanups.add({ close: () => void socket.destroy() });
+    cleanups.add({ close: async () => void socket.destroy() });
     socket.on('error', () => {});
     socket.write('GET /v1/accounts/mps/token HTTP/1.1\r\nHost: localhost\r\n\r\n');
     await until(() => peer.requests.length === 1, 5_000);
