@@ -36,7 +36,7 @@ import {
 import { createCircuitBreakers } from './circuit.js';
 import { createGuardedFetch, DEFAULT_TIMEOUT_MS } from './http.js';
 import { createLimiter, DEFAULT_ENDPOINT_SHARE, DEFAULT_TOTAL_SLOTS } from './limiter.js';
-import { redact, redactionList, silentLogger, type Logger } from './log.js';
+import { redactErrorInfo, redactionList, silentLogger, type Logger } from './log.js';
 import { grantPhrase } from './views.js';
 import { signInKindOf } from './presets/index.js';
 import { flowFor, type FlowContext } from './providers/index.js';
@@ -546,16 +546,10 @@ export function createEngine(options: EngineOptions): Engine {
         const reason: unknown = slot.signal.reason;
         const error =
           slot.signal.aborted && !opts.signal?.aborted && reason instanceof TokenError ? reason : caught;
-        const info = toErrorInfo(error);
         // Browser and device sign-in default to client_secret_basic: its Base64 forms too.
-        const forms = redactionList(rt.record.settings, known);
-        const message = redact(info.message, forms);
-        log.warn('sign-in failed', { account: rt.name, code: info.code, message });
-        if (error instanceof TokenError)
-          throw error.withText(
-            message,
-            info.serverMessage === null ? null : redact(info.serverMessage, forms),
-          );
+        const info = redactErrorInfo(toErrorInfo(error), redactionList(rt.record.settings, known));
+        log.warn('sign-in failed', { account: rt.name, code: info.code, message: info.message });
+        if (error instanceof TokenError) throw error.withText(info.message, info.serverMessage, info.code);
         throw error;
       } finally {
         slot.end();

@@ -46,9 +46,9 @@ export class TokenError extends Error {
   get retryAfterMs(): number | null {
     return this.extra.retryAfterMs ?? null;
   }
-  /** The same failure (class, code, kind, extra) with its texts replaced, e.g. by redacted ones. */
-  withText(message: string, serverMessage: string | null): TokenError {
-    return new TokenError(this.code, message, this.kind, { ...this.extra, serverMessage });
+  /** The same failure (class, kind, extra) with its texts (and code) replaced, e.g. by redacted ones. */
+  withText(message: string, serverMessage: string | null, code = this.code): TokenError {
+    return new TokenError(code, message, this.kind, { ...this.extra, serverMessage });
   }
 }
 

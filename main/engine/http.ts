@@ -106,17 +106,29 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]+/g;
 
 /**
  * A server's words as one plain line: no newlines or terminal escapes (they end up in a table, a
- * notification and a terminal), and not longer than `max`.
+ * notification and a terminal), and not longer than `max`. Not cut by default: a text that may
+ * hold a secret is cut only once it is redacted (redactErrorInfo in log.ts), since a secret cut in
+ * two is no longer recognised.
  */
-export function oneLine(text: string, max = 300): string {
+export function oneLine(text: string, max = Infinity): string {
   const plain = text.replace(CONTROL_CHARACTERS, ' ').replace(/\s+/g, ' ').trim();
   return plain.length > max ? `${plain.slice(0, max)}…` : plain;
 }
 
+/** An HTML page's text as one line (cut, like every server text, only once redacted). */
 function excerpt(text: string): string {
   const plain = text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' ');
-  return oneLine(plain, 200);
+  return oneLine(plain);
 }
+
+/**
+ * What a server's OAuth `error` may be to be passed on as our code: a short word like
+ * invalid_client (RFC 6749's charset is wider, but no server uses it). Anything else (a long text,
+ * control characters, a value echoed from the request) is `provider_error`; its words are still
+ * in the message, which is redacted like every server text.
+ */
+const ERROR_CODE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+export const UNNAMED_PROVIDER_ERROR = 'provider_error';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -177,7 +189,8 @@ export function responseError(
   } catch {
     body = null;
   }
-  const oauthError = typeof body?.error === 'string' ? body.error : null;
+  const rawError = typeof body?.error === 'string' ? body.error : null;
+  const oauthError = rawError === null ? null : ERROR_CODE.test(rawError) ? rawError : UNNAMED_PROVIDER_ERROR;
   const words = body ? serverWords(body) : text.trim() ? excerpt(text) : null;
   const serverMessage = words === null ? null : oneLine(words) || null;
   const said = serverMessage ? `: ${serverMessage}` : '';

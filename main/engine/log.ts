@@ -9,6 +9,9 @@
  * client ID it goes with, Base64 of `id:secret` as HTTP Basic carries it (raw and form-encoded).
  */
 
+import { oneLine, UNNAMED_PROVIDER_ERROR } from './http.js';
+import type { ErrorInfo } from './types.js';
+
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
@@ -141,6 +144,24 @@ export function redact(text: string, known: Iterable<string> = []): string {
   const forms: string[] = [];
   for (const secret of known) forms.push(...secretForms(secret));
   return redactExact(text, forms.length === 0 ? forms : byLengthDesc(forms));
+}
+
+/** The longest a failure's message may be once redacted (a table row, a notification, a terminal line). */
+export const ERROR_MESSAGE_MAX = 600;
+/** The longest the server's own words may be, kept beside the message. */
+export const SERVER_WORDS_MAX = 300;
+
+/**
+ * A failure as the user may see it, with every form of each of `known` removed: from the message,
+ * the server's words and the code (a server may name its error with what it was sent; such a code
+ * becomes `provider_error`). Only then are the texts made one line and cut to length: cutting
+ * first could split a secret, and half a secret is no longer recognised.
+ */
+export function redactErrorInfo(info: ErrorInfo, known: readonly string[]): ErrorInfo {
+  const code = redact(info.code, known) === info.code ? info.code : UNNAMED_PROVIDER_ERROR;
+  const serverMessage =
+    info.serverMessage === null ? null : oneLine(redact(info.serverMessage, known), SERVER_WORDS_MAX) || null;
+  return { ...info, code, message: oneLine(redact(info.message, known), ERROR_MESSAGE_MAX), serverMessage };
 }
 
 let isoSecond = NaN;

@@ -24,7 +24,7 @@ import {
 import { requireStore, type EngineContext } from './context.js';
 import { SIGN_IN_REQUIRED, StoreError, TokenError, toErrorInfo } from './errors.js';
 import { expiredOnArrival } from './expiry.js';
-import { redact, redactionList } from './log.js';
+import { redactErrorInfo, redactionList } from './log.js';
 import { flowFor, type FlowContext, type FlowInput, type ObtainedToken } from './providers/index.js';
 import { appendActivity, open, seal, secretReader, storedTokenFor } from './records.js';
 import { retryAt, retryDelay } from './schedule.js';
@@ -56,12 +56,12 @@ const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
 /** A failure as the record keeps it: redacted of every secret the attempt read. */
 function storedError(error: unknown, known: string[], now: number): StoredError {
-  const info = toErrorInfo(error);
+  const info = redactErrorInfo(toErrorInfo(error), known);
   const kind = error instanceof TokenError ? error.kind : 'transient';
   return {
     code: info.code,
-    message: redact(info.message, known),
-    serverMessage: info.serverMessage === null ? null : redact(info.serverMessage, known),
+    message: info.message,
+    serverMessage: info.serverMessage,
     status: info.status,
     kind,
     at: new Date(now).toISOString(),
@@ -259,7 +259,9 @@ export function createRenewer(
       appendActivity(rt.record, 'failed', failure.message, clock.now());
       log.warn('renewal failed', { account: rt.name, code: failure.code, message: failure.message });
       await persist(rt).catch(() => {});
-      throw error instanceof TokenError ? error.withText(failure.message, failure.serverMessage) : error;
+      throw error instanceof TokenError
+        ? error.withText(failure.message, failure.serverMessage, failure.code)
+        : error;
     }
   }
 

@@ -12,7 +12,7 @@ import { splitSecrets, validateAccountInput, type AccountDefinition } from './ac
 import { TokenError, toErrorInfo } from './errors.js';
 import { expiredOnArrival } from './expiry.js';
 import { decodeJwt } from './jwt.js';
-import { redact, redactionList } from './log.js';
+import { redactErrorInfo, redactionList } from './log.js';
 import { flowFor, type FlowContext, type ObtainedToken } from './providers/index.js';
 import { signInKindOf } from './presets/index.js';
 import { secretReader } from './records.js';
@@ -154,11 +154,6 @@ export async function runConnectionTest(
     };
   } catch (error) {
     const forms = redactionList(settings, [...known, ...Object.values(secrets)]);
-    const info = toErrorInfo(error);
-    return failed({
-      ...info,
-      message: redact(info.message, forms),
-      serverMessage: info.serverMessage === null ? null : redact(info.serverMessage, forms),
-    });
+    return failed(redactErrorInfo(toErrorInfo(error), forms));
   }
 }

@@ -85,9 +85,9 @@ function expectNoForm(texts: string[], secret: string): void {
 const SHOWN = '[redacted]';
 
 describe('redaction of encoded forms', () => {
-  async function mpsEngine() {
+  async function mpsEngine(clientSecret = SECRET) {
     const peer = cleanups.add(
-      await startMpsMonitorPeer({ clientId: CLIENT_ID, clientSecret: SECRET, password: PASSWORD }),
+      await startMpsMonitorPeer({ clientId: CLIENT_ID, clientSecret, password: PASSWORD }),
     );
     const h = await startHarness(cleanups);
     h.engine.setPaused(true);
@@ -96,7 +96,7 @@ describe('redaction of encoded forms', () => {
       preset: 'mps-monitor',
       baseUrl: peer.baseUrl,
       clientId: CLIENT_ID,
-      clientSecret: SECRET,
+      clientSecret,
       username: 'test@example.com',
       password: PASSWORD,
       cliAccess: true,
@@ -171,4 +171,74 @@ describe('redaction of encoded forms', () => {
       expectNoForm([JSON.stringify(result), ...h.lines], SECRET);
     },
   );
+
+  it.each([
+    ['raw', SECRET],
+    ['percent-encoded', encodeURIComponent(SECRET)],
+    ['form-encoded, inside a copy of the request', `client_secret=${urlSearchParamsForm(SECRET)}`],
+  ])(
+    'does not pass on an OAuth error code that is the secret (%s): provider_error, its words redacted',
+    async (_what, code) => {
+      const { peer, h } = await mpsEngine();
+      peer.faults.push({ kind: 'status', status: 400, body: JSON.stringify({ error: code }) });
+      const thrown = await h.engine.token('mps', { purpose: 'cli' }).catch((e: unknown) => e);
+      expect(thrown).toMatchObject({ code: 'provider_error' });
+      expect(h.engine.view('mps')).toMatchObject({ errorCode: 'provider_error' });
+      const shown = await everythingShown(h, 'mps', thrown);
+      expect(shown.find((text) => text.startsWith('{"error"'))).toMatch(/^\{"error":"provider_error"/);
+      expectNoForm(shown, SECRET);
+    },
+  );
+
+  it('does not pass on an OAuth error code that is an alphanumeric secret (it has the shape of a code)', async () => {
+    const secret = 'Zq9Xw7Vu5Ts3Rp1No8Ml';
+    const { peer, h } = await mpsEngine(secret);
+    peer.faults.push({ kind: 'status', status: 400, body: JSON.stringify({ error: secret }) });
+    const thrown = await h.engine.token('mps', { purpose: 'cli' }).catch((e: unknown) => e);
+    expect(thrown).toMatchObject({ code: 'provider_error' });
+    expectNoForm(await everythingShown(h, 'mps', thrown), secret);
+  });
+
+  it.each([0, 280, 288, 295, 299, 305, 590])(
+    'removes a secret the server places across the length limit (after %i characters)',
+    async (pad) => {
+      const secret = 'Zq9Xw7Vu5Ts3Rp1No8Ml';
+      const { peer, h } = await mpsEngine(secret);
+      peer.faults.push({
+        kind: 'status',
+        status: 400,
+        body: JSON.stringify({
+          error: 'invalid_client',
+          error_description: `${'x'.repeat(pad)}${secret} end`,
+        }),
+      });
+      const thrown = await h.engine.token('mps', { purpose: 'cli' }).catch((e: unknown) => e);
+      expect(thrown).toMatchObject({ code: 'invalid_client' });
+      // Not even part of it: cut after redaction, never before.
+      for (const text of await everythingShown(h, 'mps', thrown))
+        expect(text, `part of the secret leaked into: ${text.slice(0, 200)}`).not.toContain(
+          secret.slice(0, 8),
+        );
+    },
+  );
+
+  it("bounds the server's words and strips control characters from its code and text", async () => {
+    const { peer, h } = await mpsEngine();
+    const huge = 'y'.repeat(500_000);
+    peer.faults.push({
+      kind: 'status',
+      status: 400,
+      body: JSON.stringify({ error: `bad\u001b[31m\r\nX-Injected: 1${huge}`, error_description: huge }),
+    });
+    const thrown = await h.engine.token('mps', { purpose: 'cli' }).catch((e: unknown) => e);
+    expect(thrown).toMatchObject({ code: 'provider_error' });
+    const error = thrown as TokenError;
+    expect(error.message.length).toBeLessThanOrEqual(601);
+    expect(error.serverMessage?.length).toBeLessThanOrEqual(301);
+    // eslint-disable-next-line no-control-regex
+    expect(error.message).not.toMatch(/[\u0000-\u001f]/);
+    const stored = await readFile(join(h.fixture.dataDir, 'accounts.json'), 'utf8');
+    expect(stored.length).toBeLessThan(20_000);
+    expect(Math.max(...h.lines.map((line) => line.length))).toBeLessThan(2_000);
+  });
 });
