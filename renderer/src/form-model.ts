@@ -105,7 +105,12 @@ export function buildInput(preset: Preset, values: FormValues): AccountInput {
         break;
       }
       case 'secret':
-        if (typeof value === 'string' && value !== '') input[field.name] = value;
+        // A password may begin or end with a space; a pasted token (the multi-line field) never does,
+        // and a paste often brings a line break with it.
+        if (typeof value === 'string') {
+          const given = field.multiline === true ? value.trim() : value;
+          if (given !== '') input[field.name] = given;
+        }
         break;
       case 'number':
         if (typeof value === 'string' && value.trim() !== '') input[field.name] = numberOrRaw(value.trim());

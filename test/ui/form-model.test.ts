@@ -65,6 +65,22 @@ describe('the input the form sends', () => {
     expect(validateAccountInput(input).ok).toBe(true);
   });
 
+  it('trims a pasted token (a paste brings its line break) but never a password', () => {
+    const token = buildInput('static', { ...initialValues('static'), name: 'p', token: '  eyJ.abc.def\n' });
+    expect(token).toMatchObject({ token: 'eyJ.abc.def' });
+    expect(validateAccountInput(token).ok).toBe(true);
+    expect(buildInput('static', { ...initialValues('static'), name: 'p', token: ' \n ' })).not.toHaveProperty(
+      'token',
+    );
+    const msp = buildInput('msp360', {
+      ...initialValues('msp360'),
+      name: 'm',
+      username: 'u',
+      password: ' pw ',
+    });
+    expect(msp).toMatchObject({ password: ' pw ' });
+  });
+
   it('sends a number field that is not a whole number as typed, so the engine names the problem', () => {
     const input = buildInput('static', {
       ...initialValues('static'),

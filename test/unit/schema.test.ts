@@ -146,6 +146,29 @@ describe('every preset', () => {
     ]);
   });
 
+  it.each([
+    ['a line break and a header', 'abc\r\nX-Injected: y'],
+    ['a space', 'abc def'],
+    ['a trailing newline', 'eyJ.abc.def\n'],
+    ['a tab', 'abc\tdef'],
+    ['a non-ASCII character', 'abc\u00e9'],
+  ])('refuses a pasted token with %s, naming the field and not the token', (_what, token) => {
+    const issues = issuesOf(with_('static', { token }));
+    expect(issues).toEqual([
+      {
+        account: 'pasted',
+        field: 'token',
+        message:
+          'may hold only visible ASCII characters: no spaces, line breaks, control or non-ASCII characters',
+      },
+    ]);
+  });
+
+  it('accepts a pasted token of any visible ASCII (a JWT, an opaque token with +/=~)', () => {
+    accepts(with_('static', { token: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' }));
+    accepts(with_('static', { token: 'gho_Ab+/=~-._!*' }));
+  });
+
   it.each(['username', 'password'])('refuses an empty required string (%s)', (field) => {
     expect(fieldsOf(with_('msp360', { [field]: '' }))).toEqual([field]);
   });

@@ -7,12 +7,20 @@ import { expiryFromResponse } from '../expiry.js';
 import { requiredSecret, str } from '../providers/grants.js';
 import type { Flow } from '../providers/types.js';
 import type { PresetSpec } from './preset.js';
-import { staticDefinition } from './static.fields.js';
+import { TokenError } from '../errors.js';
+import { staticDefinition, TOKEN_CHARACTERS, TOKEN_CHARACTERS_RULE } from './static.fields.js';
 
 const flow: Flow = {
   renewable: false,
   async obtain(ctx, input) {
     const token = await requiredSecret(input, 'token');
+    // Checked when saved; this is for one stored before that check existed.
+    if (!TOKEN_CHARACTERS.test(token))
+      throw new TokenError(
+        'invalid_token_value',
+        `the pasted token ${TOKEN_CHARACTERS_RULE}; paste it again`,
+        'config',
+      );
     const obtainedAt = ctx.now();
     const expiresAt = str(input.settings.expiresAt)
       ? parseRfc3339(String(input.settings.expiresAt))
