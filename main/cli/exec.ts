@@ -25,7 +25,18 @@ export async function runWithToken(
   const [file, ...args] = command;
   const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
-    const child = spawn(file as string, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(file as string, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+    } catch (error) {
+      // Thrown, not emitted: E2BIG (a token longer than the OS lets an environment hold), EINVAL.
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      const why =
+        code === 'E2BIG' ? 'the token and the environment are longer than this system allows' : code;
+      err(`tokentray: cannot run ${file}: ${why || (error as Error).message}\n`);
+      resolve(126);
+      return;
+    }
     const handlers = new Map<NodeJS.Signals, () => void>();
     for (const signal of FORWARDED) {
       const forward = (): void => {
