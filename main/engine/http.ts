@@ -8,6 +8,7 @@ import { parseHttpDate } from './dates.js';
 import { TokenError } from './errors.js';
 import { parseSignedSeconds } from './expiry.js';
 import type { FetchLike } from './types.js';
+import { TOKEN_CHARACTERS } from './presets/static.fields.js';
 import { insecureUrlReason } from './url-policy.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -288,9 +289,6 @@ async function readCapped(response: Response): Promise<string> {
   return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
-/** RFC 6750 b64token-like: visible ASCII only, no spaces or control characters. */
-const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
-
 /**
  * A token answer whose tokens could not be handed on safely (a CR/LF would inject headers into a
  * script's request) is refused whole, naming the field and never the value.
@@ -299,7 +297,7 @@ function checkTokenCharacters(record: Record<string, unknown>, host: string): vo
   for (const field of ['access_token', 'refresh_token', 'token_type'] as const) {
     const value = record[field];
     if (value === undefined || (field === 'refresh_token' && value === null)) continue;
-    if (typeof value !== 'string' || (value !== '' && !VISIBLE_ASCII.test(value))) {
+    if (typeof value !== 'string' || (value !== '' && !TOKEN_CHARACTERS.test(value))) {
       const what =
         typeof value === 'string'
           ? 'characters a token may not hold (only visible ASCII is allowed: no spaces, control characters or non-ASCII)'

@@ -1,7 +1,7 @@
 /** A pasted token, tracked but never renewed: what the schema and the form know of it. */
 import { secretField, type PresetDefinition } from './spec.js';
 
-/** What a token handed on in an Authorization header may hold (RFC 6750's b64token, roughly). */
+/** What a token handed on in an Authorization header may hold (RFC 6750's b64token, roughly): a pasted one, and every token a server answers with (http.ts). */
 export const TOKEN_CHARACTERS = /^[\x21-\x7e]+$/;
 export const TOKEN_CHARACTERS_RULE =
   'may hold only visible ASCII characters: no spaces, line breaks, control or non-ASCII characters';
