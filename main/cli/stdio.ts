@@ -9,13 +9,13 @@ let stdoutGuarded = false;
  * process.stdout, with `tokentray token x | head -c 8` in mind: a reader that hangs up early is not
  * an error worth a stack trace. Made on first use, not at start-up: creating the stream costs about
  * 0.4 ms, which `token` spends while the agent is answering (Output.prepare) instead of before.
+ * Every error is handled by the write's own callback (see written); the listener only keeps the
+ * stream's 'error' event from becoming an uncaught exception.
  */
 export function guardedStdout(): NodeJS.WriteStream {
   if (!stdoutGuarded) {
     stdoutGuarded = true;
-    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE') throw error;
-    });
+    process.stdout.on('error', () => undefined);
   }
   return process.stdout;
 }
@@ -23,21 +23,58 @@ export function guardedStdout(): NodeJS.WriteStream {
 /** Writes not yet handed to the OS, and the exit code to leave with once there are none. */
 let unwritten = 0;
 let exitCode: number | null = null;
+/** Set when a write to stdout failed for a reason other than a reader that hung up. */
+let stdoutFailed = false;
 
-function written(): void {
-  unwritten -= 1;
-  if (unwritten === 0 && exitCode !== null) process.exit(exitCode);
+/**
+ * What the exit code becomes when stdout could not be written. A reader that hung up (EPIPE,
+ * `tokentray token x | head -c 8`) took what it wanted: the command's own code stands. Any other
+ * failure (`> /dev/full`: ENOSPC, EIO, EBADF) means the output, the token itself for `token`, did
+ * not arrive, and exit 0 would tell a script it did: exit 1, as for any other failed command.
+ */
+export function exitCodeAfterWrites(code: number, failed: boolean): number {
+  return failed && code === 0 ? 1 : code;
+}
+
+function finish(): void {
+  if (exitCode !== null) process.exit(exitCodeAfterWrites(exitCode, stdoutFailed));
+}
+
+let stderrGuarded = false;
+
+/** process.stderr, whose failure (`2> /dev/full`) has nowhere to be told: it must not throw either. */
+function guardedStderr(): NodeJS.WriteStream {
+  if (!stderrGuarded) {
+    stderrGuarded = true;
+    process.stderr.on('error', () => undefined);
+  }
+  return process.stderr;
 }
 
 function write(stream: NodeJS.WriteStream, text: string): void {
   unwritten += 1;
-  stream.write(text, written);
+  stream.write(text, (error?: NodeJS.ErrnoException | null) => {
+    if (error && stream === process.stdout && error.code !== 'EPIPE' && !stdoutFailed) {
+      stdoutFailed = true;
+      // stderr may be the same broken file; a failure there has nowhere left to be told.
+      unwritten += 1;
+      guardedStderr().write(
+        `tokentray: could not write to stdout (${error.code ?? error.message}); the output did not arrive\n`,
+        () => {
+          unwritten -= 1;
+          if (unwritten === 0) finish();
+        },
+      );
+    }
+    unwritten -= 1;
+    if (unwritten === 0) finish();
+  });
 }
 
 /** The real stdout and stderr, counted for exitOnceWritten. */
 export const stdio: Output = {
   out: (text) => write(guardedStdout(), text),
-  err: (text) => write(process.stderr, text),
+  err: (text) => write(guardedStderr(), text),
   prepare: () => void guardedStdout(),
 };
 
@@ -50,5 +87,5 @@ export const stdio: Output = {
  */
 export function exitOnceWritten(code: number): void {
   exitCode = code;
-  if (unwritten === 0) process.exit(code);
+  if (unwritten === 0) finish();
 }

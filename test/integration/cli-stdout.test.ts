@@ -4,6 +4,7 @@
  * must still be no error worth a stack trace, and the token must still reach a reader that stays.
  */
 import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BIN,
@@ -50,7 +51,46 @@ function withClosedStdout(args: string[]): Promise<{ code: number | null; stderr
   });
 }
 
+/** Runs the CLI with its stdout on /dev/full: every write fails with ENOSPC. */
+function withFullStdout(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const full = openSync('/dev/full', 'w');
+  return new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: cleanEnv(),
+      stdio: ['ignore', full, 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  }).finally(() => closeSync(full));
+}
+
 describe('stdout', () => {
+  it
+    .runIf(process.platform === 'linux')
+    .each([[['token', 'acme']], [['header', 'acme']], [['list']], [['--help']]])(
+    '%j with stdout on a full device: exit 1 and says so, never exit 0 for output that did not arrive',
+    async (args) => {
+      const result = await withFullStdout([...args, '--data-dir', dirs.dataDir]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        'tokentray: could not write to stdout (ENOSPC); the output did not arrive',
+      );
+      expect(result.stderr).not.toMatch(/internal error|\n\s+at /);
+      expect(result.stderr).not.toContain(TOKEN);
+    },
+  );
+
+  it.runIf(process.platform === 'linux')(
+    'a failing command keeps its own exit code when stdout is full too',
+    async () => {
+      const result = await withFullStdout(['token', 'nosuch', '--data-dir', dirs.dataDir]);
+      expect(result.code).toBe(4);
+    },
+  );
+
   it.each([[['token', 'acme']], [['header', 'acme']], [['list']], [['--help']]])(
     '%j with a reader that hung up: no stack trace, no internal error',
     async (args) => {
