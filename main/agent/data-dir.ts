@@ -2,7 +2,8 @@
  * The headless agent's data dir, made safe before anything reads or writes in it (issue #12): the
  * lock, the key file, the store and the socket all live there, and a folder that others could
  * write lets them plant a link where one of those files goes. So, first of all: the folder is
- * created 0700 or checked (a directory, not a link, ours) and tightened to 0700; once it is, nobody
+ * created 0700 or checked (a directory, not a link, ours, not a folder shared with others:
+ * socket-path.ts sharedFolderReason) and tightened to 0700; once it is, nobody
  * else can add entries, and what is already there is checked: an entry named like one of ours
  * that is a symbolic link, belongs to another user or is of the wrong type is refused, naming its
  * path. Every file is then created with O_CREAT|O_EXCL (the lock, the store's and the key file's

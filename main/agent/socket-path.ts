@@ -17,7 +17,8 @@ export const MAX_SOCKET_PATH_BYTES = 103;
 export class SocketPathError extends Error {
   override readonly name = 'SocketPathError';
   constructor(
-    readonly code: 'too_long' | 'symlink' | 'not_owned' | 'not_directory' | 'not_socket' | 'in_use',
+    readonly code:
+      'too_long' | 'symlink' | 'not_owned' | 'not_directory' | 'shared' | 'not_socket' | 'in_use',
     message: string,
   ) {
     super(message);
@@ -59,10 +60,33 @@ function currentUid(): number | null {
   return typeof process.getuid === 'function' ? process.getuid() : null;
 }
 
+function currentGid(): number | null {
+  return typeof process.getgid === 'function' ? process.getgid() : null;
+}
+
+/**
+ * Why `stats` (our own directory) is a folder shared with others, or null. Shared means others are
+ * meant to add files there: writable by every user (`/tmp`'s 1777, or a sticky bit), or writable by
+ * a group that is not our own primary group (a team folder, 2775 root:devs). Tightening such a
+ * folder to 0700 would break it for everyone else, and whatever they already put there cannot be
+ * trusted, so it is refused. A folder writable only by our own primary group is not: with Debian's
+ * and Ubuntu's user private groups (umask 002) that group is us alone, and `mkdir` makes 0775.
+ */
+export function sharedFolderReason(stats: Stats, gid: number | null = currentGid()): string | null {
+  const mode = `mode ${(stats.mode & 0o7777).toString(8)}`;
+  if ((stats.mode & 0o002) !== 0) return `${mode}, writable by every user`;
+  if ((stats.mode & 0o1000) !== 0) return `${mode}, a sticky folder shared by several users`;
+  if ((stats.mode & 0o020) !== 0 && gid !== null && stats.gid !== gid) {
+    return `${mode}, writable by group ${stats.gid}, which is not ours (${gid})`;
+  }
+  return null;
+}
+
 /**
  * Makes `dir` a directory only we can enter: created 0700 if missing; refused if it is a symlink,
- * not a directory or owned by another user; group/other bits on our own directory are removed
- * unless `tighten` is false (then only checked). Returns a warning when it tightened the mode.
+ * not a directory, owned by another user or a folder shared with others (sharedFolderReason);
+ * group/other bits on our own directory are removed unless `tighten` is false (then only checked).
+ * Returns a warning when it tightened the mode.
  */
 export function ensurePrivateDir(dir: string, tighten = true): string | null {
   let stats = lstatOrNull(dir);
@@ -89,6 +113,14 @@ export function ensurePrivateDir(dir: string, tighten = true): string | null {
     throw new SocketPathError(
       'not_owned',
       `refusing to use ${dir} for the socket: it is owned by uid ${stats.uid}, not by us (uid ${uid})`,
+    );
+  }
+  const shared = process.platform === 'win32' ? null : sharedFolderReason(stats);
+  if (shared !== null) {
+    throw new SocketPathError(
+      'shared',
+      `refusing to use ${dir}: it is a shared folder (${shared}); Tokentray's files need a folder ` +
+        `of its own: give a new path (it is created 0700), or if this folder is yours alone: chmod 700 ${dir}`,
     );
   }
   if (tighten && process.platform !== 'win32' && (stats.mode & 0o077) !== 0) {

@@ -97,15 +97,30 @@ describe.skipIf(!posix)('the data dir is checked and tightened before anything t
     },
   );
 
-  it('a world-writable data dir is tightened to 0700 at once, even when the start then fails (wrong passphrase)', async () => {
+  it('a world-writable data dir is refused before anything touches it: its mode and entries stay', async () => {
     const dirs = await freshDirs();
-    // A data dir holding a key file for another passphrase.
+    // A data dir holding a key file: the refusal must come before the passphrase is even tried.
     await openPassphraseCipher(dirs.dataDir, 'another passphrase');
-    chmodSync(dirs.dataDir, 0o777);
+    chmodSync(dirs.dataDir, 0o1777);
+    const before = snapshotDir(dirs.dataDir);
+    const log = await refusedStart(dirs);
+    expect(log).toContain(
+      `refusing to use ${dirs.dataDir}: it is a shared folder (mode 1777, writable by every user)`,
+    );
+    expect(log).toContain(`chmod 700 ${dirs.dataDir}`);
+    expect(log).not.toContain('wrong passphrase');
+    expect(lstatSync(dirs.dataDir).mode & 0o7777).toBe(0o1777);
+    expect(snapshotDir(dirs.dataDir)).toEqual(before);
+  });
+
+  it('a data dir open to our own group is tightened to 0700 at once, even when the start then fails (wrong passphrase)', async () => {
+    const dirs = await freshDirs();
+    await openPassphraseCipher(dirs.dataDir, 'another passphrase');
+    chmodSync(dirs.dataDir, 0o775);
     const before = snapshotDir(dirs.dataDir);
     const log = await refusedStart(dirs);
     expect(log).toContain('wrong passphrase');
-    expect(log).toContain(`tightened ${dirs.dataDir} from mode 777 to 700`);
+    expect(log).toContain(`tightened ${dirs.dataDir} from mode 775 to 700`);
     expect(lstatSync(dirs.dataDir).mode & 0o777).toBe(0o700);
     expect(snapshotDir(dirs.dataDir)).toEqual(before);
   });

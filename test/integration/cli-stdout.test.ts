@@ -61,7 +61,7 @@ function withFullStdout(args: string[]): Promise<{ code: number | null; stderr: 
       stdio: ['ignore', full, 'pipe'],
     });
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stderr }));
   }).finally(() => closeSync(full));

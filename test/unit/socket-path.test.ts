@@ -24,10 +24,12 @@ import {
   isSocketLive,
   MAX_SOCKET_PATH_BYTES,
   prepareSocketPath,
+  sharedFolderReason,
   SocketPathError,
 } from '../../main/agent/socket-path.js';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const NOBODY_GROUP = 65534;
 
 describe('socket locations', () => {
   it("computes Electron's userData folder for each platform without Electron", () => {
@@ -113,6 +115,54 @@ describe('preparing the socket directory', () => {
     expect(lstatSync(dir).mode & 0o777).toBe(0o755);
     expect(ensurePrivateDir(dir)).toContain('tightened');
     expect(lstatSync(dir).mode & 0o777).toBe(0o700);
+  });
+
+  it.each(['777', '1777', '1700', '773'])(
+    'refuses a shared folder of ours (mode %s), naming it and the mode, and leaves its mode alone',
+    (octal) => {
+      const mode = Number.parseInt(octal, 8);
+      const dir = join(root, 'shared');
+      mkdirSync(dir);
+      chmodSync(dir, mode);
+      const error = (() => {
+        try {
+          ensurePrivateDir(dir);
+        } catch (caught) {
+          return caught;
+        }
+        return null;
+      })();
+      expect(error).toBeInstanceOf(SocketPathError);
+      expect((error as SocketPathError).code).toBe('shared');
+      expect((error as SocketPathError).message).toContain(
+        `refusing to use ${dir}: it is a shared folder (mode ${mode.toString(8)}`,
+      );
+      expect((error as SocketPathError).message).toContain(`chmod 700 ${dir}`);
+      expect(lstatSync(dir).mode & 0o7777).toBe(mode);
+    },
+  );
+
+  it('tightens a folder writable by our own primary group (user private groups), refuses another group', () => {
+    const gid = process.getgid?.() ?? 0;
+    const own = join(root, 'own-group');
+    mkdirSync(own);
+    chmodSync(own, 0o775);
+    expect(sharedFolderReason(lstatSync(own), gid)).toBeNull();
+    expect(ensurePrivateDir(own)).toBe(`tightened ${own} from mode 775 to 700`);
+    expect(lstatSync(own).mode & 0o777).toBe(0o700);
+    // The same folder seen by someone whose primary group is another: a team folder.
+    chmodSync(own, 0o2775);
+    expect(sharedFolderReason(lstatSync(own), gid + 1)).toBe(
+      `mode 2775, writable by group ${gid}, which is not ours (${gid + 1})`,
+    );
+    if (isRoot) {
+      const team = join(root, 'team');
+      mkdirSync(team);
+      chownSync(team, 0, NOBODY_GROUP);
+      chmodSync(team, 0o2775);
+      expect(() => ensurePrivateDir(team)).toThrow(/shared folder \(mode 2775, writable by group 65534/);
+      expect(lstatSync(team).mode & 0o7777).toBe(0o2775);
+    }
   });
 
   it('refuses a symbolic link, and a file where the directory should be', () => {
