@@ -4,7 +4,7 @@
  * only, and a clean shutdown on SIGINT/SIGTERM. Bundled to dist/cli/agent.mjs; the CLI imports it
  * lazily so that every other command starts without loading the engine.
  */
-import { closeSync, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StoreError } from '../engine/errors.js';
@@ -24,7 +24,8 @@ Log lines go to stderr. Stops cleanly on SIGINT or SIGTERM.
 
 Options:
   --data-dir DIR          where accounts, the key file and the socket live (created 0700 if missing)
-  --passphrase-file FILE  file whose first line is the passphrase (refused unless 0600 or stricter)
+  --passphrase-file FILE  file whose first line is the passphrase (refused unless 0600 or stricter);
+                          a pipe works too: --passphrase-file <(pass show tokentray)
   -h, --help              show this help
 `;
 
@@ -119,31 +120,97 @@ export function shellQuote(path: string): string {
   return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
 
+/** A passphrase file larger than this is not one (and /dev/zero-like files must not be read whole). */
+export const MAX_PASSPHRASE_FILE_BYTES = 64 * 1024;
+/** How long a pipe or FIFO (`<(pass show tokentray)`, `/dev/stdin`, `mkfifo`) may take to deliver a line. */
+export const PASSPHRASE_PIPE_WAIT_MS = 30_000;
+const PIPE_POLL_MS = 20;
+
+function firstLine(text: string, file: string): string {
+  const passphrase = text.split(/\r?\n/, 1)[0] ?? '';
+  if (passphrase.length === 0) throw new PassphraseFileError(`the passphrase file ${file} is empty`);
+  return passphrase;
+}
+
+/**
+ * Reads a pipe's first line without ever blocking the event loop: the fd is non-blocking, so a
+ * read with no data yet fails with EAGAIN (a writer is there) or returns 0 (none yet, or it left),
+ * and the next try comes PIPE_POLL_MS later. Meanwhile SIGINT and SIGTERM stop the agent as at any
+ * other time. Done at the first line ending, at the end of what a writer sent, or refused after
+ * `waitMs`, naming the file.
+ */
+async function readPipeLine(fd: number, file: string, waitMs: number): Promise<string> {
+  const chunk = Buffer.alloc(4096);
+  const parts: Buffer[] = [];
+  let size = 0;
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    let got: number | null;
+    try {
+      got = readSync(fd, chunk, 0, chunk.length, null);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      got = null;
+    }
+    if (got !== null && got > 0) {
+      parts.push(Buffer.from(chunk.subarray(0, got)));
+      size += got;
+      if (chunk.subarray(0, got).includes(0x0a) || size > MAX_PASSPHRASE_FILE_BYTES) break;
+      continue;
+    }
+    // 0 after some bytes: the writer sent its passphrase without a line ending and closed.
+    if (got === 0 && size > 0) break;
+    if (Date.now() >= deadline) {
+      throw new PassphraseFileError(
+        `no passphrase arrived through ${file} (a pipe) within ${waitMs >= 1000 ? `${Math.round(waitMs / 1000)} s` : `${waitMs} ms`}; ` +
+          'write it there, or give a regular file (chmod 600)',
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, PIPE_POLL_MS));
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
 /**
  * Reads the passphrase: the file's first line, without its line ending. Like ssh with a private
  * key, a file that group or others may read or write (any of the 077 bits) is refused, naming
  * its mode and the chmod that fixes it. The mode is read from the opened file, so the check and
- * the read concern the same file.
+ * the read concern the same file. The file is opened non-blocking: a FIFO with no writer would
+ * otherwise hold the agent in open(), where no signal handler runs. A pipe or FIFO is read
+ * without blocking (readPipeLine, bounded by `pipeWaitMs`); a regular file over 64 KiB, or
+ * anything else (a device, a directory), is refused.
  */
-export function readPassphrase(file: string, platform: NodeJS.Platform = process.platform): string {
-  const fd = openSync(file, 'r');
-  let text: string;
+export async function readPassphrase(
+  file: string,
+  platform: NodeJS.Platform = process.platform,
+  pipeWaitMs = PASSPHRASE_PIPE_WAIT_MS,
+): Promise<string> {
+  const fd = openSync(file, constants.O_RDONLY | (platform === 'win32' ? 0 : constants.O_NONBLOCK));
   try {
-    const mode = fstatSync(fd).mode;
-    if (platform !== 'win32' && (mode & 0o077) !== 0) {
-      const octal = (mode & 0o7777).toString(8).padStart(4, '0');
+    const stats = fstatSync(fd);
+    if (platform !== 'win32' && (stats.mode & 0o077) !== 0) {
+      const octal = (stats.mode & 0o7777).toString(8).padStart(4, '0');
       throw new PassphraseFileError(
         `refusing the passphrase file ${file}: its mode is ${octal}, so group or others may read ` +
           `or write it; make it yours alone with: chmod 600 ${shellQuote(file)}`,
       );
     }
-    text = readFileSync(fd, 'utf8');
+    if (stats.isFIFO()) return firstLine(await readPipeLine(fd, file, pipeWaitMs), file);
+    if (!stats.isFile()) {
+      throw new PassphraseFileError(
+        `refusing the passphrase file ${file}: it is not a regular file or a pipe`,
+      );
+    }
+    if (stats.size > MAX_PASSPHRASE_FILE_BYTES) {
+      throw new PassphraseFileError(
+        `refusing the passphrase file ${file}: it is ${stats.size} bytes, more than a passphrase file ` +
+          `holds (${MAX_PASSPHRASE_FILE_BYTES / 1024} KiB at most)`,
+      );
+    }
+    return firstLine(readFileSync(fd, 'utf8'), file);
   } finally {
     closeSync(fd);
   }
-  const passphrase = text.split(/\r?\n/, 1)[0] ?? '';
-  if (passphrase.length === 0) throw new Error(`the passphrase file ${file} is empty`);
-  return passphrase;
 }
 
 function waitForStopSignal(log: Log): Promise<string> {
@@ -220,7 +287,7 @@ async function runAgentLogging(argv: string[], log: Log): Promise<number> {
   try {
     // On Windows DIR/agent.sock is the pipe's rendezvous file, not a socket: no sun_path limit.
     if (process.platform !== 'win32') checkSocketPathLength(socketPath);
-    passphrase = readPassphrase(values['passphrase-file']);
+    passphrase = await readPassphrase(values['passphrase-file']);
     // Before anything else touches the data dir (the lock included): checked, created or
     // tightened to 0700, and no link or other user's file where one of ours goes (issue #12).
     for (const warning of prepareDataDir(dataDir)) log.warn(warning);

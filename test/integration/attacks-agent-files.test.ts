@@ -15,12 +15,20 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openPassphraseCipher, StoreError } from '../../main/engine/index.js';
 import { AccountStore } from '../../main/engine/store.js';
-import { ensureBuilt, makeTempDirs, snapshotDir, spawnAgent, type TempDirs } from './cli-harness.js';
+import {
+  ensureBuilt,
+  makeTempDirs,
+  snapshotDir,
+  spawnAgent,
+  waitForSocket,
+  type TempDirs,
+} from './cli-harness.js';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const NOBODY = 65534;
@@ -66,6 +74,47 @@ describe.skipIf(!posix)('the passphrase file', () => {
       expect(snapshotDir(dirs.dataDir)).toEqual({});
     },
   );
+});
+
+describe.skipIf(!posix)('a FIFO as the passphrase file', () => {
+  async function fifoDirs(): Promise<TempDirs> {
+    const dirs = await freshDirs();
+    rmSync(dirs.passFile);
+    expect(spawnSync('mkfifo', ['-m', '600', dirs.passFile]).status).toBe(0);
+    return dirs;
+  }
+
+  it('nobody writing to it: SIGTERM still stops the agent at once, and the data dir is untouched', async () => {
+    const dirs = await fifoDirs();
+    const agent = spawnAgent(dirs);
+    cleanups.push(() => agent.stop('SIGKILL').catch(() => undefined));
+    // Long enough that a blocking open() would be under way; the agent is waiting for a writer.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    agent.child.kill('SIGTERM');
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`SIGTERM did not stop the agent: ${agent.stderr()}`)), 5_000).unref(),
+    );
+    const { code, signal } = await Promise.race([agent.exited, timeout]);
+    expect(signal === 'SIGTERM' || code === 143, `code ${code} signal ${signal}`).toBe(true);
+    expect(snapshotDir(dirs.dataDir)).toEqual({});
+  });
+
+  it('a writer that comes after the agent started: the agent reads the line and serves', async () => {
+    const dirs = await fifoDirs();
+    const agent = spawnAgent(dirs);
+    cleanups.push(() => agent.stop('SIGKILL').catch(() => undefined));
+    const writer = spawn(
+      'sh',
+      ['-c', 'sleep 0.3; printf "%s\\n" "$1" > "$2"', 'sh', dirs.passphrase, dirs.passFile],
+      {
+        stdio: 'ignore',
+      },
+    );
+    cleanups.push(async () => void writer.kill('SIGKILL'));
+    await waitForSocket(agent.socketPath, 20_000, agent.exited);
+    expect(agent.stderr()).not.toContain(dirs.passphrase);
+    expect(await agent.stop('SIGTERM')).toBe(0);
+  });
 });
 
 /** A file outside the data dir that a planted link points at; it must never change. */

@@ -2,13 +2,20 @@
  * The headless agent's passphrase cipher: round trip, tamper detection, and a wrong passphrase
  * touches nothing; and the passphrase file, refused when group or others may read or write it.
  */
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { chmod, readdir, readFile, rm, stat, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPassphraseCipher, StoreError } from '../../main/engine/index.js';
 import { openWithKey, sealWithKey } from '../../main/engine/passphrase-cipher.js';
-import { PassphraseFileError, readPassphrase, shellQuote } from '../../main/agent/host.js';
+import {
+  MAX_PASSPHRASE_FILE_BYTES,
+  PassphraseFileError,
+  readPassphrase,
+  shellQuote,
+} from '../../main/agent/host.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -118,23 +125,97 @@ describe('the passphrase file (issue #12: refused, not just warned about, when o
     'mode %s is refused, naming the mode and the chmod 600 that fixes it',
     async (octal) => {
       const path = await passFile(Number.parseInt(octal, 8));
-      expect(() => readPassphrase(path)).toThrow(PassphraseFileError);
-      expect(() => readPassphrase(path)).toThrow(`its mode is ${octal}`);
-      expect(() => readPassphrase(path)).toThrow(`chmod 600 ${path}`);
+      await expect(readPassphrase(path)).rejects.toThrow(PassphraseFileError);
+      await expect(readPassphrase(path)).rejects.toThrow(`its mode is ${octal}`);
+      await expect(readPassphrase(path)).rejects.toThrow(`chmod 600 ${path}`);
     },
   );
 
   it.each(['0600', '0400'])('mode %s is read: the first line only', async (octal) => {
-    expect(readPassphrase(await passFile(Number.parseInt(octal, 8)))).toBe('correct horse');
+    expect(await readPassphrase(await passFile(Number.parseInt(octal, 8)))).toBe('correct horse');
   });
 
   it('quotes a path with spaces in the chmod it suggests', async () => {
     const path = await passFile(0o644, "my agent's pass");
-    expect(() => readPassphrase(path)).toThrow(`chmod 600 '${path.replace(/'/g, `'\\''`)}'`);
+    await expect(readPassphrase(path)).rejects.toThrow(`chmod 600 '${path.replace(/'/g, `'\\''`)}'`);
     expect(shellQuote("a b'c")).toBe(`'a b'\\''c'`);
   });
 
   it('ignores POSIX modes on Windows, where they mean nothing', async () => {
-    expect(readPassphrase(await passFile(0o644), 'win32')).toBe('correct horse');
+    expect(await readPassphrase(await passFile(0o644), 'win32')).toBe('correct horse');
+  });
+
+  it('refuses an empty file, a folder and a file too large to be a passphrase file, naming each', async () => {
+    const empty = join(await tempDir(), 'empty');
+    await writeFile(empty, '', { mode: 0o600 });
+    await expect(readPassphrase(empty)).rejects.toThrow(`the passphrase file ${empty} is empty`);
+    const folder = await tempDir();
+    await chmod(folder, 0o700);
+    await expect(readPassphrase(folder)).rejects.toThrow(`${folder}: it is not a regular file or a pipe`);
+    const large = join(await tempDir(), 'large');
+    await writeFile(large, `pass\n${'x'.repeat(MAX_PASSPHRASE_FILE_BYTES)}`, { mode: 0o600 });
+    await expect(readPassphrase(large)).rejects.toThrow(/is 65541 bytes, more than a passphrase file holds/);
   });
 });
+
+describe.skipIf(process.platform === 'win32')(
+  'a passphrase pipe or FIFO (never blocks the event loop)',
+  () => {
+    async function fifo(): Promise<string> {
+      const path = join(await tempDir(), 'pass.fifo');
+      const made = spawnSync('mkfifo', ['-m', '600', path]);
+      expect(made.status).toBe(0);
+      return path;
+    }
+
+    /** Writes `text` into the FIFO from another process after `delayMs` (its open waits for us). */
+    function writeLater(path: string, text: string, delayMs: number): Promise<unknown> {
+      const writer = spawn(
+        'sh',
+        ['-c', `sleep ${delayMs / 1000}; printf '%s' "$1" > "$2"`, 'sh', text, path],
+        {
+          stdio: 'ignore',
+        },
+      );
+      const killer = setTimeout(() => writer.kill('SIGKILL'), 10_000);
+      return once(writer, 'close').finally(() => clearTimeout(killer));
+    }
+
+    it('a FIFO nobody writes to is refused after the wait, naming it, and the event loop ran meanwhile', async () => {
+      const path = await fifo();
+      let ticks = 0;
+      const ticker = setInterval(() => (ticks += 1), 10);
+      const started = Date.now();
+      try {
+        await expect(readPassphrase(path, process.platform, 300)).rejects.toThrow(
+          `no passphrase arrived through ${path} (a pipe) within 300 ms`,
+        );
+      } finally {
+        clearInterval(ticker);
+      }
+      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+      // A blocking open() would have held every timer until a writer came (here: never).
+      expect(ticks).toBeGreaterThan(5);
+    });
+
+    it('a FIFO whose writer comes later gives its first line', async () => {
+      const path = await fifo();
+      const writer = writeLater(path, 'correct horse\nsecond line\n', 200);
+      expect(await readPassphrase(path, process.platform, 5_000)).toBe('correct horse');
+      await writer;
+    });
+
+    it('a writer that sends no line ending and closes: what it sent is the passphrase', async () => {
+      const path = await fifo();
+      const writer = writeLater(path, 'correct horse', 100);
+      expect(await readPassphrase(path, process.platform, 5_000)).toBe('correct horse');
+      await writer;
+    });
+
+    it('a FIFO others may write is refused like a file, before anything is read', async () => {
+      const path = await fifo();
+      await chmod(path, 0o622);
+      await expect(readPassphrase(path)).rejects.toThrow(`its mode is 0622`);
+    });
+  },
+);
