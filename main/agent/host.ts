@@ -13,7 +13,7 @@ import type { Engine } from '../engine/types.js';
 import { acquireDataDirLockAsync, LockFileError, LockHeldError, type DataDirLock } from './lock.js';
 import { startApiServer, type ApiServer } from './server.js';
 import { DataDirError, prepareDataDir } from './data-dir.js';
-import { checkSocketPathLength, dataDirSocketPath, SocketPathError } from './socket-path.js';
+import { checkSocketPathLength, dataDirSocketPath, isSocketLive, SocketPathError } from './socket-path.js';
 
 export const AGENT_USAGE = `Usage: tokentray agent --data-dir DIR --passphrase-file FILE
 
@@ -304,6 +304,12 @@ async function runAgentLogging(argv: string[], log: Log): Promise<number> {
     )
       return fail(log, error.message);
     return fail(log, `cannot start: ${(error as Error).message}`);
+  }
+  // A live agent on the socket, whatever the lock said: refused before the engine starts, so this
+  // start renews nothing (its renewals would spend the other agent's rotating refresh tokens).
+  if (process.platform !== 'win32' && (await isSocketLive(socketPath))) {
+    lock.release();
+    return fail(log, `another agent is already serving ${socketPath}; stop it first`);
   }
 
   let engine: Engine | null = null;

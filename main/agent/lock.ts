@@ -7,7 +7,10 @@
  * that reuses the pid would block every start. So a lock is stale when its pid is gone, or when
  * the live pid started at another time than the recorded owner did (Linux: /proc/<pid>/stat,
  * macOS: `ps -o lstart=`). Where the OS does not tell (Windows), the async variant asks the
- * recorded socket or pipe: an owner that does not answer is gone. Anything undecidable is held.
+ * recorded socket or pipe: an owner that does not answer is gone. A pid that looks gone is asked
+ * too, where a socket is recorded: it may live in another pid namespace (a container sharing the
+ * data dir), where the pid means nothing here; a record from another namespace is judged by its
+ * socket alone, and held while it is young. Anything undecidable is held.
  * The socket is the second line of defence: listen() refuses a path another live agent serves.
  */
 import { spawnSync } from 'node:child_process';
@@ -18,6 +21,7 @@ import {
   fsyncSync,
   lstatSync,
   openSync,
+  readlinkSync,
   readSync,
   unlinkSync,
   writeSync,
@@ -90,6 +94,8 @@ export interface LockOptions {
   /** The OS's start time of a pid; defaults to {@link processStartOf}. */
   processStart?: (pid: number) => ProcessStart | null;
   now?: () => number;
+  /** This process's pid namespace; defaults to {@link pidNamespace} (tests pass another). */
+  pidNamespace?: string | null;
 }
 
 /** What the lock file holds (one JSON line; older versions wrote just the pid). */
@@ -100,6 +106,26 @@ export interface LockRecord {
   /** The owner's start, wall-clock ms (for people, and for the start-up grace). */
   startedAt: number | null;
   socket: string | null;
+  /**
+   * The owner's pid namespace (Linux: `/proc/self/ns/pid`, `pid:[4026531836]`), or null. A pid
+   * from another namespace (two containers sharing a data-dir volume, `unshare`) says nothing
+   * about the owner here: it may be invisible, or another process's.
+   */
+  pidns: string | null;
+}
+
+let ownPidns: string | null | undefined;
+
+/** This process's pid namespace, or null where there is none to read (not Linux, no /proc). */
+export function pidNamespace(): string | null {
+  if (ownPidns === undefined) {
+    try {
+      ownPidns = process.platform === 'linux' ? readlinkSync('/proc/self/ns/pid') : null;
+    } catch {
+      ownPidns = null;
+    }
+  }
+  return ownPidns;
 }
 
 /** Parses a `ps -o lstart=` line (`Mon Jan  1 12:00:00 2024`, local time, C locale) to ms. */
@@ -191,7 +217,8 @@ function isAlive(pid: number): boolean {
 /** Parses the lock's content; null when it holds neither a record nor a bare pid. */
 export function parseLockRecord(text: string): LockRecord | null {
   const trimmed = text.trim();
-  if (/^\d+$/.test(trimmed)) return { pid: Number(trimmed), start: null, startedAt: null, socket: null };
+  if (/^\d+$/.test(trimmed))
+    return { pid: Number(trimmed), start: null, startedAt: null, socket: null, pidns: null };
   let parsed: unknown;
   try {
     parsed = JSON.parse(trimmed);
@@ -199,13 +226,14 @@ export function parseLockRecord(text: string): LockRecord | null {
     return null;
   }
   if (typeof parsed !== 'object' || parsed === null) return null;
-  const { pid, start, startedAt, socket } = parsed as Record<string, unknown>;
+  const { pid, start, startedAt, socket, pidns } = parsed as Record<string, unknown>;
   if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return null;
   return {
     pid,
     start: typeof start === 'string' ? start : null,
     startedAt: typeof startedAt === 'number' && Number.isFinite(startedAt) ? startedAt : null,
     socket: typeof socket === 'string' && socket !== '' ? socket : null,
+    pidns: typeof pidns === 'string' && pidns !== '' ? pidns : null,
   };
 }
 
@@ -306,7 +334,42 @@ function judge(path: string, seen: SeenLock, options: LockOptions): Verdict {
     return { kind: 'stale', why: 'it names no owner' };
   }
   const { pid } = record;
-  if (!isAlive(pid)) return { kind: 'stale', why: `pid ${pid} is no longer running` };
+  const ours = options.pidNamespace !== undefined ? options.pidNamespace : pidNamespace();
+  if (record.pidns !== null && ours !== null && record.pidns !== ours) {
+    // Another namespace's pid is not ours to look up: only the owner's socket can tell.
+    const young = now - seen.stats.mtimeMs <= LOCK_STARTUP_GRACE_MS;
+    if (record.socket === null || young) {
+      return {
+        kind: 'held',
+        pid,
+        message:
+          `another agent (pid ${pid} in another pid namespace, ${record.pidns}) ` +
+          `${young ? 'took this data dir moments ago and may still be starting' : 'holds this data dir'}; ` +
+          `stop it first (if no agent is running, delete ${path})`,
+      };
+    }
+    return {
+      kind: 'ask',
+      pid,
+      socket: record.socket,
+      why: `its owner (pid ${pid} in another pid namespace) does not answer on ${record.socket}`,
+      otherwise: 'held',
+    };
+  }
+  if (!isAlive(pid)) {
+    // Even a pid that looks gone may be a live owner we cannot see (an older record that names no
+    // namespace): where it recorded a socket, that socket must not answer either.
+    const why = `pid ${pid} is no longer running`;
+    return record.socket === null
+      ? { kind: 'stale', why }
+      : {
+          kind: 'ask',
+          pid,
+          socket: record.socket,
+          why: `${why} and nothing answers on ${record.socket}`,
+          otherwise: 'stale',
+        };
+  }
   const live = (options.processStart ?? processStartOf)(pid);
   let mismatch: string | null = null;
   if (live !== null && record.start !== null) {
@@ -370,6 +433,7 @@ function ownRecord(socketPath: string | undefined, options: LockOptions): string
     start: start?.id ?? null,
     startedAt: start?.startedAt ?? Math.round(Date.now() - process.uptime() * 1000),
     socket: socketPath ?? null,
+    pidns: options.pidNamespace !== undefined ? options.pidNamespace : pidNamespace(),
   };
   return `${JSON.stringify(record)}\n`;
 }

@@ -8,6 +8,7 @@
 import {
   chmodSync,
   chownSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   readFileSync,
@@ -22,10 +23,13 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openPassphraseCipher, StoreError } from '../../main/engine/index.js';
 import { AccountStore } from '../../main/engine/store.js';
 import {
+  BIN,
+  cleanEnv,
   ensureBuilt,
   makeTempDirs,
   snapshotDir,
   spawnAgent,
+  startAgent,
   waitForSocket,
   type TempDirs,
 } from './cli-harness.js';
@@ -114,6 +118,57 @@ describe.skipIf(!posix)('a FIFO as the passphrase file', () => {
     await waitForSocket(agent.socketPath, 20_000, agent.exited);
     expect(agent.stderr()).not.toContain(dirs.passphrase);
     expect(await agent.stop('SIGTERM')).toBe(0);
+  });
+});
+
+/** `unshare --pid` works here (root on Linux, util-linux installed). */
+const canUnshare =
+  process.platform === 'linux' && isRoot && spawnSync('unshare', ['--pid', '--fork', 'true']).status === 0;
+
+describe.skipIf(!posix)("a second agent on a live agent's data dir", () => {
+  it.skipIf(!canUnshare)(
+    'from another pid namespace (a container sharing the volume): refused, the live lock kept',
+    async () => {
+      const dirs = await freshDirs();
+      const first = await startAgent(dirs);
+      cleanups.push(() => first.stop('SIGKILL').catch(() => undefined));
+      const lock = readFileSync(join(dirs.dataDir, 'agent.lock'), 'utf8');
+      const second = spawnSync(
+        'unshare',
+        [
+          '--pid',
+          '--fork',
+          '--mount-proc',
+          process.execPath,
+          BIN,
+          'agent',
+          '--data-dir',
+          dirs.dataDir,
+          '--passphrase-file',
+          dirs.passFile,
+        ],
+        { encoding: 'utf8', timeout: 20_000, env: cleanEnv() },
+      );
+      expect(second.status, second.stderr).toBe(1);
+      expect(second.stderr).toMatch(/another agent \(pid \d+ in another pid namespace/);
+      expect(second.stderr).not.toContain('taking over');
+      expect(second.stderr).not.toContain('store loaded');
+      expect(readFileSync(join(dirs.dataDir, 'agent.lock'), 'utf8')).toBe(lock);
+    },
+  );
+
+  it('with its lock file gone: refused on the live socket before the store is even loaded', async () => {
+    const dirs = await freshDirs();
+    const first = await startAgent(dirs);
+    cleanups.push(() => first.stop('SIGKILL').catch(() => undefined));
+    rmSync(join(dirs.dataDir, 'agent.lock'));
+    const log = await refusedStart(dirs);
+    expect(log).toContain(
+      `another agent is already serving ${join(dirs.dataDir, 'agent.sock')}; stop it first`,
+    );
+    expect(log).not.toContain('store loaded');
+    // It took the free lock and gave it back.
+    expect(existsSync(join(dirs.dataDir, 'agent.lock'))).toBe(false);
   });
 });
 

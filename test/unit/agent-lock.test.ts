@@ -241,6 +241,71 @@ describe('data dir lock', () => {
     },
   );
 
+  describe.skipIf(process.platform === 'win32')(
+    'an owner whose pid means nothing here (another pid namespace: a container sharing the data dir)',
+    () => {
+      const here: LockOptions = { pidNamespace: 'pid:[111]', probeTimeoutMs: 300 };
+
+      it('a pid that looks gone, with a socket that answers, is a live owner: refused, its lock kept', async () => {
+        const gone = await deadPid();
+        const socket = await listeningSocket();
+        writeLock({ pid: gone, start: 'linux:boot:1', startedAt: 1, socket }, 120_000);
+        await expect(acquireDataDirLockAsync(dir, here)).rejects.toThrow(`pid ${gone}`);
+        expect(lockOwner()).toBe(gone);
+      });
+
+      it('a pid that looks gone, with a socket that does not answer, is stale', async () => {
+        const gone = await deadPid();
+        const logged: string[] = [];
+        const socket = path.join(dir, 'gone.sock');
+        writeLock({ pid: gone, start: 'linux:boot:1', startedAt: 1, socket }, 120_000);
+        await acquireDataDirLockAsync(dir, { ...here, log: (m) => logged.push(m) });
+        expect(lockOwner()).toBe(process.pid);
+        expect(logged).toEqual([
+          `taking over the stale lock ${lockPath}: pid ${gone} is no longer running and nothing answers on ${socket}`,
+        ]);
+      });
+
+      it('records our namespace, and a young lock from another namespace is held even with no socket open yet', async () => {
+        acquireDataDirLock(dir, here).release();
+        const lock = acquireDataDirLock(dir, here);
+        expect(parseLockRecord(readFileSync(lockPath, 'utf8'))?.pidns).toBe('pid:[111]');
+        lock.release();
+        // pid 1 (an agent as a container's init) is alive here too, and means another process.
+        writeLock({
+          pid: 1,
+          start: 'linux:boot:1',
+          startedAt: Date.now(),
+          socket: path.join(dir, 'later.sock'),
+          pidns: 'pid:[222]',
+        });
+        await expect(acquireDataDirLockAsync(dir, here)).rejects.toThrow(
+          'another agent (pid 1 in another pid namespace, pid:[222]) took this data dir moments ago and may still be starting',
+        );
+        expect(() => acquireDataDirLock(dir, here)).toThrow(LockHeldError);
+        expect(lockOwner()).toBe(1);
+      });
+
+      it('an older lock from another namespace: its socket decides (the sync variant keeps it)', async () => {
+        const socket = await listeningSocket();
+        writeLock({ pid: 1, start: 'linux:boot:1', startedAt: 1, socket, pidns: 'pid:[222]' }, 120_000);
+        await expect(acquireDataDirLockAsync(dir, here)).rejects.toBeInstanceOf(LockHeldError);
+        const silent = path.join(dir, 'silent.sock');
+        writeLock(
+          { pid: 1, start: 'linux:boot:1', startedAt: 1, socket: silent, pidns: 'pid:[222]' },
+          120_000,
+        );
+        expect(() => acquireDataDirLock(dir, here)).toThrow(LockHeldError);
+        const logged: string[] = [];
+        await acquireDataDirLockAsync(dir, { ...here, log: (m) => logged.push(m) });
+        expect(lockOwner()).toBe(process.pid);
+        expect(logged[0]).toContain(
+          `its owner (pid 1 in another pid namespace) does not answer on ${silent}`,
+        );
+      });
+    },
+  );
+
   it.skipIf(process.platform === 'win32')(
     'refuses a symbolic link at the lock path, naming it, and never writes through it',
     async () => {
@@ -299,12 +364,19 @@ describe('process start times', () => {
   });
 
   it('reads old pid-only locks and rejects content that names no owner', () => {
-    expect(parseLockRecord('123\n')).toEqual({ pid: 123, start: null, startedAt: null, socket: null });
-    expect(parseLockRecord('{"pid":5,"start":"s","startedAt":7,"socket":"/s"}')).toEqual({
+    expect(parseLockRecord('123\n')).toEqual({
+      pid: 123,
+      start: null,
+      startedAt: null,
+      socket: null,
+      pidns: null,
+    });
+    expect(parseLockRecord('{"pid":5,"start":"s","startedAt":7,"socket":"/s","pidns":"pid:[9]"}')).toEqual({
       pid: 5,
       start: 's',
       startedAt: 7,
       socket: '/s',
+      pidns: 'pid:[9]',
     });
     expect(parseLockRecord('')).toBeNull();
     expect(parseLockRecord('{"pid":-3}')).toBeNull();
