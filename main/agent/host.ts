@@ -20,7 +20,7 @@ export const AGENT_USAGE = `Usage: tokentray agent --data-dir DIR --passphrase-f
 Runs the headless agent in the foreground: the same engine and scheduler as the tray app, without
 a GUI. Secrets in DIR are encrypted with a key derived from the passphrase (the first line of FILE).
 Scripts reach it through the socket DIR/agent.sock (pass them --data-dir DIR as well).
-Log lines go to stderr. Stops cleanly on SIGINT or SIGTERM.
+Log lines go to stderr. Stops cleanly on SIGINT, SIGTERM or SIGHUP.
 
 Options:
   --data-dir DIR          where accounts, the key file and the socket live (created 0700 if missing)
@@ -50,7 +50,7 @@ export const LOG_FLUSH_BYTES = 16 * 1024;
  * hundred of them, as pino's buffered destination does. Order is kept; whatever is pending is
  * written before the process ends (exit(), an uncaught exception, the end of the event loop) and
  * by close(). A death that runs no JavaScript can lose the last LOG_FLUSH_MS of lines: SIGKILL,
- * a signal left at its default action (SIGHUP, SIGQUIT), a fatal V8 error (out of memory), a
+ * a signal left at its default action (SIGQUIT), a fatal V8 error (out of memory), a
  * power cut (before, that was at most one turn's lines). A regular file (a service's log
  * redirected to one) is written with writeSync, as process.stderr would, without going through
  * its stream.
@@ -220,10 +220,14 @@ function waitForStopSignal(log: Log): Promise<string> {
       // A second signal while shutting down means "now".
       process.once('SIGINT', () => process.exit(130));
       process.once('SIGTERM', () => process.exit(143));
+      process.once('SIGHUP', () => process.exit(129));
       done(signal);
     };
+    // SIGHUP too: the terminal of an agent run in the foreground was closed. Left at its default it
+    // would end the agent mid-renewal, losing a refresh token the server had already rotated.
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    process.once('SIGHUP', onSignal);
   });
 }
 

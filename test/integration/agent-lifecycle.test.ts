@@ -180,9 +180,9 @@ describe('the socket', () => {
 });
 
 describe('start and stop', () => {
-  it('SIGTERM and SIGINT stop the agent cleanly: exit 0, socket and lock removed, store kept', async () => {
+  it('SIGTERM, SIGINT and SIGHUP stop the agent cleanly: exit 0, socket and lock removed, store kept', async () => {
     const dirs = await freshDirs();
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
       const agent = await running(dirs);
       await importAccount(dirs, mspAccount(`stop-${signal.toLowerCase()}`));
       expect(await agent.stop(signal)).toBe(0);
@@ -194,31 +194,34 @@ describe('start and stop', () => {
     const names = (
       (await httpOverSocket(again.socketPath, 'GET', '/v1/accounts')).json().accounts as { name: string }[]
     ).map((a) => a.name);
-    expect(names.sort()).toEqual(['stop-sigint', 'stop-sigterm']);
+    expect(names.sort()).toEqual(['stop-sighup', 'stop-sigint', 'stop-sigterm']);
   });
 
-  it('SIGTERM while a renewal is on the wire: the agent lets it finish, saves the rotated refresh token, answers the waiting CLI and stops', async () => {
-    const dirs = await freshDirs();
-    const agent = await running(dirs);
-    await importAccount(dirs, mspAccount('late'));
-    expect((await runCli(['token', 'late', '--data-dir', dirs.dataDir])).code).toBe(0);
-    const before = peer.requests.length;
-    // The server acts on the request at once and answers 2 s later (issue #12, item 4).
-    peer.faults.push({ kind: 'late', ms: 2_000 });
-    const waiting = runCli(['refresh', 'late', '--data-dir', dirs.dataDir]);
-    await waitUntil(() => peer.requests.length > before, 5_000, 'the slow request');
-    const started = Date.now();
-    expect(await agent.stop('SIGTERM')).toBe(0);
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect((await waiting).code).toBe(0);
-    // What the late answer brought was saved: the next start serves it without asking again.
-    const requests = peer.requests.length;
-    const again = await running(dirs);
-    const served = await runCli(['token', 'late', '--data-dir', dirs.dataDir]);
-    expect(served.code).toBe(0);
-    expect(peer.requests.length).toBe(requests);
-    await again.stop('SIGTERM');
-  });
+  it.each(['SIGTERM', 'SIGHUP'] as const)(
+    '%s while a renewal is on the wire: the agent lets it finish, saves the rotated refresh token, answers the waiting CLI and stops',
+    async (signal) => {
+      const dirs = await freshDirs();
+      const agent = await running(dirs);
+      await importAccount(dirs, mspAccount('late'));
+      expect((await runCli(['token', 'late', '--data-dir', dirs.dataDir])).code).toBe(0);
+      const before = peer.requests.length;
+      // The server acts on the request at once and answers 2 s later (issue #12, item 4).
+      peer.faults.push({ kind: 'late', ms: 2_000 });
+      const waiting = runCli(['refresh', 'late', '--data-dir', dirs.dataDir]);
+      await waitUntil(() => peer.requests.length > before, 5_000, 'the slow request');
+      const started = Date.now();
+      expect(await agent.stop(signal)).toBe(0);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect((await waiting).code).toBe(0);
+      // What the late answer brought was saved: the next start serves it without asking again.
+      const requests = peer.requests.length;
+      const again = await running(dirs);
+      const served = await runCli(['token', 'late', '--data-dir', dirs.dataDir]);
+      expect(served.code).toBe(0);
+      expect(peer.requests.length).toBe(requests);
+      await again.stop('SIGTERM');
+    },
+  );
 
   it('a restarted agent serves the stored token without asking the token server again', async () => {
     const dirs = await freshDirs();
