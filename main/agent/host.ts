@@ -153,9 +153,15 @@ async function readPipeLine(fd: number, file: string, waitMs: number): Promise<s
       got = null;
     }
     if (got !== null && got > 0) {
-      parts.push(Buffer.from(chunk.subarray(0, got)));
-      size += got;
-      if (chunk.subarray(0, got).includes(0x0a) || size > MAX_PASSPHRASE_FILE_BYTES) break;
+      const newline = chunk.subarray(0, got).indexOf(0x0a);
+      parts.push(Buffer.from(chunk.subarray(0, newline === -1 ? got : newline)));
+      size += newline === -1 ? got : newline;
+      if (size > MAX_PASSPHRASE_FILE_BYTES) {
+        throw new PassphraseFileError(
+          `refusing the passphrase from ${file}: its first line is longer than ${MAX_PASSPHRASE_FILE_BYTES / 1024} KiB`,
+        );
+      }
+      if (newline !== -1) break;
       continue;
     }
     // 0 after some bytes: the writer sent its passphrase without a line ending and closed.
@@ -177,8 +183,9 @@ async function readPipeLine(fd: number, file: string, waitMs: number): Promise<s
  * its mode and the chmod that fixes it. The mode is read from the opened file, so the check and
  * the read concern the same file. The file is opened non-blocking: a FIFO with no writer would
  * otherwise hold the agent in open(), where no signal handler runs. A pipe or FIFO is read
- * without blocking (readPipeLine, bounded by `pipeWaitMs`); a regular file over 64 KiB, or
- * anything else (a device, a directory), is refused.
+ * without blocking (readPipeLine, bounded by `pipeWaitMs`); a regular file over 64 KiB (a pipe's
+ * first line, likewise), one owned by another user, or anything else (a device, a directory) is
+ * refused.
  */
 export async function readPassphrase(
   file: string,
@@ -188,6 +195,18 @@ export async function readPassphrase(
   const fd = openSync(file, constants.O_RDONLY | (platform === 'win32' ? 0 : constants.O_NONBLOCK));
   try {
     const stats = fstatSync(fd);
+    if (!stats.isFile() && !stats.isFIFO()) {
+      throw new PassphraseFileError(
+        `refusing the passphrase file ${file}: it is not a regular file or a pipe`,
+      );
+    }
+    const uid = platform !== 'win32' && typeof process.getuid === 'function' ? process.getuid() : null;
+    if (uid !== null && stats.uid !== uid) {
+      throw new PassphraseFileError(
+        `refusing the passphrase file ${file}: it is owned by uid ${stats.uid}, not by us (uid ${uid}); ` +
+          `only a file of our own can be trusted to hold the passphrase`,
+      );
+    }
     if (platform !== 'win32' && (stats.mode & 0o077) !== 0) {
       const octal = (stats.mode & 0o7777).toString(8).padStart(4, '0');
       throw new PassphraseFileError(

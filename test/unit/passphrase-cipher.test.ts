@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { chownSync } from 'node:fs';
 import { chmod, readdir, readFile, rm, stat, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -150,13 +151,21 @@ describe('the passphrase file (issue #12: refused, not just warned about, when o
     await writeFile(empty, '', { mode: 0o600 });
     await expect(readPassphrase(empty)).rejects.toThrow(`the passphrase file ${empty} is empty`);
     const folder = await tempDir();
-    await chmod(folder, 0o700);
+    // Its type is what is wrong, whatever its mode.
+    await chmod(folder, 0o755);
     await expect(readPassphrase(folder)).rejects.toThrow(`${folder}: it is not a regular file or a pipe`);
     const large = join(await tempDir(), 'large');
     await writeFile(large, `pass\n${'x'.repeat(MAX_PASSPHRASE_FILE_BYTES)}`, { mode: 0o600 });
     await expect(readPassphrase(large)).rejects.toThrow(/is 65541 bytes, more than a passphrase file holds/);
   });
 });
+
+async function passFileOf(mode: number): Promise<string> {
+  const path = join(await tempDir(), 'agent.pass');
+  await writeFile(path, 'correct horse\n');
+  await chmod(path, mode);
+  return path;
+}
 
 describe.skipIf(process.platform === 'win32')(
   'a passphrase pipe or FIFO (never blocks the event loop)',
@@ -211,6 +220,29 @@ describe.skipIf(process.platform === 'win32')(
       expect(await readPassphrase(path, process.platform, 5_000)).toBe('correct horse');
       await writer;
     });
+
+    it('a first line longer than 64 KiB through a pipe is refused, as from a file', async () => {
+      const path = await fifo();
+      const writer = writeLater(path, 'x'.repeat(MAX_PASSPHRASE_FILE_BYTES + 10), 50);
+      await expect(readPassphrase(path, process.platform, 5_000)).rejects.toThrow(
+        `refusing the passphrase from ${path}: its first line is longer than 64 KiB`,
+      );
+      await writer.catch(() => undefined);
+    });
+
+    it.skipIf(process.getuid?.() !== 0)(
+      'a file or FIFO of another user is refused, naming its owner',
+      async () => {
+        const file = await passFileOf(0o600);
+        chownSync(file, 65534, 65534);
+        await expect(readPassphrase(file)).rejects.toThrow(
+          `${file}: it is owned by uid 65534, not by us (uid 0)`,
+        );
+        const path = await fifo();
+        chownSync(path, 65534, 65534);
+        await expect(readPassphrase(path)).rejects.toThrow('owned by uid 65534');
+      },
+    );
 
     it('a FIFO others may write is refused like a file, before anything is read', async () => {
       const path = await fifo();
