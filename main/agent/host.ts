@@ -256,7 +256,18 @@ function fail(log: Log, message: string): number {
 }
 
 /** Runs the agent until SIGINT/SIGTERM; resolves to the process exit code (0 clean, 1 failed, 2 usage). */
-export async function runAgent(argv: string[]): Promise<number> {
+/** Where the agent's usage text goes; the CLI passes its own stdout and stderr (stdio.ts), whose failures it counts. */
+export interface AgentOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processOutput: AgentOutput = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+};
+
+export async function runAgent(argv: string[], io: AgentOutput = processOutput): Promise<number> {
   const sink = stderrLog();
   const log = createLogger(sink.write);
   // A promise nobody awaited that failed is a bug, but not one worth every account's renewals:
@@ -270,14 +281,14 @@ export async function runAgent(argv: string[]): Promise<number> {
     });
   process.on('unhandledRejection', onUnhandled);
   try {
-    return await runAgentLogging(argv, log);
+    return await runAgentLogging(argv, log, io);
   } finally {
     process.off('unhandledRejection', onUnhandled);
     sink.close();
   }
 }
 
-async function runAgentLogging(argv: string[], log: Log): Promise<number> {
+async function runAgentLogging(argv: string[], log: Log, io: AgentOutput): Promise<number> {
   let values: { 'data-dir'?: string; 'passphrase-file'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
@@ -291,15 +302,15 @@ async function runAgentLogging(argv: string[], log: Log): Promise<number> {
       allowPositionals: false,
     }));
   } catch (error) {
-    process.stderr.write(`tokentray agent: ${(error as Error).message}\n\n${AGENT_USAGE}`);
+    io.err(`tokentray agent: ${(error as Error).message}\n\n${AGENT_USAGE}`);
     return 2;
   }
   if (values.help === true) {
-    process.stdout.write(AGENT_USAGE);
+    io.out(AGENT_USAGE);
     return 0;
   }
   if (values['data-dir'] === undefined || values['passphrase-file'] === undefined) {
-    process.stderr.write(`tokentray agent: --data-dir and --passphrase-file are required\n\n${AGENT_USAGE}`);
+    io.err(`tokentray agent: --data-dir and --passphrase-file are required\n\n${AGENT_USAGE}`);
     return 2;
   }
 

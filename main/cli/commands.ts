@@ -28,6 +28,11 @@ export interface Output {
   err(text: string): void;
   /** Called once a token request is on its way: get ready to print while the agent answers. */
   prepare?(): void;
+  /**
+   * Called by commands whose stdout only reports a change they made (import, remove, refresh): a
+   * report that cannot be written must not turn their exit code into a failure (stdio.ts).
+   */
+  reportOnly?(): void;
 }
 
 type ApiCommand = Exclude<ParsedCommand, { kind: 'help' } | { kind: 'agent' } | { kind: 'version' }>;

@@ -85,7 +85,9 @@ export async function main(argv: string[], io: Output = stdio, options: MainOpti
       io.err(`tokentray: ${error.message}\n`);
       return EXIT.failed;
     }
-    return agent.runAgent(command.argv);
+    return agent.runAgent(command.argv, io);
   }
+  // Their one line reports a change already made: a lost report must not make a script redo it.
+  if (command.kind === 'import' || command.kind === 'remove' || command.kind === 'refresh') io.reportOnly?.();
   return runApiCommand(command, io);
 }

@@ -25,19 +25,31 @@ let unwritten = 0;
 let exitCode: number | null = null;
 /** Set when a write to stdout failed for a reason other than a reader that hung up. */
 let stdoutFailed = false;
+/** False for commands whose output only reports what they did (import, remove, refresh). */
+let outputIsTheResult = true;
+
+/**
+ * Marks this command's stdout as a report of a change already made, not its result: if it cannot
+ * be written, the command's own exit code stands (stderr still says the report was lost), so a
+ * script does not redo an import or get exit 4 retrying a `remove` that worked.
+ */
+export function outputIsAReport(): void {
+  outputIsTheResult = false;
+}
 
 /**
  * What the exit code becomes when stdout could not be written. A reader that hung up (EPIPE,
  * `tokentray token x | head -c 8`) took what it wanted: the command's own code stands. Any other
  * failure (`> /dev/full`: ENOSPC, EIO, EBADF) means the output, the token itself for `token`, did
- * not arrive, and exit 0 would tell a script it did: exit 1, as for any other failed command.
+ * not arrive, and exit 0 would tell a script it did: exit 1, as for any other failed command. Not
+ * for a command whose output only reports a change it made (outputIsAReport).
  */
 export function exitCodeAfterWrites(code: number, failed: boolean): number {
   return failed && code === 0 ? 1 : code;
 }
 
 function finish(): void {
-  if (exitCode !== null) process.exit(exitCodeAfterWrites(exitCode, stdoutFailed));
+  if (exitCode !== null) process.exit(exitCodeAfterWrites(exitCode, stdoutFailed && outputIsTheResult));
 }
 
 let stderrGuarded = false;
@@ -59,7 +71,9 @@ function write(stream: NodeJS.WriteStream, text: string): void {
       // stderr may be the same broken file; a failure there has nowhere left to be told.
       unwritten += 1;
       guardedStderr().write(
-        `tokentray: could not write to stdout (${error.code ?? error.message}); the output did not arrive\n`,
+        outputIsTheResult
+          ? `tokentray: could not write to stdout (${error.code ?? error.message}); the output did not arrive\n`
+          : `tokentray: could not write to stdout (${error.code ?? error.message}); the command was carried out, only its report was lost\n`,
         () => {
           unwritten -= 1;
           if (unwritten === 0) finish();
@@ -76,6 +90,9 @@ export const stdio: Output = {
   out: (text) => write(guardedStdout(), text),
   err: (text) => write(guardedStderr(), text),
   prepare: () => void guardedStdout(),
+  // Through the Output object, not an import: main.ts is bundled apart (dist/cli/commands.cjs),
+  // with its own copy of this module.
+  reportOnly: outputIsAReport,
 };
 
 /**

@@ -5,6 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BIN,
@@ -70,7 +72,7 @@ function withFullStdout(args: string[]): Promise<{ code: number | null; stderr: 
 describe('stdout', () => {
   it
     .runIf(process.platform === 'linux')
-    .each([[['token', 'acme']], [['header', 'acme']], [['list']], [['--help']]])(
+    .each([[['token', 'acme']], [['header', 'acme']], [['list']], [['--help']], [['agent', '--help']]])(
     '%j with stdout on a full device: exit 1 and says so, never exit 0 for output that did not arrive',
     async (args) => {
       const result = await withFullStdout([...args, '--data-dir', dirs.dataDir]);
@@ -80,6 +82,26 @@ describe('stdout', () => {
       );
       expect(result.stderr).not.toMatch(/internal error|\n\s+at /);
       expect(result.stderr).not.toContain(TOKEN);
+    },
+  );
+
+  it.runIf(process.platform === 'linux')(
+    'import and remove, whose one line only reports the change: their own exit code stands, and stderr says the report was lost',
+    async () => {
+      const file = join(dirs.root, 'one-more.json');
+      await writeFile(
+        file,
+        JSON.stringify({ accounts: [{ name: 'one-more', preset: 'static', token: 'tok-1' }] }),
+      );
+      const imported = await withFullStdout(['import', file, '--data-dir', dirs.dataDir]);
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(imported.stderr).toContain(
+        'tokentray: could not write to stdout (ENOSPC); the command was carried out, only its report was lost',
+      );
+      expect((await runCli(['token', 'one-more', '--data-dir', dirs.dataDir])).code).toBe(5);
+      const removed = await withFullStdout(['remove', 'one-more', '--data-dir', dirs.dataDir]);
+      expect(removed.code, removed.stderr).toBe(0);
+      expect((await runCli(['token', 'one-more', '--data-dir', dirs.dataDir])).code).toBe(4);
     },
   );
 
