@@ -1,7 +1,10 @@
 /** `tokentray exec`: runs a command with the token in its environment, as transparently as exec(3) would. */
 // node:child_process and node:os are imported when exec runs: every other command starts without them.
 
-/** Signals passed on to the child (SIGKILL/SIGSTOP cannot be caught; SIGUSR1 is Node's debugger). */
+/**
+ * Signals passed on to the child (SIGKILL/SIGSTOP cannot be caught; SIGUSR1 is Node's debugger).
+ * SIGINT and SIGQUIT are not passed on while tokentray runs at a terminal (see runWithToken).
+ */
 const FORWARDED: NodeJS.Signals[] =
   process.platform === 'win32'
     ? []
@@ -24,6 +27,8 @@ export async function runWithToken(
 ): Promise<number> {
   const [file, ...args] = command;
   const { spawn } = await import('node:child_process');
+  const { isatty } = await import('node:tty');
+  const onTerminal = isatty(0) || isatty(1) || isatty(2);
   return new Promise((resolve) => {
     let child: ReturnType<typeof spawn>;
     try {
@@ -39,8 +44,12 @@ export async function runWithToken(
     }
     const handlers = new Map<NodeJS.Signals, () => void>();
     for (const signal of FORWARDED) {
+      // Ctrl-C and Ctrl-\ at a terminal reach CMD themselves (the terminal signals its whole
+      // foreground process group): passing them on too would deliver them twice, which a program
+      // may read as "force quit" (a second Ctrl-C). Like system(3), tokentray only outlives them.
+      const fromTerminal = onTerminal && (signal === 'SIGINT' || signal === 'SIGQUIT');
       const forward = (): void => {
-        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+        if (!fromTerminal && child.exitCode === null && child.signalCode === null) child.kill(signal);
       };
       handlers.set(signal, forward);
       process.on(signal, forward);

@@ -3,7 +3,7 @@
  * imported from a file pointing at the real loopback token peers, and `tokentray` run as a child
  * process for each command.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -383,6 +383,61 @@ describe('with a running agent', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(42);
     expect(stdout).toBe('ready\ngot SIGTERM\n');
+  });
+
+  it.skipIf(process.platform !== 'linux' || spawnSync('script', ['--version']).status !== 0)(
+    'exec at a terminal: Ctrl-C reaches CMD once (from the terminal), not a second time from tokentray',
+    async () => {
+      const counter = join(dirs.root, 'count-int.js');
+      await writeFile(
+        counter,
+        'let n=0;process.on("SIGINT",()=>{n++;console.log("got INT "+n);setTimeout(()=>process.exit(0),700)});console.log("ready");setTimeout(()=>process.exit(3),15000)',
+      );
+      const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+      const line = [process.execPath, BIN, 'exec', 'msp', ...dd(), '--', process.execPath, counter]
+        .map(quote)
+        .join(' ');
+      // script(1) runs the command on a new pseudo-terminal; a ^C written to it is the terminal's
+      // own SIGINT to its foreground process group, as a key press is.
+      const child = spawn('script', ['-qec', line, '/dev/null'], {
+        cwd: ROOT,
+        env: cleanEnv(),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      try {
+        await waitUntil(() => out.includes('ready'), 15_000, 'the child to start');
+        child.stdin.write('\x03');
+        expect(await exited).toBe(0);
+      } finally {
+        child.kill('SIGKILL');
+      }
+      expect(out).toContain('got INT 1');
+      expect(out).not.toContain('got INT 2');
+    },
+  );
+
+  it('exec away from a terminal passes a SIGINT sent to tokentray on to CMD', async () => {
+    const script =
+      'process.on("SIGINT",()=>{console.log("got SIGINT");process.exit(41)});console.log("ready");setInterval(()=>{},1000)';
+    const child = spawn(
+      process.execPath,
+      [BIN, 'exec', 'msp', ...dd(), '--', process.execPath, '-e', script],
+      {
+        cwd: ROOT,
+        env: cleanEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await waitUntil(() => stdout.includes('ready'), 15_000, 'the child to start');
+    child.kill('SIGINT');
+    expect(await exited).toBe(41);
+    expect(stdout).toBe('ready\ngot SIGINT\n');
   });
 
   it('exec returns 128+N when CMD is killed by signal N, and 127 when CMD does not exist', async () => {
