@@ -3,8 +3,9 @@
  * before any new token is handed out. (How many requests are on the wire at once, in total and
  * per token endpoint, is limiter.ts's business: it wraps the flows' fetch.)
  *
- * What callers get is bounded both ways: a token is never renewed for callers twice within 30 s
- * (RENEWAL_FLOOR_MS; a caller's report that its API refused the token aside), never handed out
+ * What callers get is bounded both ways: a token is never renewed for callers twice within 30 s, or
+ * half its lifetime when shorter (renewalFloorMs; a caller's report that its API refused the token
+ * aside), never handed out
  * once expired (by the older of the wall and the monotonic clock), and a minimum validity a fresh
  * token cannot meet is an error naming the server's lifetime rather than a renewal per call.
  */
@@ -27,7 +28,7 @@ import { expiredOnArrival } from './expiry.js';
 import { redactErrorInfo, redactionList } from './log.js';
 import { flowFor, type FlowContext, type FlowInput, type ObtainedToken } from './providers/index.js';
 import { appendActivity, open, seal, secretReader, storedTokenFor } from './records.js';
-import { retryAt, retryDelay } from './schedule.js';
+import { MIN_RENEW_INTERVAL_MS, renewalFloorMs, retryAt, retryDelay } from './schedule.js';
 import type { AccountRecord, Envelope, StoredError } from './store.js';
 import type { TokenPurpose } from './types.js';
 
@@ -35,8 +36,11 @@ import type { TokenPurpose } from './types.js';
 const ON_DEMAND_RETRY_MS = 5_000;
 /** A caller's report that its API refused the token forces a renewal at most this often (C7). */
 export const REJECTED_RENEW_INTERVAL_MS = 30_000;
-/** Callers never make the engine renew an account's token twice within this. */
-export const RENEWAL_FLOOR_MS = 30_000;
+/**
+ * Callers never make the engine renew an account's token twice within this, or within half the
+ * token's lifetime when that is shorter (schedule.ts renewalFloorMs).
+ */
+export const RENEWAL_FLOOR_MS = MIN_RENEW_INTERVAL_MS;
 /** CONTRACT §2: the default minimum validity of a token handed to a caller… */
 export const DEFAULT_MIN_VALID_MS = 60_000;
 /** …which shrinks to half the lifetime for tokens that live less than this. */
@@ -533,15 +537,23 @@ export function createRenewer(
     if ((recentFailure || blocked) && error) throw storedFailure(rt, error);
 
     const sinceIssued = rt.callerIssued ? ageSince(rt.callerIssued, clock.now(), clock) : Infinity;
-    if (sinceIssued < RENEWAL_FLOOR_MS) {
-      // A token fresh from the server lives shorter than asked for: no request could help.
-      const lifetime = lifetimeOf(rt);
-      if (minValid.explicit && held !== null && lifetime !== null && minValid.ms > lifetime)
+    const lifetime = lifetimeOf(rt);
+    const floor = renewalFloorMs(lifetime);
+    if (sinceIssued < floor) {
+      // A token fresh from the server lives no longer than asked for: no request could help.
+      if (
+        minValid.explicit &&
+        minValid.ms > 0 &&
+        held !== null &&
+        lifetime !== null &&
+        lifetime > 0 &&
+        minValid.ms >= lifetime
+      )
         throw unattainable(rt, lifetime, minValid);
       // The default minimum gives way to the floor: the token is still valid, if for less than asked.
       if (!minValid.explicit && held !== null && remaining(rt) > 0) return held;
       if (error) throw storedFailure(rt, error);
-      const wait = RENEWAL_FLOOR_MS - sinceIssued;
+      const wait = floor - sinceIssued;
       const left = remaining(rt);
       const state =
         held === null || left <= 0
@@ -549,7 +561,7 @@ export function createRenewer(
           : `is valid for ${seconds(left)} s, less than the ${seconds(wanted(rt, minValid))} s asked for`;
       throw new TokenError(
         'renewal_floor',
-        `the token of "${rt.name}" was renewed ${seconds(sinceIssued)} s ago and ${state}; Tokentray renews a token at most every ${seconds(RENEWAL_FLOOR_MS)} s: ask again in ${Math.max(1, seconds(wait))} s`,
+        `the token of "${rt.name}" was renewed ${seconds(sinceIssued)} s ago and ${state}; Tokentray renews a token at most every ${seconds(floor)} s: ask again in ${Math.max(1, seconds(wait))} s`,
         'transient',
         { retryAfterMs: wait },
       );
@@ -565,7 +577,7 @@ export function createRenewer(
     if (fresh === null || rt.pendingWrite)
       throw new TokenError('no_token', `no token for "${rt.name}"`, 'transient');
     const freshLifetime = lifetimeOf(rt);
-    if (minValid.explicit && freshLifetime !== null && minValid.ms > freshLifetime)
+    if (minValid.explicit && minValid.ms > 0 && freshLifetime !== null && minValid.ms >= freshLifetime)
       throw unattainable(rt, freshLifetime, minValid);
     // Never an expired token as a success (a renewal joined late, a clock that jumped meanwhile).
     if (remaining(rt) <= 0)

@@ -1,8 +1,25 @@
 /** Expiry math for the scheduler: when to renew, and how long to wait after a failure. */
 
 export const MIN_MARGIN_MS = 60_000;
-/** Scheduled renewals of one account are at least this far apart, whatever the server says. */
+/**
+ * Renewals of one account are at least this far apart, whatever the server says (issue #12), or
+ * half the token's lifetime when that is shorter (renewalFloorMs).
+ */
 export const MIN_RENEW_INTERVAL_MS = 30_000;
+/** Below this lifetime (`expires_in: 0` or 1) the floor stays at MIN_RENEW_INTERVAL_MS. */
+export const MIN_SCALED_LIFETIME_MS = 2_000;
+
+/**
+ * How soon after a token was obtained it may be renewed again: 30 s, or half its lifetime when the
+ * server's tokens live under a minute, so that a 20 s token is renewed at 10 s, while it still has
+ * the default minimum (half its lifetime, CONTRACT §2) left, instead of lapsing for 10 s of every
+ * 30. Two token requests per lifetime at most: the server's own lifetime sets the pace. A token
+ * that lives under 2 s (or whose lifetime is unknown) keeps the 30 s floor: no renewal loop.
+ */
+export function renewalFloorMs(lifetimeMs: number | null): number {
+  if (lifetimeMs === null || lifetimeMs < MIN_SCALED_LIFETIME_MS) return MIN_RENEW_INTERVAL_MS;
+  return Math.min(MIN_RENEW_INTERVAL_MS, Math.floor(lifetimeMs / 2));
+}
 export const BACKOFF_BASE_MS = 5_000;
 export const BACKOFF_CAP_MS = 15 * 60_000;
 /** The longest the single engine timer ever sleeps: Node's timers stop counting while suspended. */
@@ -12,8 +29,9 @@ export const MAX_TICK_MS = 60_000;
  * When to renew a token obtained at `obtainedAt` that expires at `expiresAt`: at 80 % of its
  * lifetime but at least 60 s before expiry, or `refreshBeforeSeconds` before expiry when set,
  * minus a random spread of up to 5 % of the lifetime (at most 5 min) so that equal lifetimes do
- * not all renew in the same second. Never sooner than 30 s after it was obtained, so a lifetime
- * shorter than the margin (a server answering `expires_in: 0`) cannot cause a renewal loop.
+ * not all renew in the same second. Never sooner than renewalFloorMs after it was obtained (30 s,
+ * or half a lifetime under a minute), so a lifetime shorter than the margin (a server answering
+ * `expires_in: 0`) cannot cause a renewal loop.
  */
 export function renewAt(
   obtainedAt: number,
@@ -26,7 +44,7 @@ export function renewAt(
     opts.refreshBeforeSeconds !== undefined
       ? expiresAt - opts.refreshBeforeSeconds * 1000
       : Math.min(obtainedAt + lifetime * 0.8, expiresAt - MIN_MARGIN_MS);
-  const earliest = obtainedAt + MIN_RENEW_INTERVAL_MS;
+  const earliest = obtainedAt + renewalFloorMs(lifetime);
   return Math.round(Math.max(ideal - spread, earliest));
 }
 

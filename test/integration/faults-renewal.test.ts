@@ -1,6 +1,6 @@
 /**
  * Issue #12, items 7 and 13: what callers get. A token is never renewed for callers twice within
- * 30 s; the default minimum validity (60 s) shrinks to half the lifetime for short-lived tokens; an
+ * 30 s (half its lifetime, for tokens that live under a minute); the default minimum validity (60 s) shrinks to half the lifetime for short-lived tokens; an
  * explicit one a fresh token cannot meet is an error naming the server's lifetime (API: 502
  * `min_valid_unattainable`); and a token's age is the older of the wall and the monotonic clock.
  */
@@ -29,12 +29,13 @@ async function askRepeatedly(
   h: Awaited<ReturnType<typeof setup>>['h'],
   times: number,
   everyMs: number,
-  opts: { minValidSeconds?: number } = {},
+  opts: { minValidSeconds?: number; leastLeftMs?: number } = {},
 ) {
   const tokens: string[] = [];
+  const { leastLeftMs = 1, ...ask } = opts;
   for (let i = 0; i < times; i++) {
-    const token = await h.engine.token('mps', { purpose: 'cli', ...opts });
-    expect(Date.parse(token.expiresAt ?? '')).toBeGreaterThan(h.clock.now());
+    const token = await h.engine.token('mps', { purpose: 'cli', ...ask });
+    expect(Date.parse(token.expiresAt ?? '') - h.clock.now()).toBeGreaterThanOrEqual(leastLeftMs);
     tokens.push(token.accessToken);
     await h.clock.advance(everyMs);
   }
@@ -48,12 +49,33 @@ async function apiToken(h: Awaited<ReturnType<typeof setup>>['h'], query: string
 }
 
 describe('renewal floor and the default minimum validity (item 7)', () => {
-  it('serves a 30 s token without a request per call: one renewal per lifetime, never an expired token', async () => {
-    const { peer, h } = await setup(30);
-    // Every 2 s for 58 s: the default minimum (15 s here) gives way to the 30 s floor.
-    const tokens = await askRepeatedly(h, 30, 2 * SEC);
-    expect(new Set(tokens).size).toBe(2);
-    expect(peer.requests).toHaveLength(2);
+  it.each([
+    [30, 2],
+    [20, 2],
+    [10, 1],
+    [4, 1],
+  ])(
+    'works without flags for a %i s server: every token has half its lifetime left, at most two requests per lifetime',
+    async (lifetime, every) => {
+      const { peer, h } = await setup(lifetime);
+      // Asked every `every` s for three lifetimes: the floor is half the lifetime here (under a
+      // minute), so the default minimum (half the lifetime) is always met and no call fails.
+      const times = (3 * lifetime) / every;
+      const tokens = await askRepeatedly(h, times, every * SEC, { leastLeftMs: (lifetime * SEC) / 2 });
+      expect(tokens).toHaveLength(times);
+      expect(peer.requests.length).toBeLessThanOrEqual(7);
+      expect(peer.requests.length).toBeGreaterThanOrEqual(3);
+    },
+  );
+
+  it('a token that lives under 2 s keeps the 30 s floor: no renewal loop', async () => {
+    const { peer, h } = await setup(1);
+    await h.engine.token('mps', { purpose: 'cli' }).catch(() => undefined);
+    for (let i = 0; i < 10; i++) {
+      await h.clock.advance(SEC);
+      await h.engine.token('mps', { purpose: 'cli' }).catch(() => undefined);
+    }
+    expect(peer.requests.length).toBeLessThanOrEqual(2);
   });
 
   it('works without flags for a 90 s server: renewed when half the lifetime is left, not on every call', async () => {

@@ -8,6 +8,7 @@ import {
   LAST_CHANCE_MS,
   MIN_MARGIN_MS,
   MIN_RENEW_INTERVAL_MS,
+  renewalFloorMs,
   renewAt,
   retryAt,
   retryDelay,
@@ -82,10 +83,36 @@ describe('renewAt', () => {
     (lifetime) => {
       for (const random of [never, always]) {
         const at = renewAt(T0, T0 + lifetime, { random });
-        expect(at - T0).toBeGreaterThanOrEqual(MIN_RENEW_INTERVAL_MS);
+        expect(at - T0).toBeGreaterThanOrEqual(renewalFloorMs(lifetime));
+        expect(at - T0).toBeGreaterThanOrEqual(1000);
       }
     },
   );
+
+  it.each([
+    [0, 30_000],
+    [1_999, 30_000],
+    [2_000, 1_000],
+    [20_000, 10_000],
+    [59_000, 29_500],
+    [60_000, 30_000],
+    [3_600_000, 30_000],
+  ])(
+    'the floor for a %i ms lifetime is %i ms: half of it under a minute, 30 s above, 30 s under 2 s',
+    (lifetime, floor) => {
+      expect(renewalFloorMs(lifetime)).toBe(floor);
+    },
+  );
+
+  it('renews a token that lives under a minute when half its lifetime is left, never after it lapsed', () => {
+    for (const lifetime of [4_000, 20_000, 40_000]) {
+      for (const random of [never, always]) {
+        const at = renewAt(T0, T0 + lifetime, { random });
+        expect(at - T0).toBe(lifetime / 2);
+      }
+    }
+    expect(renewalFloorMs(null)).toBe(MIN_RENEW_INTERVAL_MS);
+  });
 
   it('does not loop for an expiry already in the past', () => {
     expect(renewAt(T0, T0 - 5 * MIN, { random: never }) - T0).toBeGreaterThanOrEqual(MIN_RENEW_INTERVAL_MS);
