@@ -70,7 +70,8 @@ export interface ApiRoute {
 
 export { IMPORT_BODY_LIMIT, SMALL_BODY_LIMIT } from './limits.js';
 
-const MAX_MIN_VALID_SECONDS = 366 * 24 * 3600;
+/** As the CLI's (args-quick.ts): exact in milliseconds; a value no token meets is a 502, not a 400. */
+const MAX_MIN_VALID_SECONDS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 
 function problem(
   status: number,
@@ -131,7 +132,7 @@ function failure(engine: Engine, log: ApiLogger, action: string, name: string, e
 function parseMinValid(params: URLSearchParams): number | undefined | ApiResponse {
   const raw = params.get('minValid');
   if (raw === null) return undefined;
-  if (!/^\d{1,9}$/.test(raw) || Number(raw) > MAX_MIN_VALID_SECONDS) {
+  if (!/^\d{1,13}$/.test(raw) || Number(raw) > MAX_MIN_VALID_SECONDS) {
     return problem(
       400,
       'bad_request',

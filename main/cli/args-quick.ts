@@ -7,11 +7,15 @@ import type { ParsedCommand } from './args.js';
 /** `token NAME` or `header NAME` with their options. */
 export type TokenCommand = Extract<ParsedCommand, { kind: 'token' | 'header' }>;
 
-/** The agent accepts up to a year (366 days); say so here rather than as an agent error. */
-export const MAX_MIN_VALID_SECONDS = 366 * 24 * 3600;
+/**
+ * The largest `--min-valid` whose milliseconds are still exact (about 285,000 years). Any larger
+ * value a token cannot meet is the agent's to refuse with exit 1, naming the lifetime (CONTRACT
+ * §2), not a usage error: a pasted token may be valid for years, a server's for up to one.
+ */
+export const MAX_MIN_VALID_SECONDS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 
 /** A `--min-valid` value parseMinValid accepts as it is. */
-export const isMinValid = (raw: string) => /^\d{1,9}$/.test(raw) && Number(raw) <= MAX_MIN_VALID_SECONDS;
+export const isMinValid = (raw: string) => /^\d{1,13}$/.test(raw) && Number(raw) <= MAX_MIN_VALID_SECONDS;
 
 /**
  * What scripts run on every call, `token|header NAME` followed only by `--data-dir`, `--min-valid`

@@ -540,15 +540,8 @@ export function createRenewer(
     const lifetime = lifetimeOf(rt);
     const floor = renewalFloorMs(lifetime);
     if (sinceIssued < floor) {
-      // A token fresh from the server lives no longer than asked for: no request could help.
-      if (
-        minValid.explicit &&
-        minValid.ms > 0 &&
-        held !== null &&
-        lifetime !== null &&
-        lifetime > 0 &&
-        minValid.ms >= lifetime
-      )
+      // A token fresh from the server lives shorter than asked for: no request could help.
+      if (minValid.explicit && held !== null && lifetime !== null && minValid.ms > lifetime)
         throw unattainable(rt, lifetime, minValid);
       // The default minimum gives way to the floor: the token is still valid, if for less than asked.
       if (!minValid.explicit && held !== null && remaining(rt) > 0) return held;
@@ -558,7 +551,8 @@ export function createRenewer(
       const state =
         held === null || left <= 0
           ? 'has expired already'
-          : `is valid for ${seconds(left)} s, less than the ${seconds(wanted(rt, minValid))} s asked for`;
+          : // Rounded down: "valid for 40 s, less than the 40 s asked for" must not happen.
+            `is valid for ${Math.floor(left / 1000)} s, less than the ${seconds(wanted(rt, minValid))} s asked for`;
       throw new TokenError(
         'renewal_floor',
         `the token of "${rt.name}" was renewed ${seconds(sinceIssued)} s ago and ${state}; Tokentray renews a token at most every ${seconds(floor)} s: ask again in ${Math.max(1, seconds(wait))} s`,
@@ -577,7 +571,7 @@ export function createRenewer(
     if (fresh === null || rt.pendingWrite)
       throw new TokenError('no_token', `no token for "${rt.name}"`, 'transient');
     const freshLifetime = lifetimeOf(rt);
-    if (minValid.explicit && minValid.ms > 0 && freshLifetime !== null && minValid.ms >= freshLifetime)
+    if (minValid.explicit && freshLifetime !== null && minValid.ms > freshLifetime)
       throw unattainable(rt, freshLifetime, minValid);
     // Never an expired token as a success (a renewal joined late, a clock that jumped meanwhile).
     if (remaining(rt) <= 0)

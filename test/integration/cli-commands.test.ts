@@ -322,6 +322,13 @@ describe('with a running agent', () => {
     expect(result.stdout).not.toBe(`${old}\n`);
   });
 
+  it('token --min-valid far beyond any lifetime (a billion seconds) exits 1 naming the lifetime, not 2', async () => {
+    const result = await runCli(['token', 'mps', '--min-valid', '999999999', ...dd()]);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/tokens valid for \d+ s; a minimum validity of 999999999 s/);
+    expect(result.stdout).toBe('');
+  });
+
   it('token of a static account prints the pasted token', async () => {
     const result = await runCli(['token', 'pasted', ...dd()]);
     expect(result.code).toBe(0);

@@ -101,7 +101,7 @@ describe('parseCommandLine', () => {
     [['token', 'a', 'b'], 'unexpected argument "b"'],
     [['token', 'a', '--min-valid', '-1'], 'min-valid'],
     [['token', 'a', '--min-valid', '1.5'], '--min-valid must be a whole number'],
-    [['token', 'a', '--min-valid', '31622401'], 'up to 31622400'],
+    [['token', 'a', '--min-valid', '9007199254741'], 'up to 9007199254740'],
     [['token', 'a', '--json'], 'option --json is not valid for "token"'],
     [['list', '--min-valid', '5'], 'option --min-valid is not valid for "list"'],
     [['list', '--nope'], "Unknown option '--nope'"],
