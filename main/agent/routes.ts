@@ -313,15 +313,22 @@ const notFound = (): ApiResponse =>
   problem(404, 'not_found', 'no such endpoint: see the README for /v1/ paths');
 
 /**
- * A 400 naming the first query parameter the route does not take, or null. A misspelt or invented
+ * A 400 naming the first query parameter the route does not take, or one it takes given twice, or
+ * null. A misspelt or invented
  * parameter (`minvalid`, `dryRun`) must never be ignored in silence: `DELETE …?dryRun=1` would delete.
  */
 function unknownParameter(params: URLSearchParams, allowed: readonly string[] = []): ApiResponse | null {
   if (params.size === 0) return null;
   const unknown = [...params.keys()].find((key) => !allowed.includes(key));
-  if (unknown === undefined) return null;
-  const hint = allowed.length === 0 ? 'this path takes none' : `use ${allowed.join(' or ')}`;
-  return problem(400, 'bad_request', `unknown parameter ${JSON.stringify(unknown)}: ${hint}`);
+  if (unknown !== undefined) {
+    const hint = allowed.length === 0 ? 'this path takes none' : `use ${allowed.join(' or ')}`;
+    return problem(400, 'bad_request', `unknown parameter ${JSON.stringify(unknown)}: ${hint}`);
+  }
+  // `?minValid=10&minValid=20`: which one was meant cannot be told, so neither is picked in silence.
+  const twice = allowed.find((key) => params.getAll(key).length > 1);
+  return twice === undefined
+    ? null
+    : problem(400, 'bad_request', `parameter ${JSON.stringify(twice)} is given more than once: give it once`);
 }
 
 /**

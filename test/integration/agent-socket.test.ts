@@ -149,6 +149,8 @@ describe('bad requests get a 4xx, never a crash', () => {
     ['wrong method on import', 'GET', '/v1/import', 405],
     ['a minValid that is not a number', 'GET', '/v1/accounts/acme/token?minValid=soon', 400],
     ['a negative minValid', 'GET', '/v1/accounts/acme/token?minValid=-5', 400],
+    ['minValid given twice', 'GET', '/v1/accounts/acme/token?minValid=10&minValid=20', 400],
+    ['rejected given twice', 'GET', '/v1/accounts/acme/token?rejected=1&rejected=0', 400],
     ['a malformed percent-encoding', 'GET', '/v1/accounts/%E0%A4%A/token', 400],
     ['a name that cannot exist', 'GET', '/v1/accounts/..%2F..%2Fetc/token', 404],
   ])('%s → %i', async (_what, method, path, status) => {
