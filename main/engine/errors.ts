@@ -88,7 +88,7 @@ export class CliAccessDeniedError extends Error {
 export class StoreError extends Error {
   override readonly name = 'StoreError';
   constructor(
-    readonly code: 'unreadable' | 'wrong_passphrase' | 'locked' | 'io',
+    readonly code: 'unreadable' | 'wrong_passphrase' | 'missing_key' | 'locked' | 'io',
     message: string,
   ) {
     super(message);

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from './errors.js';
-import { writeFileNoFollow } from './store.js';
+import { STORE_FILE, writeFileNoFollow } from './store.js';
 import type { Cipher } from './types.js';
 
 /** The key file's name in a data dir. */
@@ -66,8 +66,30 @@ function cipherFor(key: Buffer, keyId: string): Cipher {
   };
 }
 
+/** The ids of the passphrase keys whose envelopes (`{"c":"passphrase:ID","d":…}`) the store holds. */
+function passphraseKeyIdsIn(storePath: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(storePath, 'utf8'));
+  } catch {
+    // No store yet, or one the store itself will refuse with its own message.
+    return [];
+  }
+  const ids = new Set<string>();
+  const walk = (value: unknown, depth: number): void => {
+    if (depth > 32 || typeof value !== 'object' || value === null) return;
+    const c = (value as { c?: unknown }).c;
+    if (typeof c === 'string' && c.startsWith('passphrase:')) ids.add(c.slice('passphrase:'.length));
+    for (const child of Object.values(value)) walk(child, depth + 1);
+  };
+  walk(parsed, 0);
+  return [...ids].sort();
+}
+
 /**
- * Opens (or, on first use, creates) the passphrase key of a data dir. A wrong passphrase throws
+ * Opens (or, on first use, creates) the passphrase key of a data dir. A store that already holds
+ * secrets sealed with a passphrase key, with the key file gone, is refused (StoreError
+ * 'missing_key'): a new key would start the agent with every secret unreadable. A wrong passphrase throws
  * StoreError('wrong_passphrase') and leaves every file as it was.
  */
 export async function openPassphraseCipher(dataDir: string, passphrase: string): Promise<Cipher> {
@@ -99,6 +121,15 @@ export async function openPassphraseCipher(dataDir: string, passphrase: string):
       );
     }
     return cipherFor(key, file.keyId);
+  }
+  const orphaned = passphraseKeyIdsIn(join(dataDir, STORE_FILE));
+  if (orphaned.length > 0) {
+    throw new StoreError(
+      'missing_key',
+      `${path} is missing, but ${join(dataDir, STORE_FILE)} holds secrets sealed with a passphrase key ` +
+        `(${orphaned.join(', ')}); a new key could never read them. Restore ${KEY_FILE} from a backup, ` +
+        `or move ${STORE_FILE} away to start afresh (nothing was changed)`,
+    );
   }
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const salt = randomBytes(16);

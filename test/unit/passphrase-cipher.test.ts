@@ -87,6 +87,29 @@ describe('openPassphraseCipher', () => {
     expect(await snapshot(dir)).toEqual(before);
   });
 
+  it('refuses to make a new key while the store holds secrets sealed with a lost one, changing nothing', async () => {
+    const dir = await tempDir();
+    const cipher = await openPassphraseCipher(dir, 'right');
+    const sealed = Buffer.from(await cipher.encrypt('the password')).toString('base64');
+    await writeFile(
+      join(dir, 'accounts.json'),
+      JSON.stringify({ accounts: { acme: { secrets: { password: { c: cipher.id, d: sealed } } } } }),
+    );
+    await rm(join(dir, 'keyfile.json'));
+    const before = await snapshot(dir);
+    const attempt = openPassphraseCipher(dir, 'any passphrase at all');
+    await expect(attempt).rejects.toMatchObject({ code: 'missing_key' });
+    await expect(attempt).rejects.toThrow(
+      `${join(dir, 'keyfile.json')} is missing, but ${join(dir, 'accounts.json')} holds secrets sealed with a passphrase key (${cipher.id.slice('passphrase:'.length)})`,
+    );
+    expect(await snapshot(dir)).toEqual(before);
+    // A store with no such secret (a new data dir, or one whose accounts hold none) gets its key.
+    await writeFile(join(dir, 'accounts.json'), JSON.stringify({ accounts: {} }));
+    await expect(openPassphraseCipher(dir, 'new')).resolves.toMatchObject({
+      id: expect.stringMatching(/^passphrase:/),
+    });
+  });
+
   it('uses a fresh IV per value: the same plaintext never seals to the same bytes', async () => {
     const dir = await tempDir();
     const cipher = await openPassphraseCipher(dir, 'p');
