@@ -38,7 +38,7 @@ import { createGuardedFetch, DEFAULT_TIMEOUT_MS } from './http.js';
 import { createLimiter, DEFAULT_ENDPOINT_SHARE, DEFAULT_TOTAL_SLOTS } from './limiter.js';
 import { redactErrorInfo, redactionList, silentLogger, type Logger } from './log.js';
 import { grantPhrase } from './views.js';
-import { signInKindOf } from './presets/index.js';
+import { isPreset, signInKindOf } from './presets/index.js';
 import { flowFor, type FlowContext } from './providers/index.js';
 import { appendActivity, exportEntry, open, recordFor, storedTokenFor } from './records.js';
 import { createRenewer, DEFAULT_MIN_VALID_MS, type MinValid } from './renewal.js';
@@ -310,7 +310,16 @@ export function createEngine(options: EngineOptions): Engine {
       notices = [...opened.warnings];
       for (const name of store.names()) {
         const record = store.get(name);
-        if (record) runtimes.set(name, newRuntime(ctx, name, record));
+        if (!record) continue;
+        if (!isPreset(record.settings.preset)) {
+          // One record this version cannot serve (a newer version's preset, a hand edit) must not
+          // stop every other account: it is left in the store as it is, and said so.
+          const unknown = `account "${name}" is kept in the store but not loaded: its preset ${JSON.stringify(record.settings.preset).slice(0, 66)} is unknown to this version of Tokentray (written by a newer one?); update Tokentray, or import the account again to replace it`;
+          notices.push(unknown);
+          log.warn(unknown);
+          continue;
+        }
+        runtimes.set(name, newRuntime(ctx, name, record));
       }
       const foreign = foreignSecrets([...runtimes.values()]);
       if (foreign !== null) {

@@ -106,6 +106,36 @@ describe('the store file', () => {
     expect(peer.requests).toHaveLength(1);
   });
 
+  it('a record with a preset this version does not know is kept untouched and set aside; the others are served', async () => {
+    const peer = cleanups.add(await startMpsMonitorPeer());
+    const first = await startHarness(cleanups);
+    await first.engine.saveAccount(mpsAccount(peer, { name: 'mps' }));
+    await first.engine.saveAccount(mpsAccount(peer, { name: 'later' }));
+    await idle(first.engine);
+    await first.engine.stop();
+    const path = join(first.fixture.dataDir, 'accounts.json');
+    const stored = JSON.parse(await readFile(path, 'utf8')) as {
+      accounts: Record<string, { settings: { preset: string } }>;
+    };
+    const later = stored.accounts.later;
+    if (later === undefined) throw new Error('no record "later" in the store');
+    later.settings.preset = 'future-preset';
+    await writeFile(path, JSON.stringify(stored));
+
+    const second = await startHarness(cleanups, {
+      dataDir: first.fixture.dataDir,
+      cipher: first.fixture.cipher,
+    });
+    expect(second.engine.list().map((view) => view.name)).toEqual(['mps']);
+    expect((await second.engine.token('mps', { purpose: 'manual' })).accessToken).toBeTruthy();
+    expect(second.lines.join('\n')).toContain(
+      'account \\"later\\" is kept in the store but not loaded: its preset \\"future-preset\\" is unknown to this version',
+    );
+    await second.engine.stop();
+    const after = JSON.parse(await readFile(path, 'utf8')) as typeof stored;
+    expect(after.accounts.later).toEqual(later);
+  });
+
   it('unlocks an account when its secrets are entered again', async () => {
     const peer = cleanups.add(await startMpsMonitorPeer());
     const first = await startHarness(cleanups, { cipher: testCipher('os:a') });
