@@ -129,7 +129,7 @@ describe('the store file', () => {
     expect(second.engine.list().map((view) => view.name)).toEqual(['mps']);
     expect((await second.engine.token('mps', { purpose: 'manual' })).accessToken).toBeTruthy();
     expect(second.lines.join('\n')).toContain(
-      'account \\"later\\" is kept in the store but not loaded: its preset \\"future-preset\\" is unknown to this version',
+      'account "later" is kept in the store but not loaded: its preset "future-preset" is unknown to this version',
     );
     await second.engine.stop();
     const after = JSON.parse(await readFile(path, 'utf8')) as typeof stored;
