@@ -125,7 +125,7 @@ export function ensurePrivateDir(dir: string, tighten = true): string | null {
   }
   if (tighten && process.platform !== 'win32' && (stats.mode & 0o077) !== 0) {
     chmodSync(dir, 0o700);
-    return `tightened ${dir} from mode ${(stats.mode & 0o777).toString(8)} to 700`;
+    return `tightened ${dir} from mode ${(stats.mode & 0o7777).toString(8)} to 700`;
   }
   return null;
 }
