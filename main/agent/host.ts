@@ -127,7 +127,8 @@ export const PASSPHRASE_PIPE_WAIT_MS = 30_000;
 const PIPE_POLL_MS = 20;
 
 function firstLine(text: string, file: string): string {
-  const passphrase = text.split(/\r?\n/, 1)[0] ?? '';
+  // A pipe's line is cut at its "\n": the "\r" of a CRLF ending goes too, as from a file.
+  const passphrase = (text.split(/\r?\n/, 1)[0] ?? '').replace(/\r$/, '');
   if (passphrase.length === 0) throw new PassphraseFileError(`the passphrase file ${file} is empty`);
   return passphrase;
 }
@@ -201,7 +202,9 @@ export async function readPassphrase(
       );
     }
     const uid = platform !== 'win32' && typeof process.getuid === 'function' ? process.getuid() : null;
-    if (uid !== null && stats.uid !== uid) {
+    // Root may read a file it does not own (a Docker secret bind-mounted with the host's uid,
+    // `sudo tokentray agent`); anyone else must own it, as ssh wants of a key.
+    if (uid !== null && uid !== 0 && stats.uid !== uid) {
       throw new PassphraseFileError(
         `refusing the passphrase file ${file}: it is owned by uid ${stats.uid}, not by us (uid ${uid}); ` +
           `only a file of our own can be trusted to hold the passphrase`,

@@ -348,11 +348,13 @@ function judge(path: string, seen: SeenLock, options: LockOptions): Verdict {
           `stop it first (if no agent is running, delete ${path})`,
       };
     }
+    // The path it recorded is in its own mounts (a container's /data): ours is the one to ask.
+    const socket = options.socketPath ?? record.socket;
     return {
       kind: 'ask',
       pid,
-      socket: record.socket,
-      why: `its owner (pid ${pid} in another pid namespace) does not answer on ${record.socket}`,
+      socket,
+      why: `its owner (pid ${pid} in another pid namespace) does not answer on ${socket}`,
       otherwise: 'held',
     };
   }

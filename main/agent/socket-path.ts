@@ -60,6 +60,10 @@ function currentUid(): number | null {
   return typeof process.getuid === 'function' ? process.getuid() : null;
 }
 
+function supplementaryGroups(): number[] {
+  return typeof process.getgroups === 'function' ? process.getgroups() : [];
+}
+
 function currentGid(): number | null {
   return typeof process.getgid === 'function' ? process.getgid() : null;
 }
@@ -72,12 +76,17 @@ function currentGid(): number | null {
  * trusted, so it is refused. A folder writable only by our own primary group is not: with Debian's
  * and Ubuntu's user private groups (umask 002) that group is us alone, and `mkdir` makes 0775.
  */
-export function sharedFolderReason(stats: Stats, gid: number | null = currentGid()): string | null {
+export function sharedFolderReason(
+  stats: Stats,
+  gid: number | null = currentGid(),
+  groups: readonly number[] = supplementaryGroups(),
+): string | null {
   const mode = `mode ${(stats.mode & 0o7777).toString(8)}`;
   if ((stats.mode & 0o002) !== 0) return `${mode}, writable by every user`;
   if ((stats.mode & 0o1000) !== 0) return `${mode}, a sticky folder shared by several users`;
-  if ((stats.mode & 0o020) !== 0 && gid !== null && stats.gid !== gid) {
-    return `${mode}, writable by group ${stats.gid}, which is not ours (${gid})`;
+  // Our supplementary groups count as ours too (a Kubernetes fsGroup volume is 2770, group fsGroup).
+  if ((stats.mode & 0o020) !== 0 && gid !== null && stats.gid !== gid && !groups.includes(stats.gid)) {
+    return `${mode}, writable by group ${stats.gid}, which is not one of ours (${gid})`;
   }
   return null;
 }

@@ -8,17 +8,20 @@ export const MIN_MARGIN_MS = 60_000;
 export const MIN_RENEW_INTERVAL_MS = 30_000;
 /** Below this lifetime (`expires_in: 0` or 1) the floor stays at MIN_RENEW_INTERVAL_MS. */
 export const MIN_SCALED_LIFETIME_MS = 2_000;
+/** The scaled floor never goes under this: at most one request per account every 5 s. */
+export const MIN_SCALED_FLOOR_MS = 5_000;
 
 /**
  * How soon after a token was obtained it may be renewed again: 30 s, or half its lifetime when the
  * server's tokens live under a minute, so that a 20 s token is renewed at 10 s, while it still has
  * the default minimum (half its lifetime, CONTRACT §2) left, instead of lapsing for 10 s of every
- * 30. Two token requests per lifetime at most: the server's own lifetime sets the pace. A token
- * that lives under 2 s (or whose lifetime is unknown) keeps the 30 s floor: no renewal loop.
+ * 30. Two token requests per lifetime at most, and never more than one every 5 s (a token that
+ * lives under 10 s may lapse before its renewal). A token that lives under 2 s (or whose lifetime
+ * is unknown) keeps the 30 s floor: no renewal loop.
  */
 export function renewalFloorMs(lifetimeMs: number | null): number {
   if (lifetimeMs === null || lifetimeMs < MIN_SCALED_LIFETIME_MS) return MIN_RENEW_INTERVAL_MS;
-  return Math.min(MIN_RENEW_INTERVAL_MS, Math.floor(lifetimeMs / 2));
+  return Math.min(MIN_RENEW_INTERVAL_MS, Math.max(MIN_SCALED_FLOOR_MS, Math.floor(lifetimeMs / 2)));
 }
 export const BACKOFF_BASE_MS = 5_000;
 export const BACKOFF_CAP_MS = 15 * 60_000;

@@ -286,6 +286,18 @@ describe('data dir lock', () => {
         expect(lockOwner()).toBe(1);
       });
 
+      it('an older lock from another namespace names a socket in its own mounts: ours is asked', async () => {
+        const ours = await listeningSocket();
+        writeLock(
+          { pid: 1, start: 'linux:boot:1', startedAt: 1, socket: '/data/agent.sock', pidns: 'pid:[222]' },
+          120_000,
+        );
+        await expect(acquireDataDirLockAsync(dir, { ...here, socketPath: ours })).rejects.toBeInstanceOf(
+          LockHeldError,
+        );
+        expect(lockOwner()).toBe(1);
+      });
+
       it('an older lock from another namespace: its socket decides (the sync variant keeps it)', async () => {
         const socket = await listeningSocket();
         writeLock({ pid: 1, start: 'linux:boot:1', startedAt: 1, socket, pidns: 'pid:[222]' }, 120_000);

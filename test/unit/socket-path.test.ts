@@ -148,12 +148,14 @@ describe('preparing the socket directory', () => {
     mkdirSync(own);
     chmodSync(own, 0o775);
     expect(sharedFolderReason(lstatSync(own), gid)).toBeNull();
+    // A supplementary group of ours counts as ours (a Kubernetes fsGroup volume).
+    expect(sharedFolderReason(lstatSync(own), gid + 1, [gid])).toBeNull();
     expect(ensurePrivateDir(own)).toBe(`tightened ${own} from mode 775 to 700`);
     expect(lstatSync(own).mode & 0o777).toBe(0o700);
     // The same folder seen by someone whose primary group is another: a team folder.
     chmodSync(own, 0o2775);
-    expect(sharedFolderReason(lstatSync(own), gid + 1)).toBe(
-      `mode 2775, writable by group ${gid}, which is not ours (${gid + 1})`,
+    expect(sharedFolderReason(lstatSync(own), gid + 1, [])).toBe(
+      `mode 2775, writable by group ${gid}, which is not one of ours (${gid + 1})`,
     );
     if (isRoot) {
       const team = join(root, 'team');
