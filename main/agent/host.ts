@@ -137,7 +137,8 @@ function firstLine(text: string, file: string): string {
  * Reads a pipe's first line without ever blocking the event loop: the fd is non-blocking, so a
  * read with no data yet fails with EAGAIN (a writer is there) or returns 0 (none yet, or it left),
  * and the next try comes PIPE_POLL_MS later. Meanwhile SIGINT and SIGTERM stop the agent as at any
- * other time. Done at the first line ending, at the end of what a writer sent, or refused after
+ * other time (a poll, not a 'readable' stream: net.Socket on a FIFO would end at once when no
+ * writer has opened it yet). Done at the first line ending, at the end of what a writer sent, or refused after
  * `waitMs`, naming the file.
  */
 async function readPipeLine(fd: number, file: string, waitMs: number): Promise<string> {
@@ -218,11 +219,6 @@ export async function readPassphrase(
       );
     }
     if (stats.isFIFO()) return firstLine(await readPipeLine(fd, file, pipeWaitMs), file);
-    if (!stats.isFile()) {
-      throw new PassphraseFileError(
-        `refusing the passphrase file ${file}: it is not a regular file or a pipe`,
-      );
-    }
     if (stats.size > MAX_PASSPHRASE_FILE_BYTES) {
       throw new PassphraseFileError(
         `refusing the passphrase file ${file}: it is ${stats.size} bytes, more than a passphrase file ` +
@@ -258,7 +254,6 @@ function fail(log: Log, message: string): number {
   return 1;
 }
 
-/** Runs the agent until SIGINT/SIGTERM; resolves to the process exit code (0 clean, 1 failed, 2 usage). */
 /** Where the agent's usage text goes; the CLI passes its own stdout and stderr (stdio.ts), whose failures it counts. */
 export interface AgentOutput {
   out(text: string): void;
@@ -270,6 +265,7 @@ const processOutput: AgentOutput = {
   err: (text) => void process.stderr.write(text),
 };
 
+/** Runs the agent until SIGINT/SIGTERM/SIGHUP; resolves to the process exit code (0 clean, 1 failed, 2 usage). */
 export async function runAgent(argv: string[], io: AgentOutput = processOutput): Promise<number> {
   const sink = stderrLog();
   const log = createLogger(sink.write);

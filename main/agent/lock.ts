@@ -128,6 +128,10 @@ export function pidNamespace(): string | null {
   return ownPidns;
 }
 
+/** Our pid namespace as `options` give it (tests), else as /proc tells. */
+const namespaceOf = (options: LockOptions): string | null =>
+  options.pidNamespace !== undefined ? options.pidNamespace : pidNamespace();
+
 /** Parses a `ps -o lstart=` line (`Mon Jan  1 12:00:00 2024`, local time, C locale) to ms. */
 export function parsePsLstart(text: string): number | null {
   const match =
@@ -334,7 +338,7 @@ function judge(path: string, seen: SeenLock, options: LockOptions): Verdict {
     return { kind: 'stale', why: 'it names no owner' };
   }
   const { pid } = record;
-  const ours = options.pidNamespace !== undefined ? options.pidNamespace : pidNamespace();
+  const ours = namespaceOf(options);
   if (record.pidns !== null && ours !== null && record.pidns !== ours) {
     // Another namespace's pid is not ours to look up: only the owner's socket can tell.
     const young = now - seen.stats.mtimeMs <= LOCK_STARTUP_GRACE_MS;
@@ -435,7 +439,7 @@ function ownRecord(socketPath: string | undefined, options: LockOptions): string
     start: start?.id ?? null,
     startedAt: start?.startedAt ?? Math.round(Date.now() - process.uptime() * 1000),
     socket: socketPath ?? null,
-    pidns: options.pidNamespace !== undefined ? options.pidNamespace : pidNamespace(),
+    pidns: namespaceOf(options),
   };
   return `${JSON.stringify(record)}\n`;
 }

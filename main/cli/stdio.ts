@@ -3,21 +3,28 @@
  */
 import type { Output } from './commands.js';
 
-let stdoutGuarded = false;
+const guarded = new WeakSet<NodeJS.WriteStream>();
+
+/**
+ * `stream` with a no-op 'error' listener, added once: every error is handled by the write's own
+ * callback (see write), and the listener only keeps the 'error' event from becoming an uncaught
+ * exception (stderr's failure, `2> /dev/full`, has nowhere left to be told).
+ */
+function guard(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  if (!guarded.has(stream)) {
+    guarded.add(stream);
+    stream.on('error', () => undefined);
+  }
+  return stream;
+}
 
 /**
  * process.stdout, with `tokentray token x | head -c 8` in mind: a reader that hangs up early is not
  * an error worth a stack trace. Made on first use, not at start-up: creating the stream costs about
  * 0.4 ms, which `token` spends while the agent is answering (Output.prepare) instead of before.
- * Every error is handled by the write's own callback (see written); the listener only keeps the
- * stream's 'error' event from becoming an uncaught exception.
  */
 export function guardedStdout(): NodeJS.WriteStream {
-  if (!stdoutGuarded) {
-    stdoutGuarded = true;
-    process.stdout.on('error', () => undefined);
-  }
-  return process.stdout;
+  return guard(process.stdout);
 }
 
 /** Writes not yet handed to the OS, and the exit code to leave with once there are none. */
@@ -52,32 +59,17 @@ function finish(): void {
   if (exitCode !== null) process.exit(exitCodeAfterWrites(exitCode, stdoutFailed && outputIsTheResult));
 }
 
-let stderrGuarded = false;
-
-/** process.stderr, whose failure (`2> /dev/full`) has nowhere to be told: it must not throw either. */
-function guardedStderr(): NodeJS.WriteStream {
-  if (!stderrGuarded) {
-    stderrGuarded = true;
-    process.stderr.on('error', () => undefined);
-  }
-  return process.stderr;
-}
-
 function write(stream: NodeJS.WriteStream, text: string): void {
   unwritten += 1;
   stream.write(text, (error?: NodeJS.ErrnoException | null) => {
     if (error && stream === process.stdout && error.code !== 'EPIPE' && !stdoutFailed) {
       stdoutFailed = true;
-      // stderr may be the same broken file; a failure there has nowhere left to be told.
-      unwritten += 1;
-      guardedStderr().write(
-        outputIsTheResult
-          ? `tokentray: could not write to stdout (${error.code ?? error.message}); the output did not arrive\n`
-          : `tokentray: could not write to stdout (${error.code ?? error.message}); the command was carried out, only its report was lost\n`,
-        () => {
-          unwritten -= 1;
-          if (unwritten === 0) finish();
-        },
+      const what = outputIsTheResult
+        ? 'the output did not arrive'
+        : 'the command was carried out, only its report was lost';
+      write(
+        guard(process.stderr),
+        `tokentray: could not write to stdout (${error.code ?? error.message}); ${what}\n`,
       );
     }
     unwritten -= 1;
@@ -88,7 +80,7 @@ function write(stream: NodeJS.WriteStream, text: string): void {
 /** The real stdout and stderr, counted for exitOnceWritten. */
 export const stdio: Output = {
   out: (text) => write(guardedStdout(), text),
-  err: (text) => write(guardedStderr(), text),
+  err: (text) => write(guard(process.stderr), text),
   prepare: () => void guardedStdout(),
   // Through the Output object, not an import: main.ts is bundled apart (dist/cli/commands.cjs),
   // with its own copy of this module.

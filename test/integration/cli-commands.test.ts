@@ -371,9 +371,11 @@ describe('with a running agent', () => {
     expect(result.stdout).toBe('--help -x --data-dir\n');
   });
 
-  it('exec passes a signal sent to tokentray on to CMD', async () => {
-    const script =
-      'process.on("SIGTERM",()=>{console.log("got SIGTERM");process.exit(42)});console.log("ready");setInterval(()=>{},1000)';
+  it.each([
+    ['SIGTERM', 42],
+    ['SIGINT', 41],
+  ] as const)('exec away from a terminal passes a %s sent to tokentray on to CMD', async (signal, code) => {
+    const script = `process.on("${signal}",()=>{console.log("got ${signal}");process.exit(${code})});console.log("ready");setInterval(()=>{},1000)`;
     const child = spawn(
       process.execPath,
       [BIN, 'exec', 'msp', ...dd(), '--', process.execPath, '-e', script],
@@ -385,11 +387,11 @@ describe('with a running agent', () => {
     );
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (exit) => resolve(exit)));
     await waitUntil(() => stdout.includes('ready'), 15_000, 'the child to start');
-    child.kill('SIGTERM');
-    expect(await exited).toBe(42);
-    expect(stdout).toBe('ready\ngot SIGTERM\n');
+    child.kill(signal);
+    expect(await exited).toBe(code);
+    expect(stdout).toBe(`ready\ngot ${signal}\n`);
   });
 
   it.skipIf(process.platform !== 'linux' || spawnSync('script', ['--version']).status !== 0)(
@@ -425,27 +427,6 @@ describe('with a running agent', () => {
       expect(out).not.toContain('got INT 2');
     },
   );
-
-  it('exec away from a terminal passes a SIGINT sent to tokentray on to CMD', async () => {
-    const script =
-      'process.on("SIGINT",()=>{console.log("got SIGINT");process.exit(41)});console.log("ready");setInterval(()=>{},1000)';
-    const child = spawn(
-      process.execPath,
-      [BIN, 'exec', 'msp', ...dd(), '--', process.execPath, '-e', script],
-      {
-        cwd: ROOT,
-        env: cleanEnv(),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    await waitUntil(() => stdout.includes('ready'), 15_000, 'the child to start');
-    child.kill('SIGINT');
-    expect(await exited).toBe(41);
-    expect(stdout).toBe('ready\ngot SIGINT\n');
-  });
 
   it('exec returns 128+N when CMD is killed by signal N, and 127 when CMD does not exist', async () => {
     const killed = await runCli([
