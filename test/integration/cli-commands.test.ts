@@ -403,14 +403,16 @@ describe('with a running agent', () => {
         'let n=0;process.on("SIGINT",()=>{n++;console.log("got INT "+n);setTimeout(()=>process.exit(0),700)});console.log("ready");setTimeout(()=>process.exit(3),15000)',
       );
       const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
-      const line = [process.execPath, BIN, 'exec', 'msp', ...dd(), '--', process.execPath, counter]
-        .map(quote)
-        .join(' ');
+      const words = [process.execPath, BIN, 'exec', 'msp', ...dd(), '--', process.execPath, counter];
+      // `exec`: no shell stays between the terminal and tokentray, as at a user's prompt (a
+      // non-interactive dash waiting on its child dies of the same ^C and reports 130).
+      const line = `exec ${words.map(quote).join(' ')}`;
       // script(1) runs the command on a new pseudo-terminal; a ^C written to it is the terminal's
-      // own SIGINT to its foreground process group, as a key press is.
+      // own SIGINT to its foreground process group, as a key press is. It runs the line with
+      // $SHELL, set here so that the test does not depend on the caller's shell.
       const child = spawn('script', ['-qec', line, '/dev/null'], {
         cwd: ROOT,
-        env: cleanEnv(),
+        env: cleanEnv({ SHELL: '/bin/sh' }),
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       let out = '';
