@@ -13,6 +13,7 @@ import type { Engine } from '../engine/types.js';
 import { acquireDataDirLockAsync, LockFileError, LockHeldError, type DataDirLock } from './lock.js';
 import { startApiServer, type ApiServer } from './server.js';
 import { DataDirError, prepareDataDir } from './data-dir.js';
+import { shellQuote } from './shell-quote.js';
 import { checkSocketPathLength, dataDirSocketPath, isSocketLive, SocketPathError } from './socket-path.js';
 
 export const AGENT_USAGE = `Usage: tokentray agent --data-dir DIR --passphrase-file FILE
@@ -113,11 +114,6 @@ function writeAllSync(fd: number, text: string): void {
 /** A passphrase file the agent will not use; the message says why and how to fix it. */
 export class PassphraseFileError extends Error {
   override readonly name = 'PassphraseFileError';
-}
-
-/** `path` as one shell word, for a command the user can paste. */
-export function shellQuote(path: string): string {
-  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
 
 /** A passphrase file larger than this is not one (and /dev/zero-like files must not be read whole). */

@@ -9,6 +9,7 @@
 import { chmodSync, lstatSync, mkdirSync, unlinkSync, type Stats } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
+import { shellQuote } from './shell-quote.js';
 
 /** macOS limits `sun_path` to 104 bytes including the NUL; Linux to 108. Keep under the smaller. */
 export const MAX_SOCKET_PATH_BYTES = 103;
@@ -70,7 +71,7 @@ function currentGid(): number | null {
 
 /**
  * Why `stats` (our own directory) is a folder shared with others, or null. Shared means others are
- * meant to add files there: writable by every user (`/tmp`'s 1777, or a sticky bit), or writable by
+ * meant to add files there: writable by every user (`/tmp`'s 1777), or writable by
  * a group that is not our own primary group (a team folder, 2775 root:devs). Tightening such a
  * folder to 0700 would break it for everyone else, and whatever they already put there cannot be
  * trusted, so it is refused. A folder writable only by our own primary group is not: with Debian's
@@ -83,7 +84,6 @@ export function sharedFolderReason(
 ): string | null {
   const mode = `mode ${(stats.mode & 0o7777).toString(8)}`;
   if ((stats.mode & 0o002) !== 0) return `${mode}, writable by every user`;
-  if ((stats.mode & 0o1000) !== 0) return `${mode}, a sticky folder shared by several users`;
   // Our supplementary groups count as ours too (a Kubernetes fsGroup volume is 2770, group fsGroup).
   if ((stats.mode & 0o020) !== 0 && gid !== null && stats.gid !== gid && !groups.includes(stats.gid)) {
     return `${mode}, writable by group ${stats.gid}, which is not one of ours (${gid})`;
@@ -129,7 +129,7 @@ export function ensurePrivateDir(dir: string, tighten = true): string | null {
     throw new SocketPathError(
       'shared',
       `refusing to use ${dir}: it is a shared folder (${shared}); Tokentray's files need a folder ` +
-        `of its own: give a new path (it is created 0700), or if this folder is yours alone: chmod 700 ${dir}`,
+        `of its own: give a new path (it is created 0700), or if this folder is yours alone: chmod 700 ${shellQuote(dir)}`,
     );
   }
   if (tighten && process.platform !== 'win32' && (stats.mode & 0o077) !== 0) {

@@ -43,6 +43,7 @@ import {
 import path from 'node:path';
 import type { App } from 'electron';
 import type { TrayCliTool } from '../engine/tray-model.js';
+import { shellQuote } from '../agent/shell-quote.js';
 
 /** What the installer knows of this app and user (Electron's facts, passed in). */
 export interface CliInstallContext {
@@ -179,11 +180,6 @@ export const CHECKOUT_MESSAGE =
   '"npm run build:cli-exe" (dist/cli-exe/tokentray) or run "node bin/tokentray.cjs".';
 
 const report = (ok: boolean, message: string): CliInstallPlan => ({ kind: 'report', ok, message });
-
-/** Quotes a POSIX shell word when it needs it (for a command the user pastes). */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * A PowerShell single-quoted literal. PowerShell takes the typographic single quotes (U+2018–

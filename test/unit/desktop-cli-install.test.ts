@@ -18,6 +18,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { shellQuote } from '../../main/agent/shell-quote.js';
 import {
   AGENT_ASSET_NAME,
   CHECKOUT_MESSAGE,
@@ -31,7 +32,6 @@ import {
   powershellQuote,
   scanExecutable,
   SEA_FUSE_SET,
-  shellQuote,
   trayCliTool,
   windowsUserPathCommand,
   type CliInstallContext,

@@ -9,14 +9,10 @@ import { chmod, readdir, readFile, rm, stat, mkdtemp, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { shellQuote } from '../../main/agent/shell-quote.js';
 import { openPassphraseCipher, StoreError } from '../../main/engine/index.js';
 import { openWithKey, sealWithKey } from '../../main/engine/passphrase-cipher.js';
-import {
-  MAX_PASSPHRASE_FILE_BYTES,
-  PassphraseFileError,
-  readPassphrase,
-  shellQuote,
-} from '../../main/agent/host.js';
+import { MAX_PASSPHRASE_FILE_BYTES, PassphraseFileError, readPassphrase } from '../../main/agent/host.js';
 
 const dirs: string[] = [];
 afterEach(async () => {

@@ -117,7 +117,7 @@ describe('preparing the socket directory', () => {
     expect(lstatSync(dir).mode & 0o777).toBe(0o700);
   });
 
-  it.each(['777', '1777', '1700', '773'])(
+  it.each(['777', '1777', '773'])(
     'refuses a shared folder of ours (mode %s), naming it and the mode, and leaves its mode alone',
     (octal) => {
       const mode = Number.parseInt(octal, 8);
@@ -141,6 +141,24 @@ describe('preparing the socket directory', () => {
       expect(lstatSync(dir).mode & 0o7777).toBe(mode);
     },
   );
+
+  it('quotes the folder in its chmod hint, so the command can be pasted', () => {
+    const dir = join(root, "Ann's shared");
+    mkdirSync(dir);
+    chmodSync(dir, 0o777);
+    expect(() => ensurePrivateDir(dir)).toThrow(`chmod 700 '${root}/Ann'\\''s shared'`);
+  });
+
+  it('takes a sticky folder only we can write (mode 1700) as ours, not as shared', () => {
+    const dir = join(root, 'sticky-own');
+    mkdirSync(dir);
+    chmodSync(dir, 0o1700);
+    expect(sharedFolderReason(lstatSync(dir))).toBeNull();
+    expect(ensurePrivateDir(dir)).toBeNull();
+    chmodSync(dir, 0o1755);
+    expect(ensurePrivateDir(dir)).toBe(`tightened ${dir} from mode 1755 to 700`);
+    expect(lstatSync(dir).mode & 0o7777).toBe(0o700);
+  });
 
   it('tightens a folder writable by our own primary group (user private groups), refuses another group', () => {
     const gid = process.getgid?.() ?? 0;
