@@ -4,7 +4,16 @@
  * only, and a clean shutdown on SIGINT/SIGTERM. Bundled to dist/cli/agent.mjs; the CLI imports it
  * lazily so that every other command starts without loading the engine.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StoreError } from '../engine/errors.js';
@@ -129,15 +138,27 @@ function firstLine(text: string, file: string): string {
   return passphrase;
 }
 
+/** Whether `fd` is an anonymous pipe (not a named FIFO); false where /proc cannot tell. */
+function isAnonymousPipe(fd: number): boolean {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`).startsWith('pipe:');
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Reads a pipe's first line without ever blocking the event loop: the fd is non-blocking, so a
  * read with no data yet fails with EAGAIN (a writer is there) or returns 0 (none yet, or it left),
  * and the next try comes PIPE_POLL_MS later. Meanwhile SIGINT and SIGTERM stop the agent as at any
  * other time (a poll, not a 'readable' stream: net.Socket on a FIFO would end at once when no
  * writer has opened it yet). Done at the first line ending, at the end of what a writer sent, or refused after
- * `waitMs`, naming the file.
+ * `waitMs`, naming the file. An anonymous pipe (`<(cmd)`, `/dev/stdin` from `|`) had its writer
+ * from the start, so a 0 there means it ended: refused at once, not after `waitMs` (Linux tells
+ * one from a FIFO by /proc/self/fd; elsewhere both wait).
  */
 async function readPipeLine(fd: number, file: string, waitMs: number): Promise<string> {
+  const anonymous = isAnonymousPipe(fd);
   const chunk = Buffer.alloc(4096);
   const parts: Buffer[] = [];
   let size = 0;
@@ -164,6 +185,11 @@ async function readPipeLine(fd: number, file: string, waitMs: number): Promise<s
     }
     // 0 after some bytes: the writer sent its passphrase without a line ending and closed.
     if (got === 0 && size > 0) break;
+    if (got === 0 && anonymous) {
+      throw new PassphraseFileError(
+        `no passphrase arrived through ${file} (a pipe): its writer ended without sending a line`,
+      );
+    }
     if (Date.now() >= deadline) {
       throw new PassphraseFileError(
         `no passphrase arrived through ${file} (a pipe) within ${waitMs >= 1000 ? `${Math.round(waitMs / 1000)} s` : `${waitMs} ms`}; ` +

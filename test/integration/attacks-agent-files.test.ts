@@ -31,6 +31,7 @@ import {
   spawnAgent,
   startAgent,
   waitForSocket,
+  type AgentProcess,
   type TempDirs,
 } from './cli-harness.js';
 
@@ -120,6 +121,66 @@ describe.skipIf(!posix)('a FIFO as the passphrase file', () => {
     expect(await agent.stop('SIGTERM')).toBe(0);
   });
 });
+
+describe.skipIf(process.platform !== 'linux' || spawnSync('bash', ['-c', 'true']).status !== 0)(
+  'an anonymous pipe as the passphrase file (bash process substitution)',
+  () => {
+    /** `tokentray agent --passphrase-file <(SOURCE)`, as a user types it in bash. */
+    function agentWithPipe(dirs: TempDirs, source: string): AgentProcess {
+      const child = spawn(
+        'bash',
+        [
+          '-c',
+          `exec "$0" "$1" agent --data-dir "$2" --passphrase-file <(${source})`,
+          process.execPath,
+          BIN,
+          dirs.dataDir,
+          dirs.passphrase,
+        ],
+        { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('close', (code, signal) => resolve({ code, signal })),
+      );
+      const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+        return (await exited).code;
+      };
+      cleanups.push(() => stop('SIGKILL'));
+      return {
+        child,
+        socketPath: join(dirs.dataDir, 'agent.sock'),
+        stderr: () => stderr,
+        exited,
+        stop,
+      };
+    }
+
+    it('one that ends without a line is refused at once, not after the 30 s wait, and nothing is touched', async () => {
+      const dirs = await freshDirs();
+      const agent = agentWithPipe(dirs, 'false');
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`the agent kept waiting: ${agent.stderr()}`)), 15_000).unref(),
+      );
+      const { code } = await Promise.race([agent.exited, timeout]);
+      expect(code, agent.stderr()).toBe(1);
+      expect(agent.stderr()).toMatch(
+        /no passphrase arrived through \/dev\/fd\/\d+ \(a pipe\): its writer ended without sending a line/,
+      );
+      expect(snapshotDir(dirs.dataDir)).toEqual({});
+    });
+
+    it('one that sends the passphrase (a slow `pass show`): the agent reads it and serves', async () => {
+      const dirs = await freshDirs();
+      const agent = agentWithPipe(dirs, `sleep 0.5; printf '%s\\n' "$3"`);
+      await waitForSocket(agent.socketPath, 20_000, agent.exited);
+      expect(agent.stderr()).not.toContain(dirs.passphrase);
+      expect(await agent.stop('SIGTERM')).toBe(0);
+    });
+  },
+);
 
 /** `unshare --pid` works here (root on Linux, util-linux installed). */
 const canUnshare =
