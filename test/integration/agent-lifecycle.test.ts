@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, lstatSync, symlinkSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MSP360_DEFAULTS, startMsp360Peer, type Msp360PeerHandle } from '../peers/index.js';
@@ -331,4 +331,34 @@ describe('many clients at once', () => {
       expect(result.stdout).toBe(`${String(expected)}\n`);
     }
   }, 90_000);
+});
+
+describe('an account this version cannot load', () => {
+  it('is set aside at start, named in the log, and `remove NAME` deletes it, leaving the others', async () => {
+    const dirs = await freshDirs();
+    const first = await running(dirs);
+    await importAccount(dirs, mspAccount('kept'));
+    await importAccount(dirs, mspAccount('later'));
+    expect(await first.stop('SIGTERM')).toBe(0);
+    const path = join(dirs.dataDir, 'accounts.json');
+    const stored = JSON.parse(await readFile(path, 'utf8')) as {
+      accounts: Record<string, { settings: { preset: string } }>;
+    };
+    const later = stored.accounts.later;
+    if (later === undefined) throw new Error('no record "later" in the store');
+    later.settings.preset = 'future-preset';
+    await writeFile(path, JSON.stringify(stored), { mode: 0o600 });
+
+    const second = await running(dirs);
+    expect(second.stderr()).toContain('account "later" is kept in the store but not loaded');
+    expect(second.stderr()).toContain('or remove it');
+    const removed = await runCli(['remove', 'later', '--data-dir', dirs.dataDir]);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout).toContain('later');
+    const again = await runCli(['remove', 'later', '--data-dir', dirs.dataDir]);
+    expect(again.code).toBe(4);
+    expect(await second.stop('SIGTERM')).toBe(0);
+    const after = JSON.parse(await readFile(path, 'utf8')) as typeof stored;
+    expect(Object.keys(after.accounts)).toEqual(['kept']);
+  }, 60_000);
 });

@@ -134,6 +134,18 @@ describe('the store file', () => {
     await second.engine.stop();
     const after = JSON.parse(await readFile(path, 'utf8')) as typeof stored;
     expect(after.accounts.later).toEqual(later);
+
+    // `remove` reaches it by name (ignoring case, as for any account); the other account stays.
+    const third = await startHarness(cleanups, {
+      dataDir: first.fixture.dataDir,
+      cipher: first.fixture.cipher,
+    });
+    expect(await third.engine.removeAccount('LATER')).toBe(true);
+    expect(await third.engine.removeAccount('later')).toBe(false);
+    expect(third.engine.list().map((view) => view.name)).toEqual(['mps']);
+    await third.engine.stop();
+    const removed = JSON.parse(await readFile(path, 'utf8')) as typeof stored;
+    expect(Object.keys(removed.accounts)).toEqual(['mps']);
   });
 
   it('unlocks an account when its secrets are entered again', async () => {
