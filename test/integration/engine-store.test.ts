@@ -167,23 +167,32 @@ describe('the store file', () => {
 describe('a key the OS rotated (B6 shouldReEncrypt)', () => {
   /** Same key, two ciphertext versions: values of the old one decrypt but are reported stale. */
   function rotatingCiphers() {
+    // A fake of an OS key rotation (Electron's safeStorage cannot run here). Each value starts
+    // with a byte naming the key generation: 0x01 before, 0x02 after. Without it, a random IV whose
+    // first byte matched the marker (1 in 256) was taken for a re-sealed value.
     const key = randomBytes(32);
     const encrypts = { count: 0 };
+    const tagged = (generation: number, plain: string) =>
+      Buffer.concat([Buffer.from([generation]), sealWithKey(key, plain)]);
     const before: Cipher = {
       id: 'os:keychain',
-      encrypt: async (plain) => sealWithKey(key, plain),
-      decrypt: async (data) => openWithKey(key, data),
+      encrypt: async (plain) => tagged(0x01, plain),
+      decrypt: async (data) => {
+        if (data[0] !== 0x01) throw new Error('not sealed by this key');
+        return openWithKey(key, data.subarray(1));
+      },
     };
     const after: Cipher = {
       id: 'os:keychain',
       encrypt: async (plain) => {
         encrypts.count++;
-        return Buffer.concat([Buffer.from([0xff]), sealWithKey(key, plain)]);
+        return tagged(0x02, plain);
       },
       decrypt: async (data, onStale) => {
-        if (data[0] === 0xff) return openWithKey(key, data.subarray(1));
+        if (data[0] === 0x02) return openWithKey(key, data.subarray(1));
+        if (data[0] !== 0x01) throw new Error('not sealed by either key');
         onStale?.();
-        return openWithKey(key, data);
+        return openWithKey(key, data.subarray(1));
       },
     };
     return { before, after, encrypts };
@@ -207,7 +216,7 @@ describe('a key the OS rotated (B6 shouldReEncrypt)', () => {
     await idle(second.engine);
     const now = stored();
     expect(now.token.access.d).not.toBe(old.token.access.d);
-    expect(Buffer.from(now.token.access.d, 'base64')[0]).toBe(0xff);
+    expect(Buffer.from(now.token.access.d, 'base64')[0]).toBe(0x02);
     expect(now.secrets).toEqual(old.secrets);
     expect(now.token.refresh).toEqual(old.token.refresh);
     // Read again after a restart: no longer stale, nothing sealed anew.
