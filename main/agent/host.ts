@@ -216,7 +216,19 @@ export async function readPassphrase(
   platform: NodeJS.Platform = process.platform,
   pipeWaitMs = PASSPHRASE_PIPE_WAIT_MS,
 ): Promise<string> {
-  const fd = openSync(file, constants.O_RDONLY | (platform === 'win32' ? 0 : constants.O_NONBLOCK));
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | (platform === 'win32' ? 0 : constants.O_NONBLOCK));
+  } catch (error) {
+    // `/dev/stdin` opened where stdin is a socket (a program's child_process pipe): not a pipe.
+    if ((error as NodeJS.ErrnoException).code === 'ENXIO') {
+      throw new PassphraseFileError(
+        `refusing the passphrase file ${file}: it is a socket, not a regular file or a pipe ` +
+          '(give a file, or a shell pipe: <(pass show tokentray))',
+      );
+    }
+    throw error;
+  }
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile() && !stats.isFIFO()) {

@@ -225,13 +225,14 @@ async function refreshAccount(engine: Engine, log: ApiLogger, name: string): Pro
 async function removeAccount(engine: Engine, log: ApiLogger, name: string): Promise<ApiResponse> {
   // No view: unknown, or set aside at start (a preset this version does not know); the engine
   // removes the latter by name too.
-  const removed = engine.view(name)?.name ?? name;
+  const known = engine.view(name)?.name ?? name;
   try {
-    if (!(await engine.removeAccount(removed))) return noSuchAccount(engine, name);
+    const removed = await engine.removeAccount(known);
+    if (removed === null) return noSuchAccount(engine, name);
     log.info('remove done', { account: removed, outcome: 'ok' });
     return { status: 200, body: { removed } };
   } catch (error) {
-    return failure(engine, log, 'remove', removed, error);
+    return failure(engine, log, 'remove', known, error);
   }
 }
 

@@ -84,6 +84,9 @@ export function sharedFolderReason(
 ): string | null {
   const mode = `mode ${(stats.mode & 0o7777).toString(8)}`;
   if ((stats.mode & 0o002) !== 0) return `${mode}, writable by every user`;
+  // Sticky and writable by a group: a drop folder for a team, even one whose group is ours (a
+  // shared primary group such as `users`). Sticky alone (1700) shares nothing.
+  if ((stats.mode & 0o1020) === 0o1020) return `${mode}, a sticky folder its group may write`;
   // Our supplementary groups count as ours too (a Kubernetes fsGroup volume is 2770, group fsGroup).
   if ((stats.mode & 0o020) !== 0 && gid !== null && stats.gid !== gid && !groups.includes(stats.gid)) {
     return `${mode}, writable by group ${stats.gid}, which is not one of ours (${gid})`;

@@ -107,7 +107,7 @@ export function createRequestHandlers(ports: AppPorts): AppHandlers {
         throw error;
       }
     },
-    removeAccount: async (name) => engine.removeAccount(name),
+    removeAccount: async (name) => (await engine.removeAccount(name)) !== null,
     testConnection: async (input, originalName, signInId) => {
       const test = (extra: Parameters<Engine['testConnection']>[1] = {}) =>
         engine.testConnection(input, { ...(originalName === null ? {} : { originalName }), ...extra });

@@ -17,7 +17,7 @@ import {
   viewOf,
   type Runtime,
 } from './account-state.js';
-import { DEFAULTS } from './accounts/fields.js';
+import { ACCOUNT_NAME_PATTERN, DEFAULTS } from './accounts/fields.js';
 import {
   splitSecrets,
   validateAccountInput,
@@ -314,7 +314,7 @@ export function createEngine(options: EngineOptions): Engine {
         if (!isPreset(record.settings.preset)) {
           // One record this version cannot serve (a newer version's preset, a hand edit) must not
           // stop every other account: it is left in the store as it is, and said so.
-          const unknown = `account "${name}" is kept in the store but not loaded: its preset ${JSON.stringify(record.settings.preset).slice(0, 66)} is unknown to this version of Tokentray (written by a newer one?); update Tokentray, import the account again to replace it, or remove it`;
+          const unknown = `account "${name}" is kept in the store but not loaded: its preset ${JSON.stringify(record.settings.preset).slice(0, 66)} is unknown to this version of Tokentray (written by a newer one?); update Tokentray, or import the account again to replace it${ACCOUNT_NAME_PATTERN.test(name) ? `, or remove it (tokentray remove ${name})` : ''}`;
           notices.push(unknown);
           log.warn(unknown);
           continue;
@@ -433,18 +433,18 @@ export function createEngine(options: EngineOptions): Engine {
       if (!rt) {
         // A record set aside at start (its preset unknown here) can still be removed by its name.
         const stored = ctx.store ? ctx.store.findName(name) : undefined;
-        if (stored === undefined || runtimes.has(stored)) return false;
+        if (stored === undefined || runtimes.has(stored)) return null;
         ctx.store?.write({ remove: [stored] });
         notices = notices.filter((notice) => !notice.startsWith(`account "${stored}" is kept`));
         log.info('removed', { account: stored, loaded: false });
-        return true;
+        return stored;
       }
       requireStore(ctx).write({ remove: [rt.name] });
       runtimes.delete(rt.name);
       ctx.emit({ type: 'removed', name: rt.name });
       scheduler.planNext();
       log.info('removed', { account: rt.name });
-      return true;
+      return rt.name;
     },
 
     async setCliAccess(name, enabled) {

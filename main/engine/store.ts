@@ -319,8 +319,12 @@ export class AccountStore {
     return this.records.get(name);
   }
 
-  /** The stored name matching `name` ignoring case, if any. */
+  /**
+   * The stored name matching `name`: itself when stored so, else one matching it ignoring case.
+   * (Names are unique ignoring case, but a hand-edited store may hold `work` and `Work`.)
+   */
   findName(name: string): string | undefined {
+    if (this.records.has(name)) return name;
     const lower = name.toLowerCase();
     for (const key of this.records.keys()) if (key.toLowerCase() === lower) return key;
     return undefined;

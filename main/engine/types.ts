@@ -217,7 +217,8 @@ export interface Engine {
   importAccounts(file: unknown): Promise<AccountView[]>;
   /** CONTRACT §1 format; secrets only when asked. */
   exportAccounts(opts: { includeSecrets: boolean }): Promise<{ accounts: Record<string, unknown>[] }>;
-  removeAccount(name: string): Promise<boolean>;
+  /** Removes the account (or a record set aside at start); resolves to its stored name, or null. */
+  removeAccount(name: string): Promise<string | null>;
   setCliAccess(name: string, enabled: boolean): Promise<AccountView>;
   /**
    * A token valid for at least `minValidSeconds` (default 60), renewed first if needed. `rejected`:

@@ -140,12 +140,29 @@ describe('the store file', () => {
       dataDir: first.fixture.dataDir,
       cipher: first.fixture.cipher,
     });
-    expect(await third.engine.removeAccount('LATER')).toBe(true);
-    expect(await third.engine.removeAccount('later')).toBe(false);
+    expect(await third.engine.removeAccount('LATER')).toBe('later');
+    expect(await third.engine.removeAccount('later')).toBeNull();
     expect(third.engine.list().map((view) => view.name)).toEqual(['mps']);
     await third.engine.stop();
     const removed = JSON.parse(await readFile(path, 'utf8')) as typeof stored;
     expect(Object.keys(removed.accounts)).toEqual(['mps']);
+
+    // A hand-edited twin differing only in case: `remove Mps` takes the set-aside one, exactly.
+    const twin = JSON.parse(await readFile(path, 'utf8')) as typeof stored;
+    const mps = twin.accounts.mps;
+    if (mps === undefined) throw new Error('no record "mps" in the store');
+    twin.accounts.Mps = { ...mps, settings: { ...mps.settings, preset: 'future-preset' } };
+    await writeFile(path, JSON.stringify(twin));
+    const fourth = await startHarness(cleanups, {
+      dataDir: first.fixture.dataDir,
+      cipher: first.fixture.cipher,
+    });
+    expect(await fourth.engine.removeAccount('Mps')).toBe('Mps');
+    expect(fourth.engine.list().map((view) => view.name)).toEqual(['mps']);
+    await fourth.engine.stop();
+    expect(Object.keys((JSON.parse(await readFile(path, 'utf8')) as typeof stored).accounts)).toEqual([
+      'mps',
+    ]);
   });
 
   it('unlocks an account when its secrets are entered again', async () => {
@@ -498,7 +515,7 @@ describe('account changes while a renewal is in flight', () => {
 
   it('does not bring back an account removed during the renewal', async () => {
     const { h, renewal } = await inFlight();
-    expect(await h.engine.removeAccount('mps')).toBe(true);
+    expect(await h.engine.removeAccount('mps')).toBe('mps');
     await renewal;
     expect(h.engine.list()).toEqual([]);
     const restarted = await h.fixture.restart();

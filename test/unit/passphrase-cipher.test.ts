@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { chownSync } from 'node:fs';
 import { chmod, readdir, readFile, rm, stat, mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -177,6 +178,22 @@ describe('the passphrase file (issue #12: refused, not just warned about, when o
     await writeFile(large, `pass\n${'x'.repeat(MAX_PASSPHRASE_FILE_BYTES)}`, { mode: 0o600 });
     await expect(readPassphrase(large)).rejects.toThrow(/is 65541 bytes, more than a passphrase file holds/);
   });
+
+  it.skipIf(process.platform === 'win32')(
+    'refuses a socket (`/dev/stdin` under a program that gives its child a socketpair), saying so',
+    async () => {
+      const path = join(await tempDir(), 'pass.sock');
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(path, resolve));
+      try {
+        await expect(readPassphrase(path)).rejects.toThrow(
+          `refusing the passphrase file ${path}: it is a socket, not a regular file or a pipe`,
+        );
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    },
+  );
 });
 
 async function passFileOf(mode: number): Promise<string> {

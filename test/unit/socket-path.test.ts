@@ -160,6 +160,20 @@ describe('preparing the socket directory', () => {
     expect(lstatSync(dir).mode & 0o7777).toBe(0o700);
   });
 
+  it.each(['1770', '3770', '1730'])(
+    'refuses a sticky folder its group may write (mode %s), even when the group is ours',
+    (octal) => {
+      const dir = join(root, `sticky-${octal}`);
+      mkdirSync(dir);
+      chmodSync(dir, Number.parseInt(octal, 8));
+      expect(sharedFolderReason(lstatSync(dir), lstatSync(dir).gid, [])).toBe(
+        `mode ${octal}, a sticky folder its group may write`,
+      );
+      expect(() => ensurePrivateDir(dir)).toThrow(/a sticky folder its group may write/);
+      expect(lstatSync(dir).mode & 0o7777).toBe(Number.parseInt(octal, 8));
+    },
+  );
+
   it('tightens a folder writable by our own primary group (user private groups), refuses another group', () => {
     const gid = process.getgid?.() ?? 0;
     const own = join(root, 'own-group');
