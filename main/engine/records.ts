@@ -2,6 +2,7 @@
  * Account records as the store keeps them: secrets sealed in envelopes, a bounded activity log, and
  * the record a save or an import writes (keeping what the change does not touch).
  */
+import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Runtime } from './account-state.js';
 import { secretFieldsOf } from './accounts/fields.js';
@@ -16,9 +17,54 @@ const ACTIVITY_LIMIT = 50;
 
 const toBase64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
-/** Encrypts a value into an envelope naming the cipher that wrote it. */
-export async function seal(cipher: Cipher, plain: string): Promise<Envelope> {
-  return { c: cipher.id, d: toBase64(await cipher.encrypt(plain)) };
+type Settings = Record<string, unknown>;
+
+/**
+ * The settings that decide where an account's secrets are sent and how: everything but the name
+ * and what only changes when or how Tokentray shows, warns and hands out the token.
+ */
+export function connectionOf(settings: Settings): Settings {
+  const {
+    label: _l,
+    notifyBeforeSeconds: _n,
+    cliAccess: _c,
+    refreshBeforeSeconds: _r,
+    name: _name,
+    ...rest
+  } = settings;
+  return rest;
+}
+
+/** JSON with object keys sorted at every depth: one text for equal settings. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * What a sealed value is bound to: a digest of the account's connection settings. It is sealed
+ * with the value, so a value opens only under the settings it was sealed for: someone who can
+ * write `accounts.json` but not the key (a restored backup, a synced folder) cannot point
+ * `tokenUrl` at a host of theirs and have the next renewal send the secret there.
+ */
+export function bindingOf(settings: Settings): string {
+  return createHash('sha256')
+    .update(canonicalJson(connectionOf(settings)))
+    .digest('base64url');
+}
+
+/** How a sealed plaintext starts: then its binding, `:`, and the value (no secret starts with a NUL). */
+const BOUND = '\u0000tokentray-bound-v1:';
+
+/** Encrypts a value, bound to `settings` (bindingOf), into an envelope naming the cipher that wrote it. */
+export async function seal(cipher: Cipher, plain: string, settings: Settings): Promise<Envelope> {
+  return { c: cipher.id, d: toBase64(await cipher.encrypt(`${BOUND}${bindingOf(settings)}:${plain}`)) };
 }
 
 /**
@@ -29,14 +75,15 @@ export async function storedTokenFor(
   cipher: Cipher,
   obtained: ObtainedToken,
   previousRefresh: Envelope | null,
+  settings: Settings,
 ): Promise<StoredToken> {
   const refresh = obtained.refreshToken
-    ? await seal(cipher, obtained.refreshToken)
+    ? await seal(cipher, obtained.refreshToken, settings)
     : obtained.grant === 'refresh_token'
       ? previousRefresh
       : null;
   return {
-    access: await seal(cipher, obtained.accessToken),
+    access: await seal(cipher, obtained.accessToken, settings),
     refresh,
     tokenType: obtained.tokenType,
     scope: obtained.scope,
@@ -47,7 +94,11 @@ export async function storedTokenFor(
   };
 }
 
-/** Decrypts an envelope; one written by another cipher (or that fails to open) locks the field. */
+/**
+ * Decrypts an envelope; one written by another cipher, one that fails to open, or one sealed for
+ * other connection settings (bindingOf) locks the field. A value sealed before bindings existed
+ * opens, and is sealed again with its binding.
+ */
 export async function open(cipher: Cipher, rt: Runtime, field: string, envelope: Envelope): Promise<string> {
   if (envelope.c !== cipher.id) {
     rt.lockedSecrets.add(field);
@@ -58,9 +109,9 @@ export async function open(cipher: Cipher, rt: Runtime, field: string, envelope:
     );
   }
   let stale = false;
-  let plain: string;
+  let sealed: string;
   try {
-    plain = await cipher.decrypt(Buffer.from(envelope.d, 'base64'), () => (stale = true));
+    sealed = await cipher.decrypt(Buffer.from(envelope.d, 'base64'), () => (stale = true));
   } catch {
     rt.lockedSecrets.add(field);
     throw new TokenError(
@@ -69,10 +120,27 @@ export async function open(cipher: Cipher, rt: Runtime, field: string, envelope:
       'auth',
     );
   }
+  let plain = sealed;
+  if (sealed.startsWith(BOUND)) {
+    const end = sealed.indexOf(':', BOUND.length);
+    if (end === -1 || sealed.slice(BOUND.length, end) !== bindingOf(rt.record.settings)) {
+      rt.lockedSecrets.add(field);
+      throw new TokenError(
+        'locked_secret',
+        `the stored ${field} was sealed for other connection settings: they were changed outside ` +
+          'Tokentray (accounts.json edited or restored); check them (the token URL, base URL, issuer) ' +
+          'before you enter it again',
+        'auth',
+      );
+    }
+    plain = sealed.slice(end + 1);
+  } else {
+    stale = true; // sealed before bindings: seal it again with one
+  }
   // SECURITY-CHECKLIST B6: the OS rotated its key; seal the value anew where it is kept. If that
   // fails (a keyring gone quiet), the old value still decrypts: keep it and try on the next read.
   if (stale) {
-    const fresh = await seal(cipher, plain).catch(() => null);
+    const fresh = await seal(cipher, plain, rt.record.settings).catch(() => null);
     if (fresh && replaceEnvelope(rt.record, envelope, fresh)) rt.unsaved = true;
   }
   return plain;
@@ -150,8 +218,18 @@ export async function recordFor(
   const kept: Record<string, Envelope> = {};
   // An edit keeps stored secrets the form leaves out; an import replaces the account whole.
   const keeps = (field: string) => allowed.has(field) && (mode === 'edit' || secrets[field] !== undefined);
+  // Kept values move to the new settings' binding when the connection changes (an edit of the
+  // token URL keeps the password); one that cannot be opened stays as it is, locked.
+  const rebind = existing !== undefined && bindingOf(base.settings) !== bindingOf(settings);
+  const carried = async (field: string, envelope: Envelope): Promise<Envelope> => {
+    if (!rebind || !existing || existing.lockedSecrets.has(field)) return envelope;
+    return open(cipher, existing, field, envelope).then(
+      (plain) => seal(cipher, plain, settings),
+      () => envelope,
+    );
+  };
   for (const [field, envelope] of Object.entries(base.secrets))
-    if (keeps(field) && secrets[field] === undefined) kept[field] = envelope;
+    if (keeps(field) && secrets[field] === undefined) kept[field] = await carried(field, envelope);
   // Changed means a stored secret was dropped or replaced; re-entering the same value is no change.
   let secretsChanged = Object.keys(base.secrets).some((field) => !keeps(field));
   for (const [field, value] of Object.entries(secrets)) {
@@ -162,26 +240,15 @@ export async function recordFor(
         () => false,
       );
       if (same) {
-        kept[field] = old;
+        kept[field] = await carried(field, old);
         continue;
       }
     }
-    kept[field] = await seal(cipher, value);
+    kept[field] = await seal(cipher, value, settings);
     secretsChanged = true;
   }
-  const connection = (s: Record<string, unknown>) => {
-    const {
-      label: _l,
-      notifyBeforeSeconds: _n,
-      cliAccess: _c,
-      refreshBeforeSeconds: _r,
-      name: _name,
-      ...rest
-    } = s;
-    return rest;
-  };
   const resetToken =
-    !existing || secretsChanged || !isDeepStrictEqual(connection(base.settings), connection(settings));
+    !existing || secretsChanged || !isDeepStrictEqual(connectionOf(base.settings), connectionOf(settings));
   const record: AccountRecord = {
     ...base,
     settings,

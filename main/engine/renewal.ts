@@ -288,10 +288,13 @@ export function createRenewer(
     if (!obtained.refreshToken || !isCurrent(rt)) return;
     const current = rt.record.token;
     if (current) {
-      rt.record = { ...rt.record, token: { ...current, refresh: await seal(cipher, obtained.refreshToken) } };
+      rt.record = {
+        ...rt.record,
+        token: { ...current, refresh: await seal(cipher, obtained.refreshToken, rt.record.settings) },
+      };
     } else {
       // Nothing valid to keep it beside: store the expired token with it (never handed out).
-      rt.record = { ...rt.record, token: await storedTokenFor(cipher, obtained, null) };
+      rt.record = { ...rt.record, token: await storedTokenFor(cipher, obtained, null, rt.record.settings) };
       rt.accessToken = null;
       rt.received = { wall: obtained.obtainedAt, mono: receivedMono };
     }
@@ -304,7 +307,7 @@ export function createRenewer(
     previousRefresh: Envelope | null,
     receivedMono: number,
   ) {
-    const token = await storedTokenFor(cipher, obtained, previousRefresh);
+    const token = await storedTokenFor(cipher, obtained, previousRefresh, rt.record.settings);
     const expiry =
       obtained.expiresAt === null
         ? 'expiry unknown'

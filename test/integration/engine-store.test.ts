@@ -269,6 +269,102 @@ describe('a key the OS rotated (B6 shouldReEncrypt)', () => {
   });
 });
 
+describe('sealed values are bound to their connection settings', () => {
+  type StoredFile = {
+    accounts: Record<string, { settings: Record<string, unknown>; secrets: Record<string, unknown> }>;
+  };
+  const read = (dir: string): StoredFile =>
+    JSON.parse(readFileSync(join(dir, 'accounts.json'), 'utf8')) as StoredFile;
+  async function edit(dir: string, change: (file: StoredFile) => void): Promise<void> {
+    const file = read(dir);
+    change(file);
+    await writeFile(join(dir, 'accounts.json'), JSON.stringify(file), { mode: 0o600 });
+  }
+
+  it('a base URL changed in accounts.json behind Tokentray: nothing is sent there, the account says why', async () => {
+    const real = cleanups.add(await startMpsMonitorPeer());
+    const evil = cleanups.add(await startMpsMonitorPeer());
+    const first = await startHarness(cleanups);
+    await first.engine.saveAccount(mpsAccount(real));
+    await first.engine.token('mps');
+    await first.engine.stop();
+    await edit(first.fixture.dataDir, (file) => {
+      const mps = file.accounts.mps;
+      if (mps) mps.settings.baseUrl = evil.baseUrl;
+    });
+
+    const second = await startHarness(cleanups, {
+      dataDir: first.fixture.dataDir,
+      cipher: first.fixture.cipher,
+    });
+    await expect(second.engine.token('mps')).rejects.toThrow(/sealed for other connection settings/);
+    await second.clock.advance(10 * 60_000);
+    await idle(second.engine);
+    expect(evil.requests).toHaveLength(0);
+    const view = second.engine.view('mps');
+    expect(view?.errorCode).toBe('locked_secret');
+    expect(view?.error).toContain('check them (the token URL, base URL, issuer)');
+    expect(second.lines.join('\n')).not.toContain(MPS.password);
+  });
+
+  it('a label or CLI access changed by hand still opens; an edit in Tokentray moves the secrets to the new URL', async () => {
+    const before = cleanups.add(await startMpsMonitorPeer());
+    const after = cleanups.add(await startMpsMonitorPeer());
+    const first = await startHarness(cleanups);
+    await first.engine.saveAccount(mpsAccount(before));
+    const token = (await first.engine.token('mps')).accessToken;
+    await first.engine.stop();
+    await edit(first.fixture.dataDir, (file) => {
+      const mps = file.accounts.mps;
+      if (mps) Object.assign(mps.settings, { label: 'changed by hand', cliAccess: true });
+    });
+    const second = await startHarness(cleanups, {
+      dataDir: first.fixture.dataDir,
+      cipher: first.fixture.cipher,
+    });
+    expect((await second.engine.token('mps')).accessToken).toBe(token);
+    // The window's edit: a new base URL, the secrets left out of the form (kept).
+    const { clientSecret: _s, password: _p, ...noSecrets } = mpsAccount(after);
+    await second.engine.saveAccount(noSecrets, { originalName: 'mps' });
+    const moved = (await second.engine.token('mps', { purpose: 'manual' })).accessToken;
+    expect(moved).not.toBe(token);
+    expect(after.requests).toHaveLength(1);
+    await second.engine.stop();
+    const third = await startHarness(cleanups, {
+      dataDir: first.fixture.dataDir,
+      cipher: first.fixture.cipher,
+    });
+    expect((await third.engine.token('mps')).accessToken).toBe(moved);
+    await third.engine.refresh('mps');
+    expect(after.requests.length).toBeGreaterThan(1);
+    expect(third.engine.view('mps')?.error).toBeNull();
+  });
+
+  it('a value sealed before bindings existed opens, and is sealed again with its binding', async () => {
+    const peer = cleanups.add(await startMpsMonitorPeer());
+    const first = await startHarness(cleanups);
+    await first.engine.saveAccount(mpsAccount(peer));
+    await first.engine.stop();
+    const cipher = first.fixture.cipher;
+    // Rewrite the password as an earlier version sealed it: the bare value.
+    const legacy = Buffer.from(await cipher.encrypt(MPS.password)).toString('base64');
+    await edit(first.fixture.dataDir, (file) => {
+      const mps = file.accounts.mps;
+      if (mps) mps.secrets.password = { c: cipher.id, d: legacy };
+    });
+    const second = await startHarness(cleanups, { dataDir: first.fixture.dataDir, cipher });
+    expect((await second.engine.token('mps')).accessToken).toBeTruthy();
+    await second.clock.advance(65_000);
+    await idle(second.engine);
+    await second.engine.stop();
+    const sealed = read(first.fixture.dataDir).accounts.mps?.secrets.password as { d: string };
+    expect(sealed.d).not.toBe(legacy);
+    const plain = await cipher.decrypt(Buffer.from(sealed.d, 'base64'));
+    expect(plain.startsWith('\u0000tokentray-bound-v1:')).toBe(true);
+    expect(plain.endsWith(`:${MPS.password}`)).toBe(true);
+  });
+});
+
 describe('the passphrase', () => {
   it('refuses a wrong passphrase with StoreError wrong_passphrase and leaves the data dir byte-identical', async () => {
     const dataDir = await tempDir();
