@@ -40,7 +40,7 @@ import { redactErrorInfo, redactionList, silentLogger, type Logger } from './log
 import { grantPhrase } from './views.js';
 import { isPreset, signInKindOf } from './presets/index.js';
 import { flowFor, type FlowContext } from './providers/index.js';
-import { appendActivity, exportEntry, open, recordFor, storedTokenFor } from './records.js';
+import { appendActivity, exportEntry, open, recordFor, SETTINGS_CHANGED, storedTokenFor } from './records.js';
 import { createRenewer, DEFAULT_MIN_VALID_MS, type MinValid } from './renewal.js';
 import { createScheduler } from './scheduler.js';
 import { AccountStore, type AccountRecord } from './store.js';
@@ -181,7 +181,7 @@ export function createEngine(options: EngineOptions): Engine {
       cipher,
       typed === undefined ? obtained : { ...obtained, grant: 'refresh_token' },
       null,
-      record.settings,
+      { settings: record.settings, account: definition.name },
     );
     record.lastRefreshAt = record.token.obtainedAt;
     record.error = null;
@@ -504,6 +504,10 @@ export function createEngine(options: EngineOptions): Engine {
     async signIn(name, opts = {}) {
       const rt = find(name);
       const preset = presetOf(rt);
+      // Its values were sealed for other settings: a sign-in would go where they now point.
+      if (rt.record.error?.code === SETTINGS_CHANGED) {
+        throw new TokenError(SETTINGS_CHANGED, rt.record.error.message, 'config');
+      }
       if (signInKindOf(preset, rt.record.settings) === null) {
         throw new TokenError(
           'not_interactive',

@@ -61,6 +61,7 @@ export function openWithKey(key: Buffer, data: Uint8Array): string {
 function cipherFor(key: Buffer, keyId: string): Cipher {
   return {
     id: `passphrase:${keyId}`,
+    authenticated: true,
     encrypt: async (plain) => sealWithKey(key, plain),
     decrypt: async (data) => openWithKey(key, data),
   };

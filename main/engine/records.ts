@@ -47,24 +47,36 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** Which account and field a value is sealed for (bindingOf). */
+export interface SealScope {
+  settings: Settings;
+  /** The account's stored name. */
+  account: string;
+  /** The secret field, or `accessToken` / `refreshToken` for a token. */
+  field: string;
+}
+
+/** A failure to open a value sealed for other settings, another account or another field. */
+export const SETTINGS_CHANGED = 'settings_changed';
+
 /**
- * What a sealed value is bound to: a digest of the account's connection settings. It is sealed
- * with the value, so a value opens only under the settings it was sealed for: someone who can
- * write `accounts.json` but not the key (a restored backup, a synced folder) cannot point
- * `tokenUrl` at a host of theirs and have the next renewal send the secret there.
+ * What a sealed value is bound to: a digest of its account's name, its field and the account's
+ * connection settings. It is sealed with the value, so a value opens only where it was sealed:
+ * someone who can write `accounts.json` but not the key (a restored backup, a synced folder)
+ * cannot point `tokenUrl` at a host of theirs and have the next renewal send the secret there,
+ * nor hand out a password as an access token, nor swap two accounts' names.
  */
-export function bindingOf(settings: Settings): string {
-  return createHash('sha256')
-    .update(canonicalJson(connectionOf(settings)))
-    .digest('base64url');
+export function bindingOf(scope: SealScope): string {
+  const bound = { account: scope.account, field: scope.field, settings: connectionOf(scope.settings) };
+  return createHash('sha256').update(canonicalJson(bound)).digest('base64url');
 }
 
 /** How a sealed plaintext starts: then its binding, `:`, and the value (no secret starts with a NUL). */
 const BOUND = '\u0000tokentray-bound-v1:';
 
-/** Encrypts a value, bound to `settings` (bindingOf), into an envelope naming the cipher that wrote it. */
-export async function seal(cipher: Cipher, plain: string, settings: Settings): Promise<Envelope> {
-  return { c: cipher.id, d: toBase64(await cipher.encrypt(`${BOUND}${bindingOf(settings)}:${plain}`)) };
+/** Encrypts a value, bound to `scope` (bindingOf), into an envelope naming the cipher that wrote it. */
+export async function seal(cipher: Cipher, plain: string, scope: SealScope): Promise<Envelope> {
+  return { c: cipher.id, d: toBase64(await cipher.encrypt(`${BOUND}${bindingOf(scope)}:${plain}`)) };
 }
 
 /**
@@ -75,15 +87,15 @@ export async function storedTokenFor(
   cipher: Cipher,
   obtained: ObtainedToken,
   previousRefresh: Envelope | null,
-  settings: Settings,
+  owner: { settings: Settings; account: string },
 ): Promise<StoredToken> {
   const refresh = obtained.refreshToken
-    ? await seal(cipher, obtained.refreshToken, settings)
+    ? await seal(cipher, obtained.refreshToken, { ...owner, field: 'refreshToken' })
     : obtained.grant === 'refresh_token'
       ? previousRefresh
       : null;
   return {
-    access: await seal(cipher, obtained.accessToken, settings),
+    access: await seal(cipher, obtained.accessToken, { ...owner, field: 'accessToken' }),
     refresh,
     tokenType: obtained.tokenType,
     scope: obtained.scope,
@@ -95,9 +107,12 @@ export async function storedTokenFor(
 }
 
 /**
- * Decrypts an envelope; one written by another cipher, one that fails to open, or one sealed for
- * other connection settings (bindingOf) locks the field. A value sealed before bindings existed
- * opens, and is sealed again with its binding.
+ * Decrypts an envelope; one written by another cipher or that fails to open locks the field
+ * (`locked_secret`), and so does one sealed for other settings, another account or another field
+ * (bindingOf; `settings_changed`). A value sealed before bindings existed opens only with a cipher
+ * that would have refused it altered (`authenticated`), and is sealed again with its binding:
+ * without a MAC (safeStorage's AES-CBC on macOS and Linux) a bound value with its first blocks cut
+ * off would decrypt to garbage and the secret, and pass for an old one.
  */
 export async function open(cipher: Cipher, rt: Runtime, field: string, envelope: Envelope): Promise<string> {
   if (envelope.c !== cipher.id) {
@@ -120,27 +135,37 @@ export async function open(cipher: Cipher, rt: Runtime, field: string, envelope:
       'auth',
     );
   }
-  let plain = sealed;
+  const scope: SealScope = { settings: rt.record.settings, account: rt.name, field };
+  let plain: string;
   if (sealed.startsWith(BOUND)) {
     const end = sealed.indexOf(':', BOUND.length);
-    if (end === -1 || sealed.slice(BOUND.length, end) !== bindingOf(rt.record.settings)) {
+    if (end === -1 || sealed.slice(BOUND.length, end) !== bindingOf(scope)) {
       rt.lockedSecrets.add(field);
       throw new TokenError(
-        'locked_secret',
-        `the stored ${field} was sealed for other connection settings: they were changed outside ` +
-          'Tokentray (accounts.json edited or restored); check them (the token URL, base URL, issuer) ' +
-          'before you enter it again',
-        'auth',
+        SETTINGS_CHANGED,
+        `the stored ${field} was sealed for other settings of this account: they were changed ` +
+          'outside Tokentray (accounts.json edited or restored), or while it could not be read; ' +
+          'check them (the token URL, base URL, issuer), then save the account with its secrets entered again',
+        'config',
       );
     }
     plain = sealed.slice(end + 1);
-  } else {
+  } else if (cipher.authenticated === true) {
+    plain = sealed;
     stale = true; // sealed before bindings: seal it again with one
+  } else {
+    rt.lockedSecrets.add(field);
+    throw new TokenError(
+      'locked_secret',
+      `the stored ${field} is not sealed as this version seals values, and ${cipher.id} cannot ` +
+        'show it was not altered; enter it again',
+      'auth',
+    );
   }
   // SECURITY-CHECKLIST B6: the OS rotated its key; seal the value anew where it is kept. If that
   // fails (a keyring gone quiet), the old value still decrypts: keep it and try on the next read.
   if (stale) {
-    const fresh = await seal(cipher, plain, rt.record.settings).catch(() => null);
+    const fresh = await seal(cipher, plain, scope).catch(() => null);
     if (fresh && replaceEnvelope(rt.record, envelope, fresh)) rt.unsaved = true;
   }
   return plain;
@@ -218,13 +243,17 @@ export async function recordFor(
   const kept: Record<string, Envelope> = {};
   // An edit keeps stored secrets the form leaves out; an import replaces the account whole.
   const keeps = (field: string) => allowed.has(field) && (mode === 'edit' || secrets[field] !== undefined);
-  // Kept values move to the new settings' binding when the connection changes (an edit of the
+  // Kept values move to the new binding when the connection or the name changes (an edit of the
   // token URL keeps the password); one that cannot be opened stays as it is, locked.
-  const rebind = existing !== undefined && bindingOf(base.settings) !== bindingOf(settings);
+  const scopeOf = (field: string): SealScope => ({ settings, account: definition.name, field });
+  const rebind =
+    existing !== undefined &&
+    (existing.name !== definition.name ||
+      !isDeepStrictEqual(connectionOf(base.settings), connectionOf(settings)));
   const carried = async (field: string, envelope: Envelope): Promise<Envelope> => {
     if (!rebind || !existing || existing.lockedSecrets.has(field)) return envelope;
     return open(cipher, existing, field, envelope).then(
-      (plain) => seal(cipher, plain, settings),
+      (plain) => seal(cipher, plain, scopeOf(field)),
       () => envelope,
     );
   };
@@ -244,16 +273,28 @@ export async function recordFor(
         continue;
       }
     }
-    kept[field] = await seal(cipher, value, settings);
+    kept[field] = await seal(cipher, value, scopeOf(field));
     secretsChanged = true;
   }
+  // Saving an account whose values were sealed for other settings is the user's word on them:
+  // its token goes (it will not open), and its secrets open again once entered.
   const resetToken =
-    !existing || secretsChanged || !isDeepStrictEqual(connectionOf(base.settings), connectionOf(settings));
+    !existing ||
+    secretsChanged ||
+    base.error?.code === SETTINGS_CHANGED ||
+    !isDeepStrictEqual(connectionOf(base.settings), connectionOf(settings));
+  // A rename keeps the token: it moves to the new name's binding.
+  let token = resetToken ? null : base.token;
+  if (token && rebind) {
+    const access = token.access ? await carried('accessToken', token.access) : token.access;
+    const refresh = token.refresh ? await carried('refreshToken', token.refresh) : token.refresh;
+    token = { ...token, access, refresh };
+  }
   const record: AccountRecord = {
     ...base,
     settings,
     secrets: kept,
-    token: resetToken ? null : base.token,
+    token,
     error: resetToken ? null : base.error,
     updatedAt: new Date(clock.now()).toISOString(),
   };

@@ -27,7 +27,10 @@ import { SIGN_IN_REQUIRED, StoreError, TokenError, toErrorInfo } from './errors.
 import { expiredOnArrival } from './expiry.js';
 import { redactErrorInfo, redactionList } from './log.js';
 import { flowFor, type FlowContext, type FlowInput, type ObtainedToken } from './providers/index.js';
-import { appendActivity, open, seal, secretReader, storedTokenFor } from './records.js';
+import { appendActivity, open, seal, secretReader, SETTINGS_CHANGED, storedTokenFor } from './records.js';
+
+/** Whose values a renewal seals: the account's settings and stored name. */
+const ownerOf = (rt: Runtime) => ({ settings: rt.record.settings, account: rt.name });
 import { MIN_RENEW_INTERVAL_MS, renewalFloorMs, retryAt, retryDelay } from './schedule.js';
 import type { AccountRecord, Envelope, StoredError } from './store.js';
 import type { TokenPurpose } from './types.js';
@@ -174,12 +177,16 @@ export function createRenewer(
     let presented: string | null = null;
     let presentedTyped = false;
     try {
+      // Values sealed for other settings: nothing is sent until the user saves the account again.
+      if (rt.record.error?.code === SETTINGS_CHANGED) throw storedFailure(rt, rt.record.error);
       const refresh = rt.record.token?.refresh;
       let refreshToken: string | null = null;
       if (refresh) {
         try {
           refreshToken = await open(cipher, rt, 'refreshToken', refresh);
-        } catch {
+        } catch (error) {
+          // Not for a token sealed for other settings: a sign-in would go to the changed host.
+          if (error instanceof TokenError && error.code === SETTINGS_CHANGED) throw error;
           refreshToken = null;
         }
         // Like the access token, a refresh token that cannot be read is not a secret the user
@@ -290,11 +297,14 @@ export function createRenewer(
     if (current) {
       rt.record = {
         ...rt.record,
-        token: { ...current, refresh: await seal(cipher, obtained.refreshToken, rt.record.settings) },
+        token: {
+          ...current,
+          refresh: await seal(cipher, obtained.refreshToken, { ...ownerOf(rt), field: 'refreshToken' }),
+        },
       };
     } else {
       // Nothing valid to keep it beside: store the expired token with it (never handed out).
-      rt.record = { ...rt.record, token: await storedTokenFor(cipher, obtained, null, rt.record.settings) };
+      rt.record = { ...rt.record, token: await storedTokenFor(cipher, obtained, null, ownerOf(rt)) };
       rt.accessToken = null;
       rt.received = { wall: obtained.obtainedAt, mono: receivedMono };
     }
@@ -307,7 +317,7 @@ export function createRenewer(
     previousRefresh: Envelope | null,
     receivedMono: number,
   ) {
-    const token = await storedTokenFor(cipher, obtained, previousRefresh, rt.record.settings);
+    const token = await storedTokenFor(cipher, obtained, previousRefresh, ownerOf(rt));
     const expiry =
       obtained.expiresAt === null
         ? 'expiry unknown'
@@ -394,9 +404,14 @@ export function createRenewer(
     try {
       rt.accessToken = await open(cipher, rt, 'accessToken', envelope);
       rt.lockedSecrets.delete('accessToken');
-    } catch {
-      // A token that cannot be read is simply renewed; it is not a secret the user typed.
+    } catch (error) {
+      // A token that cannot be read is simply renewed; it is not a secret the user typed. One
+      // sealed for other settings is not: the account says so, and nothing is sent meanwhile.
       rt.lockedSecrets.delete('accessToken');
+      if (error instanceof TokenError && error.code === SETTINGS_CHANGED && isCurrent(rt)) {
+        rt.record.error = storedError(error, [], clock.now());
+        rt.renewDueAt = null;
+      }
       return null;
     }
     return rt.accessToken;

@@ -34,6 +34,8 @@ export interface Clock {
 /** Encrypts secrets at rest. `id` is recorded beside every ciphertext it writes. */
 export interface Cipher {
   readonly id: string;
+  /** True when a ciphertext that was altered cannot decrypt (AES-GCM): then a value sealed before bindings may be read. */
+  readonly authenticated?: boolean;
   encrypt(plain: string): Promise<Uint8Array>;
   /** Decrypts; calls `onStale` when the value should be encrypted again (the OS rotated its key). */
   decrypt(data: Uint8Array, onStale?: () => void): Promise<string>;

@@ -38,6 +38,8 @@ export function signInAdvice(code: string): string | null {
   if (code === 'locked_secret')
     return 'A stored secret cannot be read here any more. Enter it again under Edit.';
   if (code === 'missing_secret') return 'A secret is missing. Enter it under Edit.';
+  if (code === 'settings_changed')
+    return 'The settings were changed outside Tokentray: check them under Edit and save with the secrets entered again before signing in.';
   return null;
 }
 

@@ -20,6 +20,7 @@ const REASONS: Record<string, string> = {
   unsupported_grant_type: 'Grant type not supported',
   invalid_request: 'Request rejected',
   locked_secret: 'A secret must be entered again',
+  settings_changed: 'Settings changed outside Tokentray',
   network: 'Server unreachable',
   timeout: 'No answer in time',
   tls: 'TLS certificate rejected',
@@ -51,6 +52,7 @@ export function stateTone(view: AccountView): 'danger' | 'warning' | 'info' | 'n
 
 /** A few words on why the last attempt failed, for a list row. */
 export function shortReason(view: AccountView): string {
+  if (view.errorCode === 'settings_changed') return REASONS.settings_changed!;
   if (view.lockedSecrets.length > 0) return REASONS.locked_secret!;
   return (view.errorCode && REASONS[view.errorCode]) || view.error || 'Renewal failed';
 }
@@ -99,6 +101,8 @@ const ADVICE: Record<string, string> = {
     'The issuer’s discovery document is not usable. Check the Issuer, or give the Token URL instead.',
   insecure_url: 'Tokens are only requested over https (plain http only on this computer).',
   locked_secret: 'A stored secret cannot be read here any more. Enter it again under Edit.',
+  settings_changed:
+    'This account’s settings were changed outside Tokentray after its secrets were sealed (a restored or edited accounts.json). Check them under Edit (the token URL, base URL, issuer), then save with the secrets entered again.',
   missing_secret: 'A secret is missing. Enter it under Edit.',
   expired: 'The pasted token has expired. Paste a new one under Edit.',
   token_rejected: 'The API refused the pasted token. Paste a new one under Edit.',

@@ -12,6 +12,7 @@ export function testCipher(id = 'test-cipher'): Cipher {
   const key = randomBytes(32);
   return {
     id,
+    authenticated: true,
     encrypt: async (plain) => sealWithKey(key, plain),
     decrypt: async (data) => openWithKey(key, data),
   };

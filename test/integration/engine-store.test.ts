@@ -4,7 +4,7 @@
  * nothing, the v1 known-answer fixture, nothing secret on disk in clear, and account changes made
  * while a renewal is in flight.
  */
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine, openPassphraseCipher, StoreError } from '../../main/engine/index.js';
 import { openWithKey, sealWithKey } from '../../main/engine/passphrase-cipher.js';
+import { storedTokenFor } from '../../main/engine/records.js';
 import type { Cipher } from '../../main/engine/types.js';
 import {
   ACRONIS_DEFAULTS,
@@ -20,10 +21,12 @@ import {
   OAUTH2_DEFAULTS,
   OIDC_DEFAULT_CLIENT,
   makeJwt,
+  sendJson,
   startAcronisPeer,
   startBackupNetPeer,
   startMpsMonitorPeer,
   startMsp360Peer,
+  startHttpPeer,
   startOAuth2ServerPeer,
 } from '../peers/index.js';
 import { ManualClock, testCipher } from '../helpers/engine.js';
@@ -269,16 +272,53 @@ describe('a key the OS rotated (B6 shouldReEncrypt)', () => {
   });
 });
 
-describe('sealed values are bound to their connection settings', () => {
-  type StoredFile = {
-    accounts: Record<string, { settings: Record<string, unknown>; secrets: Record<string, unknown> }>;
+describe('sealed values are bound to their account, field and connection settings', () => {
+  type Env = { c: string; d: string };
+  type StoredRecord = {
+    settings: Record<string, unknown>;
+    secrets: Record<string, Env>;
+    token: { access: Env | null; refresh: Env | null; expiresAt: string | null } | null;
   };
+  type StoredFile = { accounts: Record<string, StoredRecord> };
   const read = (dir: string): StoredFile =>
     JSON.parse(readFileSync(join(dir, 'accounts.json'), 'utf8')) as StoredFile;
   async function edit(dir: string, change: (file: StoredFile) => void): Promise<void> {
     const file = read(dir);
     change(file);
     await writeFile(join(dir, 'accounts.json'), JSON.stringify(file), { mode: 0o600 });
+  }
+  const account = (file: StoredFile, name: string): StoredRecord => {
+    const found = file.accounts[name];
+    if (found === undefined) throw new Error(`no record "${name}" in the store`);
+    return found;
+  };
+
+  /**
+   * A fake of Electron's safeStorage on macOS and on Linux with a keyring (safeStorage cannot run
+   * here): Chromium's OSCrypt, AES-128-CBC with an IV of 16 spaces after a `v11` prefix, no MAC.
+   */
+  function osCryptLikeCipher(): Cipher {
+    const key = randomBytes(16);
+    const iv = Buffer.alloc(16, 0x20);
+    return {
+      id: 'safeStorage:gnome_libsecret',
+      encrypt: async (plain) => {
+        const c = createCipheriv('aes-128-cbc', key, iv);
+        return Buffer.concat([Buffer.from('v11'), c.update(plain, 'utf8'), c.final()]);
+      },
+      decrypt: async (data) => {
+        const d = createDecipheriv('aes-128-cbc', key, iv);
+        return Buffer.concat([d.update(Buffer.from(data).subarray(3)), d.final()]).toString('utf8');
+      },
+    };
+  }
+
+  /** Renews on the clock and on demand; resolves once idle. */
+  async function tryEverything(h: Awaited<ReturnType<typeof startHarness>>, name: string): Promise<void> {
+    await h.engine.token(name).catch(() => undefined);
+    await h.engine.refresh(name).catch(() => undefined);
+    await h.clock.advance(10 * 60_000);
+    await idle(h.engine);
   }
 
   it('a base URL changed in accounts.json behind Tokentray: nothing is sent there, the account says why', async () => {
@@ -289,25 +329,153 @@ describe('sealed values are bound to their connection settings', () => {
     await first.engine.token('mps');
     await first.engine.stop();
     await edit(first.fixture.dataDir, (file) => {
-      const mps = file.accounts.mps;
-      if (mps) mps.settings.baseUrl = evil.baseUrl;
+      account(file, 'mps').settings.baseUrl = evil.baseUrl;
     });
 
     const second = await startHarness(cleanups, {
       dataDir: first.fixture.dataDir,
       cipher: first.fixture.cipher,
     });
-    await expect(second.engine.token('mps')).rejects.toThrow(/sealed for other connection settings/);
-    await second.clock.advance(10 * 60_000);
-    await idle(second.engine);
+    await expect(second.engine.token('mps')).rejects.toThrow(/sealed for other settings of this account/);
+    await tryEverything(second, 'mps');
     expect(evil.requests).toHaveLength(0);
     const view = second.engine.view('mps');
-    expect(view?.errorCode).toBe('locked_secret');
+    expect(view?.errorCode).toBe('settings_changed');
     expect(view?.error).toContain('check them (the token URL, base URL, issuer)');
     expect(second.lines.join('\n')).not.toContain(MPS.password);
+
+    // Saving it again with its secrets is the user's word on the settings: it works from then on.
+    await second.engine.saveAccount(mpsAccount(evil), { originalName: 'mps' });
+    expect((await second.engine.token('mps')).accessToken).toBeTruthy();
+    expect(evil.requests).toHaveLength(1);
   });
 
-  it('a label or CLI access changed by hand still opens; an edit in Tokentray moves the secrets to the new URL', async () => {
+  it('a value whose first blocks were cut off (AES-CBC, no MAC) does not pass for an old one', async () => {
+    const real = cleanups.add(await startMpsMonitorPeer());
+    const evil = cleanups.add(await startMpsMonitorPeer());
+    const cipher = osCryptLikeCipher();
+    const first = await startHarness(cleanups, { cipher });
+    await first.engine.saveAccount(mpsAccount(real));
+    await first.engine.token('mps');
+    await first.engine.stop();
+    await edit(first.fixture.dataDir, (file) => {
+      const mps = account(file, 'mps');
+      mps.settings.baseUrl = evil.baseUrl;
+      for (const field of ['clientSecret', 'password']) {
+        const raw = Buffer.from(mps.secrets[field]?.d ?? '', 'base64');
+        // `v11`, then the ciphertext without 3 of the 4 blocks the binding takes: it decrypts to 16
+        // bytes of garbage and the secret.
+        mps.secrets[field] = {
+          c: cipher.id,
+          d: Buffer.concat([raw.subarray(0, 3), raw.subarray(51)]).toString('base64'),
+        };
+      }
+      mps.token = null;
+    });
+    const second = await startHarness(cleanups, { dataDir: first.fixture.dataDir, cipher });
+    await tryEverything(second, 'mps');
+    expect(evil.requests).toHaveLength(0);
+    expect(second.engine.view('mps')?.error).toContain('cannot show it was not altered');
+  });
+
+  it('a password moved into the access token, or two accounts swapping names, hands nothing out', async () => {
+    const peer = cleanups.add(await startMpsMonitorPeer());
+    const first = await startHarness(cleanups);
+    await first.engine.saveAccount(mpsAccount(peer, { name: 'prod', cliAccess: true }));
+    await first.engine.saveAccount(mpsAccount(peer, { name: 'staging', cliAccess: true }));
+    await first.engine.token('prod');
+    await first.engine.token('staging');
+    await first.engine.stop();
+    await edit(first.fixture.dataDir, (file) => {
+      const prod = account(file, 'prod');
+      if (prod.token)
+        prod.token = {
+          ...prod.token,
+          access: prod.secrets.password ?? null,
+          expiresAt: '2099-01-01T00:00:00.000Z',
+        };
+      const staging = account(file, 'staging');
+      file.accounts.staging = prod;
+      file.accounts.prod = staging;
+    });
+    const second = await startHarness(cleanups, {
+      dataDir: first.fixture.dataDir,
+      cipher: first.fixture.cipher,
+    });
+    const requestsBefore = peer.requests.length;
+    for (const name of ['prod', 'staging']) {
+      await expect(second.engine.token(name, { purpose: 'cli' })).rejects.toThrow(
+        /sealed for other settings/,
+      );
+    }
+    await tryEverything(second, 'prod');
+    expect(peer.requests).toHaveLength(requestsBefore);
+  });
+
+  it('an interactive public client whose token URL changed: no silent sign-in prompt, no sign-in there', async () => {
+    const seen: string[] = [];
+    const evil = cleanups.add(
+      await startHttpPeer({
+        isTokenRequest: () => true,
+        handle(_req, res, logged) {
+          seen.push(`${logged.method} ${logged.path}`);
+          sendJson(res, 400, { error: 'invalid_grant' });
+        },
+      }),
+    );
+    const settings = (url: string) => ({
+      name: 'dev',
+      preset: 'oauth2',
+      grantType: 'device_code',
+      tokenUrl: `${url}/token`,
+      deviceAuthorizationUrl: `${url}/device`,
+      clientId: 'public',
+      clientAuth: 'none',
+    });
+    const first = await startHarness(cleanups);
+    await first.engine.saveAccount(settings('https://login.example.com'));
+    await first.engine.stop();
+    // As after a sign-in: a refresh token sealed for the real settings.
+    const file = read(first.fixture.dataDir);
+    const dev = account(file, 'dev');
+    const owner = { settings: dev.settings, account: 'dev' };
+    dev.token = {
+      ...(await storedTokenFor(
+        first.fixture.cipher,
+        {
+          accessToken: 'old-access',
+          refreshToken: 'real-refresh',
+          tokenType: 'bearer',
+          scope: null,
+          obtainedAt: Date.parse('2026-11-24T08:00:00Z'),
+          expiresAt: Date.parse('2026-11-24T08:30:00Z'),
+          expirySource: 'expires_in',
+          grant: 'device_code',
+        },
+        null,
+        owner,
+      )),
+    };
+    Object.assign(dev.settings, {
+      tokenUrl: `${evil.url}/token`,
+      deviceAuthorizationUrl: `${evil.url}/device`,
+    });
+    await writeFile(join(first.fixture.dataDir, 'accounts.json'), JSON.stringify(file), { mode: 0o600 });
+
+    const second = await startHarness(cleanups, {
+      dataDir: first.fixture.dataDir,
+      cipher: first.fixture.cipher,
+    });
+    await tryEverything(second, 'dev');
+    expect(second.engine.view('dev')?.errorCode).toBe('settings_changed');
+    const stop = new AbortController();
+    await expect(
+      second.engine.signIn('dev', { signal: stop.signal, onEvent: () => stop.abort() }),
+    ).rejects.toThrow(/sealed for other settings/);
+    expect(seen).toEqual([]);
+  });
+
+  it('a label or CLI access changed by hand still opens; an edit or a rename in Tokentray moves the values', async () => {
     const before = cleanups.add(await startMpsMonitorPeer());
     const after = cleanups.add(await startMpsMonitorPeer());
     const first = await startHarness(cleanups);
@@ -315,18 +483,20 @@ describe('sealed values are bound to their connection settings', () => {
     const token = (await first.engine.token('mps')).accessToken;
     await first.engine.stop();
     await edit(first.fixture.dataDir, (file) => {
-      const mps = file.accounts.mps;
-      if (mps) Object.assign(mps.settings, { label: 'changed by hand', cliAccess: true });
+      Object.assign(account(file, 'mps').settings, { label: 'changed by hand', cliAccess: true });
     });
     const second = await startHarness(cleanups, {
       dataDir: first.fixture.dataDir,
       cipher: first.fixture.cipher,
     });
     expect((await second.engine.token('mps')).accessToken).toBe(token);
-    // The window's edit: a new base URL, the secrets left out of the form (kept).
-    const { clientSecret: _s, password: _p, ...noSecrets } = mpsAccount(after);
+    // A rename keeps the token, now sealed for the new name.
+    const { clientSecret: _s, password: _p, ...noSecrets } = mpsAccount(before, { name: 'renamed' });
     await second.engine.saveAccount(noSecrets, { originalName: 'mps' });
-    const moved = (await second.engine.token('mps', { purpose: 'manual' })).accessToken;
+    expect((await second.engine.token('renamed')).accessToken).toBe(token);
+    // The window's edit: a new base URL, the secrets left out of the form (kept).
+    await second.engine.saveAccount({ ...noSecrets, baseUrl: after.baseUrl }, { originalName: 'renamed' });
+    const moved = (await second.engine.token('renamed', { purpose: 'manual' })).accessToken;
     expect(moved).not.toBe(token);
     expect(after.requests).toHaveLength(1);
     await second.engine.stop();
@@ -334,34 +504,45 @@ describe('sealed values are bound to their connection settings', () => {
       dataDir: first.fixture.dataDir,
       cipher: first.fixture.cipher,
     });
-    expect((await third.engine.token('mps')).accessToken).toBe(moved);
-    await third.engine.refresh('mps');
+    expect((await third.engine.token('renamed')).accessToken).toBe(moved);
+    await third.engine.refresh('renamed');
     expect(after.requests.length).toBeGreaterThan(1);
-    expect(third.engine.view('mps')?.error).toBeNull();
+    expect(third.engine.view('renamed')?.error).toBeNull();
   });
 
-  it('a value sealed before bindings existed opens, and is sealed again with its binding', async () => {
+  it('a value sealed before bindings existed opens with an authenticated cipher and is sealed again; not with CBC', async () => {
     const peer = cleanups.add(await startMpsMonitorPeer());
-    const first = await startHarness(cleanups);
-    await first.engine.saveAccount(mpsAccount(peer));
-    await first.engine.stop();
-    const cipher = first.fixture.cipher;
-    // Rewrite the password as an earlier version sealed it: the bare value.
-    const legacy = Buffer.from(await cipher.encrypt(MPS.password)).toString('base64');
-    await edit(first.fixture.dataDir, (file) => {
-      const mps = file.accounts.mps;
-      if (mps) mps.secrets.password = { c: cipher.id, d: legacy };
-    });
-    const second = await startHarness(cleanups, { dataDir: first.fixture.dataDir, cipher });
-    expect((await second.engine.token('mps')).accessToken).toBeTruthy();
-    await second.clock.advance(65_000);
-    await idle(second.engine);
-    await second.engine.stop();
-    const sealed = read(first.fixture.dataDir).accounts.mps?.secrets.password as { d: string };
-    expect(sealed.d).not.toBe(legacy);
-    const plain = await cipher.decrypt(Buffer.from(sealed.d, 'base64'));
-    expect(plain.startsWith('\u0000tokentray-bound-v1:')).toBe(true);
-    expect(plain.endsWith(`:${MPS.password}`)).toBe(true);
+    for (const cipher of [testCipher(), osCryptLikeCipher()]) {
+      const first = await startHarness(cleanups, { cipher });
+      await first.engine.saveAccount(mpsAccount(peer));
+      await first.engine.stop();
+      // The password as an earlier version sealed it: the bare value.
+      const legacy = Buffer.from(await cipher.encrypt(MPS.password)).toString('base64');
+      await edit(first.fixture.dataDir, (file) => {
+        account(file, 'mps').secrets.password = { c: cipher.id, d: legacy };
+      });
+      const second = await startHarness(cleanups, { dataDir: first.fixture.dataDir, cipher });
+      const got = await second.engine.token('mps').then(
+        (issued) => issued.accessToken,
+        (error: Error) => error.message,
+      );
+      await second.clock.advance(65_000);
+      await idle(second.engine);
+      await second.engine.stop();
+      const sealed = account(read(first.fixture.dataDir), 'mps').secrets.password;
+      if (cipher.authenticated === true) {
+        expect(got).not.toContain('not sealed as this version seals values');
+        expect(sealed?.d).not.toBe(legacy);
+        const plain = await cipher.decrypt(Buffer.from(sealed?.d ?? '', 'base64'));
+        expect(plain.startsWith('\u0000tokentray-bound-v1:')).toBe(true);
+        expect(plain.endsWith(`:${MPS.password}`)).toBe(true);
+      } else {
+        expect(got).toContain(
+          `the stored password is not sealed as this version seals values, and ${cipher.id} cannot show it was not altered`,
+        );
+        expect(sealed?.d).toBe(legacy);
+      }
+    }
   });
 });
 

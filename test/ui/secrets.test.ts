@@ -1,5 +1,5 @@
 /** Secrets are write-only: stored ones never reach the page; tokens appear only when the user reveals or copies one. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -151,5 +151,38 @@ describe('secrets', () => {
     await ui.edit();
     expect(await ui.field('token').textContent()).toContain('needs to be entered again');
     expect(await ui.field('token').locator('textarea').count()).toBe(1);
+  });
+
+  it('says when an account’s settings were changed behind Tokentray’s back, and what to check', async () => {
+    const win = await openWindow(suite, {
+      // The same key, but the token URL edited in accounts.json after the secret was sealed.
+      async prepare(dataDir) {
+        const earlier = createEngine({ dataDir, cipher: suite.cipher() });
+        await earlier.start();
+        await earlier.saveAccount({
+          name: 'edited',
+          preset: 'acronis',
+          baseUrl: 'http://127.0.0.1:9',
+          clientId: 'client',
+          clientSecret: 'the-client-secret',
+        });
+        await earlier.stop();
+        const file = path.join(dataDir, 'accounts.json');
+        const stored = JSON.parse(await readFile(file, 'utf8')) as {
+          accounts: Record<string, { settings: Record<string, unknown> }>;
+        };
+        const edited = stored.accounts.edited;
+        if (edited === undefined) throw new Error('no record "edited"');
+        edited.settings.baseUrl = 'http://127.0.0.1:10';
+        await writeFile(file, JSON.stringify(stored), { mode: 0o600 });
+      },
+    });
+    const { ui } = win;
+    await ui.select('edited');
+    await ui.renew();
+    await expect.poll(() => ui.row('edited').textContent()).toContain('Settings changed outside Tokentray');
+    await expect
+      .poll(() => win.page.content())
+      .toContain('Check them under Edit (the token URL, base URL, issuer)');
   });
 });
