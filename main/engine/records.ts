@@ -60,23 +60,34 @@ export interface SealScope {
 export const SETTINGS_CHANGED = 'settings_changed';
 
 /**
- * What a sealed value is bound to: a digest of its account's name, its field and the account's
- * connection settings. It is sealed with the value, so a value opens only where it was sealed:
- * someone who can write `accounts.json` but not the key (a restored backup, a synced folder)
- * cannot point `tokenUrl` at a host of theirs and have the next renewal send the secret there,
- * nor hand out a password as an access token, nor swap two accounts' names.
+ * What a sealed value is bound to: a SHA-256 digest of its account's name, its field, the
+ * account's connection settings and the value itself. It is sealed with the value, so a value
+ * opens only where it was sealed, as it was sealed: someone who can write `accounts.json` but not
+ * the key (a restored backup, a synced folder) cannot point `tokenUrl` at a host of theirs and
+ * have the next renewal send the secret there, nor hand out a password as an access token, nor
+ * swap two accounts' names. The value in the digest is what a cipher without a MAC lacks
+ * (safeStorage's AES-CBC with a fixed IV on macOS and Linux): blocks spliced from two values
+ * decrypt to a value whose digest no longer matches.
  */
-export function bindingOf(scope: SealScope): string {
+export function bindingOf(scope: SealScope, plain: string): string {
   const bound = { account: scope.account, field: scope.field, settings: connectionOf(scope.settings) };
-  return createHash('sha256').update(canonicalJson(bound)).digest('base64url');
+  // JSON escapes NUL, so the separator cannot occur in the first part.
+  return createHash('sha256')
+    .update(`${canonicalJson(bound)}\u0000${plain}`)
+    .digest('base64url');
 }
 
 /** How a sealed plaintext starts: then its binding, `:`, and the value (no secret starts with a NUL). */
 const BOUND = '\u0000tokentray-bound-v1:';
+/** A binding's length: base64url of 32 bytes. */
+const BINDING_LENGTH = 43;
 
 /** Encrypts a value, bound to `scope` (bindingOf), into an envelope naming the cipher that wrote it. */
 export async function seal(cipher: Cipher, plain: string, scope: SealScope): Promise<Envelope> {
-  return { c: cipher.id, d: toBase64(await cipher.encrypt(`${BOUND}${bindingOf(scope)}:${plain}`)) };
+  return {
+    c: cipher.id,
+    d: toBase64(await cipher.encrypt(`${BOUND}${bindingOf(scope, plain)}:${plain}`)),
+  };
 }
 
 /**
@@ -138,18 +149,19 @@ export async function open(cipher: Cipher, rt: Runtime, field: string, envelope:
   const scope: SealScope = { settings: rt.record.settings, account: rt.name, field };
   let plain: string;
   if (sealed.startsWith(BOUND)) {
-    const end = sealed.indexOf(':', BOUND.length);
-    if (end === -1 || sealed.slice(BOUND.length, end) !== bindingOf(scope)) {
+    const end = BOUND.length + BINDING_LENGTH;
+    const value = sealed.slice(end + 1);
+    if (sealed[end] !== ':' || sealed.slice(BOUND.length, end) !== bindingOf(scope, value)) {
       rt.lockedSecrets.add(field);
       throw new TokenError(
         SETTINGS_CHANGED,
-        `the stored ${field} was sealed for other settings of this account: they were changed ` +
+        `the stored ${field} was sealed for other settings of this account, or altered: they were changed ` +
           'outside Tokentray (accounts.json edited or restored), or while it could not be read; ' +
           'check them (the token URL, base URL, issuer), then save the account with its secrets entered again',
         'config',
       );
     }
-    plain = sealed.slice(end + 1);
+    plain = value;
   } else if (cipher.authenticated === true) {
     plain = sealed;
     stale = true; // sealed before bindings: seal it again with one

@@ -378,6 +378,39 @@ describe('sealed values are bound to their account, field and connection setting
     expect(second.engine.view('mps')?.error).toContain('cannot show it was not altered');
   });
 
+  it('blocks spliced from two values (AES-CBC with a fixed IV, no MAC) do not open', async () => {
+    const peer = cleanups.add(await startMpsMonitorPeer());
+    const cipher = osCryptLikeCipher();
+    const first = await startHarness(cleanups, { cipher });
+    const tail = 'z'.repeat(48);
+    await first.engine.saveAccount(mpsAccount(peer, { name: 'x' }));
+    await first.engine.saveAccount(mpsAccount(peer, { name: 'y', password: `y-password-${tail}` }));
+    await first.engine.stop();
+    await edit(first.fixture.dataDir, (file) => {
+      const x = account(file, 'x');
+      const y = account(file, 'y');
+      const xRaw = Buffer.from(x.secrets.password?.d ?? '', 'base64');
+      const yRaw = Buffer.from(y.secrets.password?.d ?? '', 'base64');
+      // `v11`, x's first 4 blocks (its marker and binding), then y's value: 16 garbage bytes and
+      // the rest of y's password, under x's binding.
+      x.secrets.password = {
+        c: cipher.id,
+        d: Buffer.concat([xRaw.subarray(0, 3 + 64), yRaw.subarray(3 + 64)]).toString('base64'),
+      };
+      delete file.accounts.y; // only x is renewed: y's own requests carry its password
+    });
+    const second = await startHarness(cleanups, { dataDir: first.fixture.dataDir, cipher });
+    const before = peer.requests.length;
+    await tryEverything(second, 'x');
+    expect(
+      peer.requests
+        .slice(before)
+        .map((request) => request.body)
+        .join('\n'),
+    ).not.toContain('zzzz');
+    expect(second.engine.view('x')?.errorCode).toBe('settings_changed');
+  });
+
   it('a password moved into the access token, or two accounts swapping names, hands nothing out', async () => {
     const peer = cleanups.add(await startMpsMonitorPeer());
     const first = await startHarness(cleanups);
