@@ -181,7 +181,7 @@ export function createEngine(options: EngineOptions): Engine {
       cipher,
       typed === undefined ? obtained : { ...obtained, grant: 'refresh_token' },
       null,
-      { settings: record.settings, account: definition.name },
+      { settings: record.settings },
     );
     record.lastRefreshAt = record.token.obtainedAt;
     record.error = null;

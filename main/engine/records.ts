@@ -47,30 +47,30 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** Which account and field a value is sealed for (bindingOf). */
+/**
+ * Which field of which settings a value is sealed for (bindingOf). The account's name is not in
+ * it: a rename must not re-seal a token while a renewal that will keep it is on the wire.
+ */
 export interface SealScope {
   settings: Settings;
-  /** The account's stored name. */
-  account: string;
   /** The secret field, or `accessToken` / `refreshToken` for a token. */
   field: string;
 }
 
-/** A failure to open a value sealed for other settings, another account or another field. */
+/** A failure to open a value sealed for other settings or another field, or altered. */
 export const SETTINGS_CHANGED = 'settings_changed';
 
 /**
- * What a sealed value is bound to: a SHA-256 digest of its account's name, its field, the
- * account's connection settings and the value itself. It is sealed with the value, so a value
+ * What a sealed value is bound to: a SHA-256 digest of its field, the account's connection
+ * settings and the value itself. It is sealed with the value, so a value
  * opens only where it was sealed, as it was sealed: someone who can write `accounts.json` but not
  * the key (a restored backup, a synced folder) cannot point `tokenUrl` at a host of theirs and
- * have the next renewal send the secret there, nor hand out a password as an access token, nor
- * swap two accounts' names. The value in the digest is what a cipher without a MAC lacks
+ * have the next renewal send the secret there, nor hand out a password as an access token. The value in the digest is what a cipher without a MAC lacks
  * (safeStorage's AES-CBC with a fixed IV on macOS and Linux): blocks spliced from two values
  * decrypt to a value whose digest no longer matches.
  */
 export function bindingOf(scope: SealScope, plain: string): string {
-  const bound = { account: scope.account, field: scope.field, settings: connectionOf(scope.settings) };
+  const bound = { field: scope.field, settings: connectionOf(scope.settings) };
   // JSON escapes NUL, so the separator cannot occur in the first part.
   return createHash('sha256')
     .update(`${canonicalJson(bound)}\u0000${plain}`)
@@ -98,7 +98,7 @@ export async function storedTokenFor(
   cipher: Cipher,
   obtained: ObtainedToken,
   previousRefresh: Envelope | null,
-  owner: { settings: Settings; account: string },
+  owner: { settings: Settings },
 ): Promise<StoredToken> {
   const refresh = obtained.refreshToken
     ? await seal(cipher, obtained.refreshToken, { ...owner, field: 'refreshToken' })
@@ -119,7 +119,7 @@ export async function storedTokenFor(
 
 /**
  * Decrypts an envelope; one written by another cipher or that fails to open locks the field
- * (`locked_secret`), and so does one sealed for other settings, another account or another field
+ * (`locked_secret`), and so does one sealed for other settings or another field, or altered
  * (bindingOf; `settings_changed`). A value sealed before bindings existed opens only with a cipher
  * that would have refused it altered (`authenticated`), and is sealed again with its binding:
  * without a MAC (safeStorage's AES-CBC on macOS and Linux) a bound value with its first blocks cut
@@ -146,7 +146,7 @@ export async function open(cipher: Cipher, rt: Runtime, field: string, envelope:
       'auth',
     );
   }
-  const scope: SealScope = { settings: rt.record.settings, account: rt.name, field };
+  const scope: SealScope = { settings: rt.record.settings, field };
   let plain: string;
   if (sealed.startsWith(BOUND)) {
     const end = BOUND.length + BINDING_LENGTH;
@@ -255,13 +255,12 @@ export async function recordFor(
   const kept: Record<string, Envelope> = {};
   // An edit keeps stored secrets the form leaves out; an import replaces the account whole.
   const keeps = (field: string) => allowed.has(field) && (mode === 'edit' || secrets[field] !== undefined);
-  // Kept values move to the new binding when the connection or the name changes (an edit of the
-  // token URL keeps the password); one that cannot be opened stays as it is, locked.
-  const scopeOf = (field: string): SealScope => ({ settings, account: definition.name, field });
+  // Kept secrets move to the new binding when the connection changes (an edit of the token URL
+  // keeps the password); one that cannot be opened stays as it is, locked. The token is not kept
+  // then, and a rename changes no binding: nothing here awaits a renewal that is landing.
+  const scopeOf = (field: string): SealScope => ({ settings, field });
   const rebind =
-    existing !== undefined &&
-    (existing.name !== definition.name ||
-      !isDeepStrictEqual(connectionOf(base.settings), connectionOf(settings)));
+    existing !== undefined && !isDeepStrictEqual(connectionOf(base.settings), connectionOf(settings));
   const carried = async (field: string, envelope: Envelope): Promise<Envelope> => {
     if (!rebind || !existing || existing.lockedSecrets.has(field)) return envelope;
     return open(cipher, existing, field, envelope).then(
@@ -295,18 +294,11 @@ export async function recordFor(
     secretsChanged ||
     base.error?.code === SETTINGS_CHANGED ||
     !isDeepStrictEqual(connectionOf(base.settings), connectionOf(settings));
-  // A rename keeps the token: it moves to the new name's binding.
-  let token = resetToken ? null : base.token;
-  if (token && rebind) {
-    const access = token.access ? await carried('accessToken', token.access) : token.access;
-    const refresh = token.refresh ? await carried('refreshToken', token.refresh) : token.refresh;
-    token = { ...token, access, refresh };
-  }
   const record: AccountRecord = {
     ...base,
     settings,
     secrets: kept,
-    token,
+    token: resetToken ? null : base.token,
     error: resetToken ? null : base.error,
     updatedAt: new Date(clock.now()).toISOString(),
   };

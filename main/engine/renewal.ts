@@ -28,9 +28,6 @@ import { expiredOnArrival } from './expiry.js';
 import { redactErrorInfo, redactionList } from './log.js';
 import { flowFor, type FlowContext, type FlowInput, type ObtainedToken } from './providers/index.js';
 import { appendActivity, open, seal, secretReader, SETTINGS_CHANGED, storedTokenFor } from './records.js';
-
-/** Whose values a renewal seals: the account's settings and stored name. */
-const ownerOf = (rt: Runtime) => ({ settings: rt.record.settings, account: rt.name });
 import { MIN_RENEW_INTERVAL_MS, renewalFloorMs, retryAt, retryDelay } from './schedule.js';
 import type { AccountRecord, Envelope, StoredError } from './store.js';
 import type { TokenPurpose } from './types.js';
@@ -299,12 +296,18 @@ export function createRenewer(
         ...rt.record,
         token: {
           ...current,
-          refresh: await seal(cipher, obtained.refreshToken, { ...ownerOf(rt), field: 'refreshToken' }),
+          refresh: await seal(cipher, obtained.refreshToken, {
+            settings: rt.record.settings,
+            field: 'refreshToken',
+          }),
         },
       };
     } else {
       // Nothing valid to keep it beside: store the expired token with it (never handed out).
-      rt.record = { ...rt.record, token: await storedTokenFor(cipher, obtained, null, ownerOf(rt)) };
+      rt.record = {
+        ...rt.record,
+        token: await storedTokenFor(cipher, obtained, null, { settings: rt.record.settings }),
+      };
       rt.accessToken = null;
       rt.received = { wall: obtained.obtainedAt, mono: receivedMono };
     }
@@ -317,7 +320,7 @@ export function createRenewer(
     previousRefresh: Envelope | null,
     receivedMono: number,
   ) {
-    const token = await storedTokenFor(cipher, obtained, previousRefresh, ownerOf(rt));
+    const token = await storedTokenFor(cipher, obtained, previousRefresh, { settings: rt.record.settings });
     const expiry =
       obtained.expiresAt === null
         ? 'expiry unknown'

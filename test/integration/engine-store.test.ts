@@ -272,7 +272,7 @@ describe('a key the OS rotated (B6 shouldReEncrypt)', () => {
   });
 });
 
-describe('sealed values are bound to their account, field and connection settings', () => {
+describe('sealed values are bound to their field and connection settings', () => {
   type Env = { c: string; d: string };
   type StoredRecord = {
     settings: Record<string, unknown>;
@@ -411,7 +411,7 @@ describe('sealed values are bound to their account, field and connection setting
     expect(second.engine.view('x')?.errorCode).toBe('settings_changed');
   });
 
-  it('a password moved into the access token, or two accounts swapping names, hands nothing out', async () => {
+  it('a password moved into the access token is not handed out, and nothing is sent', async () => {
     const peer = cleanups.add(await startMpsMonitorPeer());
     const first = await startHarness(cleanups);
     await first.engine.saveAccount(mpsAccount(peer, { name: 'prod', cliAccess: true }));
@@ -427,20 +427,17 @@ describe('sealed values are bound to their account, field and connection setting
           access: prod.secrets.password ?? null,
           expiresAt: '2099-01-01T00:00:00.000Z',
         };
-      const staging = account(file, 'staging');
-      file.accounts.staging = prod;
-      file.accounts.prod = staging;
     });
     const second = await startHarness(cleanups, {
       dataDir: first.fixture.dataDir,
       cipher: first.fixture.cipher,
     });
     const requestsBefore = peer.requests.length;
-    for (const name of ['prod', 'staging']) {
-      await expect(second.engine.token(name, { purpose: 'cli' })).rejects.toThrow(
-        /sealed for other settings/,
-      );
-    }
+    await expect(second.engine.token('prod', { purpose: 'cli' })).rejects.toThrow(
+      /sealed for other settings/,
+    );
+    // The other account, untouched, serves as before.
+    expect((await second.engine.token('staging', { purpose: 'cli' })).accessToken).toBeTruthy();
     await tryEverything(second, 'prod');
     expect(peer.requests).toHaveLength(requestsBefore);
   });
@@ -471,7 +468,7 @@ describe('sealed values are bound to their account, field and connection setting
     // As after a sign-in: a refresh token sealed for the real settings.
     const file = read(first.fixture.dataDir);
     const dev = account(file, 'dev');
-    const owner = { settings: dev.settings, account: 'dev' };
+    const owner = { settings: dev.settings };
     dev.token = {
       ...(await storedTokenFor(
         first.fixture.cipher,
@@ -541,6 +538,81 @@ describe('sealed values are bound to their account, field and connection setting
     await third.engine.refresh('renamed');
     expect(after.requests.length).toBeGreaterThan(1);
     expect(third.engine.view('renamed')?.error).toBeNull();
+  });
+
+  it('a rename while a renewal is on the wire keeps its refresh token usable (the name is not bound)', async () => {
+    let n = 0;
+    const peer = cleanups.add(
+      await startHttpPeer({
+        isTokenRequest: () => true,
+        handle(_req, res, logged) {
+          n += 1;
+          const form = logged.form ?? {};
+          if (form.grant_type === 'password')
+            return sendJson(res, 200, {
+              access_token: `a${n}`,
+              refresh_token: 'R1',
+              token_type: 'bearer',
+              expires_in: 3600,
+            });
+          if (form.grant_type === 'refresh_token' && form.refresh_token === 'R1')
+            // RFC 6749 §6: no new refresh token, the old one stays valid.
+            return sendJson(res, 200, { access_token: `a${n}`, token_type: 'bearer', expires_in: 3600 });
+          return sendJson(res, 400, { error: 'invalid_grant' });
+        },
+      }),
+    );
+    const definition = (name: string) => ({
+      name,
+      preset: 'oauth2',
+      grantType: 'password',
+      tokenUrl: `${peer.url}/token`,
+      clientId: 'c',
+      clientAuth: 'client_secret_post',
+      clientSecret: 'client-secret-value',
+      username: 'u',
+      password: 'user-password-value',
+    });
+    const h = await startHarness(cleanups);
+    await h.engine.saveAccount(definition('dev'));
+    await idle(h.engine);
+    peer.faults.push({ kind: 'delay', ms: 200 });
+    const renewal = h.engine.refresh('dev').catch((error: unknown) => error);
+    const { clientSecret: _c, password: _p, ...noSecrets } = definition('dev2');
+    await h.engine.saveAccount(noSecrets, { originalName: 'dev' });
+    await renewal;
+    await idle(h.engine);
+    await h.engine.refresh('dev2');
+    expect(h.engine.view('dev2')?.errorCode).toBeNull();
+    expect(peer.requests.map((request) => request.form?.grant_type)).toEqual([
+      'password',
+      'refresh_token',
+      'refresh_token',
+    ]);
+  });
+
+  it('a rename with a slow (async) cipher keeps a renewal that lands meanwhile', async () => {
+    const inner = testCipher();
+    const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    // Like safeStorage's encryptStringAsync / decryptStringAsync: answers on a later turn.
+    const cipher: Cipher = {
+      ...inner,
+      encrypt: async (plain) => (await later(40), inner.encrypt(plain)),
+      decrypt: async (data, onStale) => (await later(40), inner.decrypt(data, onStale)),
+    };
+    const peer = cleanups.add(await startMpsMonitorPeer());
+    const h = await startHarness(cleanups, { cipher });
+    await h.engine.saveAccount(mpsAccount(peer));
+    await idle(h.engine);
+    await h.engine.token('mps');
+    peer.faults.push({ kind: 'delay', ms: 20 });
+    const renewal = h.engine.refresh('mps').catch((error: unknown) => error);
+    const { clientSecret: _c, password: _p, ...noSecrets } = mpsAccount(peer, { name: 'mps2' });
+    await h.engine.saveAccount(noSecrets, { originalName: 'mps' });
+    await renewal;
+    await idle(h.engine);
+    const restarted = await h.fixture.restart();
+    expect((await restarted.token('mps2')).accessToken).toBe(peer.issued.accessTokens.at(-1));
   });
 
   it('a value sealed before bindings existed opens with an authenticated cipher and is sealed again; not with CBC', async () => {
