@@ -152,8 +152,8 @@ function isAnonymousPipe(fd: number): boolean {
  * read with no data yet fails with EAGAIN (a writer is there) or returns 0 (none yet, or it left),
  * and the next try comes PIPE_POLL_MS later. Meanwhile SIGINT and SIGTERM stop the agent as at any
  * other time (a poll, not a 'readable' stream: net.Socket on a FIFO would end at once when no
- * writer has opened it yet). Done at the first line ending, at the end of what a writer sent, or refused after
- * `waitMs`, naming the file. An anonymous pipe (`<(cmd)`, `/dev/stdin` from `|`) had its writer
+ * writer has opened it yet). Done at the first line ending, at the end of what a writer sent, or
+ * refused after `waitMs`, naming the file. An anonymous pipe (`<(cmd)`, `/dev/stdin` from `|`) had its writer
  * from the start, so a 0 there means it ended: refused at once, not after `waitMs` (Linux tells
  * one from a FIFO by /proc/self/fd; elsewhere both wait).
  */

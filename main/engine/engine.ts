@@ -29,6 +29,7 @@ import { requireStore, type EngineContext } from './context.js';
 import {
   CliAccessDeniedError,
   NoSuchAccountError,
+  SETTINGS_CHANGED,
   TokenError,
   toErrorInfo,
   ValidationError,
@@ -40,7 +41,7 @@ import { redactErrorInfo, redactionList, silentLogger, type Logger } from './log
 import { grantPhrase } from './views.js';
 import { isPreset, signInKindOf } from './presets/index.js';
 import { flowFor, type FlowContext } from './providers/index.js';
-import { appendActivity, exportEntry, open, recordFor, SETTINGS_CHANGED, storedTokenFor } from './records.js';
+import { appendActivity, exportEntry, open, recordFor, storedTokenFor } from './records.js';
 import { createRenewer, DEFAULT_MIN_VALID_MS, type MinValid } from './renewal.js';
 import { createScheduler } from './scheduler.js';
 import { AccountStore, type AccountRecord } from './store.js';
@@ -433,9 +434,10 @@ export function createEngine(options: EngineOptions): Engine {
       const rt = lookup(name);
       if (!rt) {
         // A record set aside at start (its preset unknown here) can still be removed by its name.
-        const stored = ctx.store ? ctx.store.findName(name) : undefined;
+        const store = requireStore(ctx);
+        const stored = store.findName(name);
         if (stored === undefined || runtimes.has(stored)) return null;
-        ctx.store?.write({ remove: [stored] });
+        store.write({ remove: [stored] });
         notices = notices.filter((notice) => !notice.startsWith(`account "${stored}" is kept`));
         log.info('removed', { account: stored, loaded: false });
         return stored;

@@ -21,6 +21,13 @@ export type FailureKind =
  */
 export const SIGN_IN_REQUIRED = 'signin_required';
 
+/**
+ * The code of a stored value that does not open where it is kept: sealed for other connection
+ * settings or another field, or altered (records.ts bindingOf). Nothing is sent for the account
+ * until the user saves it again.
+ */
+export const SETTINGS_CHANGED = 'settings_changed';
+
 export class TokenError extends Error {
   override readonly name = 'TokenError';
   constructor(

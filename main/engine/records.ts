@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Runtime } from './account-state.js';
 import { secretFieldsOf } from './accounts/fields.js';
 import { splitSecrets, type AccountDefinition } from './accounts/schema.js';
-import { TokenError } from './errors.js';
+import { SETTINGS_CHANGED, TokenError } from './errors.js';
 import { isoTime, redact } from './log.js';
 import type { FlowInput, ObtainedToken } from './providers/index.js';
 import type { AccountRecord, Envelope, StoredToken } from './store.js';
@@ -57,17 +57,14 @@ export interface SealScope {
   field: string;
 }
 
-/** A failure to open a value sealed for other settings or another field, or altered. */
-export const SETTINGS_CHANGED = 'settings_changed';
-
 /**
  * What a sealed value is bound to: a SHA-256 digest of its field, the account's connection
- * settings and the value itself. It is sealed with the value, so a value
- * opens only where it was sealed, as it was sealed: someone who can write `accounts.json` but not
- * the key (a restored backup, a synced folder) cannot point `tokenUrl` at a host of theirs and
- * have the next renewal send the secret there, nor hand out a password as an access token. The value in the digest is what a cipher without a MAC lacks
- * (safeStorage's AES-CBC with a fixed IV on macOS and Linux): blocks spliced from two values
- * decrypt to a value whose digest no longer matches.
+ * settings and the value itself, sealed with the value. A value opens only where it was sealed, as
+ * it was sealed: someone who can write `accounts.json` but not the key (a restored backup, a
+ * synced folder) can neither point `tokenUrl` at a host of theirs and have the next renewal send
+ * the secret there, nor hand out a password as an access token. The value is in the digest for
+ * ciphers without a MAC (safeStorage's AES-CBC with a fixed IV on macOS and Linux): blocks spliced
+ * from two values decrypt to a value whose digest no longer matches.
  */
 export function bindingOf(scope: SealScope, plain: string): string {
   const bound = { field: scope.field, settings: connectionOf(scope.settings) };
@@ -280,7 +277,7 @@ export async function recordFor(
         () => false,
       );
       if (same) {
-        kept[field] = await carried(field, old);
+        kept[field] = rebind ? await seal(cipher, value, scopeOf(field)) : old;
         continue;
       }
     }

@@ -23,11 +23,11 @@ import {
   type Runtime,
 } from './account-state.js';
 import { requireStore, type EngineContext } from './context.js';
-import { SIGN_IN_REQUIRED, StoreError, TokenError, toErrorInfo } from './errors.js';
+import { SETTINGS_CHANGED, SIGN_IN_REQUIRED, StoreError, TokenError, toErrorInfo } from './errors.js';
 import { expiredOnArrival } from './expiry.js';
 import { redactErrorInfo, redactionList } from './log.js';
 import { flowFor, type FlowContext, type FlowInput, type ObtainedToken } from './providers/index.js';
-import { appendActivity, open, seal, secretReader, SETTINGS_CHANGED, storedTokenFor } from './records.js';
+import { appendActivity, open, seal, secretReader, storedTokenFor } from './records.js';
 import { MIN_RENEW_INTERVAL_MS, renewalFloorMs, retryAt, retryDelay } from './schedule.js';
 import type { AccountRecord, Envelope, StoredError } from './store.js';
 import type { TokenPurpose } from './types.js';

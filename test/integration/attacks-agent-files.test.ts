@@ -127,35 +127,13 @@ describe.skipIf(process.platform !== 'linux' || spawnSync('bash', ['-c', 'true']
   () => {
     /** `tokentray agent --passphrase-file <(SOURCE)`, as a user types it in bash. */
     function agentWithPipe(dirs: TempDirs, source: string): AgentProcess {
-      const child = spawn(
-        'bash',
-        [
-          '-c',
-          `exec "$0" "$1" agent --data-dir "$2" --passphrase-file <(${source})`,
-          process.execPath,
-          BIN,
-          dirs.dataDir,
-          dirs.passphrase,
-        ],
-        { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-        child.once('close', (code, signal) => resolve({ code, signal })),
-      );
-      const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
-        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-        return (await exited).code;
-      };
-      cleanups.push(() => stop('SIGKILL'));
-      return {
-        child,
-        socketPath: join(dirs.dataDir, 'agent.sock'),
-        stderr: () => stderr,
-        exited,
-        stop,
-      };
+      const line = `exec "$0" "$1" agent --data-dir "$2" --passphrase-file <(${source})`;
+      const agent = spawnAgent(dirs, cleanEnv(), {
+        file: 'bash',
+        args: ['-c', line, process.execPath, BIN, dirs.dataDir, dirs.passphrase],
+      });
+      cleanups.push(() => agent.stop('SIGKILL').catch(() => undefined));
+      return agent;
     }
 
     it('one that ends without a line is refused at once, not after the 30 s wait, and nothing is touched', async () => {

@@ -168,16 +168,17 @@ export async function waitForSocket(
 export function spawnAgent(
   dirs: { dataDir: string; passFile: string },
   env: NodeJS.ProcessEnv = cleanEnv(),
+  /** Another way to start it (a shell line, say); by default `node BIN agent --data-dir … --passphrase-file …`. */
+  command: { file: string; args: string[] } = {
+    file: process.execPath,
+    args: [BIN, 'agent', '--data-dir', dirs.dataDir, '--passphrase-file', dirs.passFile],
+  },
 ): AgentProcess {
-  const child = spawn(
-    process.execPath,
-    [BIN, 'agent', '--data-dir', dirs.dataDir, '--passphrase-file', dirs.passFile],
-    {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(command.file, command.args, {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   let stdout = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -538,6 +538,12 @@ describe('sealed values are bound to their field and connection settings', () =>
     await third.engine.refresh('renamed');
     expect(after.requests.length).toBeGreaterThan(1);
     expect(third.engine.view('renamed')?.error).toBeNull();
+    // Back to the first URL with the same secrets typed in again (an import, say): sealed anew.
+    const beforeCount = before.requests.length;
+    await third.engine.saveAccount(mpsAccount(before, { name: 'renamed' }), { originalName: 'renamed' });
+    await third.engine.refresh('renamed');
+    expect(before.requests.length).toBeGreaterThan(beforeCount);
+    expect(third.engine.view('renamed')?.error).toBeNull();
   });
 
   it('a rename while a renewal is on the wire keeps its refresh token usable (the name is not bound)', async () => {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEngine, openPassphraseCipher } from '../../main/engine/index.js';
+import type { AccountInput, Cipher } from '../../main/engine/types.js';
 import { MPS_MONITOR_DEFAULTS } from '../peers/index.js';
 import { formValuesFor } from './fixtures.js';
 import { openWindow, type WindowUnderTest } from './harness.js';
@@ -37,6 +38,14 @@ async function addMpsAccount(w: WindowUnderTest, name: string): Promise<void> {
   await w.ui.save();
   await w.ui.detailsTitle.filter({ hasText: name }).waitFor();
   await w.ui.waitForState('Valid');
+}
+
+/** Writes one account into `dataDir` with a real engine of its own, as an earlier run would have. */
+async function saveWithEngine(dataDir: string, cipher: Cipher, account: AccountInput): Promise<void> {
+  const engine = createEngine({ dataDir, cipher });
+  await engine.start();
+  await engine.saveAccount(account);
+  await engine.stop();
 }
 
 describe('secrets', () => {
@@ -132,13 +141,12 @@ describe('secrets', () => {
       async prepare(dataDir) {
         const otherKeyDir = await mkdtemp(path.join(os.tmpdir(), 'tokentray-ui-other-'));
         try {
-          const other = createEngine({
-            dataDir,
-            cipher: await openPassphraseCipher(otherKeyDir, 'another machine'),
+          const cipher = await openPassphraseCipher(otherKeyDir, 'another machine');
+          await saveWithEngine(dataDir, cipher, {
+            name: 'moved',
+            preset: 'static',
+            token: 'opaque-token-from-elsewhere',
           });
-          await other.start();
-          await other.saveAccount({ name: 'moved', preset: 'static', token: 'opaque-token-from-elsewhere' });
-          await other.stop();
         } finally {
           await rm(otherKeyDir, { recursive: true, force: true });
         }
@@ -157,16 +165,13 @@ describe('secrets', () => {
     const win = await openWindow(suite, {
       // The same key, but the token URL edited in accounts.json after the secret was sealed.
       async prepare(dataDir) {
-        const earlier = createEngine({ dataDir, cipher: suite.cipher() });
-        await earlier.start();
-        await earlier.saveAccount({
+        await saveWithEngine(dataDir, suite.cipher(), {
           name: 'edited',
           preset: 'acronis',
           baseUrl: 'http://127.0.0.1:9',
           clientId: 'client',
           clientSecret: 'the-client-secret',
         });
-        await earlier.stop();
         const file = path.join(dataDir, 'accounts.json');
         const stored = JSON.parse(await readFile(file, 'utf8')) as {
           accounts: Record<string, { settings: Record<string, unknown> }>;
