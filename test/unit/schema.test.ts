@@ -1,6 +1,7 @@
 /** CONTRACT §1 account definitions and import files, rule by rule. */
 import { describe, expect, it } from 'vitest';
 import { validateAccountInput, validateImportFile, ValidationError } from '../../main/engine/index.js';
+import { isSecretField } from '../../main/engine/accounts/fields.js';
 import type { Preset, ValidationIssue } from '../../main/engine/types.js';
 
 const MINIMAL: Record<Preset, Record<string, unknown>> = {
@@ -163,6 +164,17 @@ describe('every preset', () => {
       },
     ]);
   });
+
+  it.each(Object.keys(MINIMAL) as Preset[])(
+    'accepts an edit of a %s account that leaves its stored secrets out (a label change in the window)',
+    (preset) => {
+      const input: Record<string, unknown> = { ...MINIMAL[preset], label: 'relabelled' };
+      const stored = Object.keys(input).filter((field) => isSecretField(field));
+      for (const field of stored) delete input[field];
+      const outcome = validateAccountInput(input, { storedSecrets: stored });
+      expect(outcome.issues).toEqual([]);
+    },
+  );
 
   it('accepts a pasted token of any visible ASCII (a JWT, an opaque token with +/=~)', () => {
     accepts(with_('static', { token: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' }));

@@ -112,6 +112,8 @@ function fieldSchema(spec: FieldSpec): z.ZodType {
   const check = spec.check;
   if (check && spec.kind !== 'keyvalue') {
     schema = (schema as z.ZodType<string>).superRefine((value, ctx) => {
+      // A secret left out of an edit stands for the stored value, which was checked when saved.
+      if (value === STORED_SECRET) return;
       const problem = check(value);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     });
