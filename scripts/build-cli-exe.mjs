@@ -38,6 +38,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as esbuild } from 'esbuild';
+import { bundledPackageAliases } from './bundle-aliases.mjs';
 import { ensureElectronNode } from './electron-node.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -83,6 +84,7 @@ async function bundle(version, script, agentScript) {
     platform: 'node',
     format: 'cjs',
     target: 'node24',
+    alias: bundledPackageAliases,
     minify: true,
     legalComments: 'none',
     logLevel: 'warning',

@@ -4,6 +4,7 @@
 // (scripts/build-cli-exe.mjs, about 100 MB) is built only when named: `node scripts/build.mjs cli-exe`.
 import { existsSync, rmSync } from 'node:fs';
 import { build as esbuild } from 'esbuild';
+import { bundledPackageAliases } from './bundle-aliases.mjs';
 
 const only = process.argv.slice(2);
 const want = (name) => only.length === 0 || only.includes(name);
@@ -77,6 +78,7 @@ for (const t of targets) {
     target: t.target ?? 'node20',
     external: t.external ?? [],
     packages: t.packages,
+    alias: t.packages === 'external' ? {} : bundledPackageAliases,
     sourcemap: true,
     legalComments: 'none',
     logLevel: 'warning',

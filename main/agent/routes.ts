@@ -32,6 +32,7 @@ import {
   ValidationError,
 } from '../engine/errors.js';
 import { ACCOUNT_NAME_PATTERN } from '../engine/accounts/fields.js';
+import { parseImportText } from '../engine/accounts/import-text.js';
 import { formatToken } from '../engine/formats.js';
 import type { Logger } from '../engine/log.js';
 import { grantPhrase, toListJson } from '../engine/views.js';
@@ -93,12 +94,6 @@ export function describeTokenError(error: TokenError): string {
   return server !== null && server !== '' && !error.message.includes(server)
     ? `${error.message}: ${server}`
     : error.message;
-}
-
-/** JSON.parse's message quotes the input (which may hold secrets): keep only the position. */
-export function describeJsonError(error: unknown): string {
-  const position = /position (\d+)/.exec(error instanceof Error ? error.message : '');
-  return position === null ? 'not valid JSON' : `not valid JSON (at position ${position[1]})`;
 }
 
 function noSuchAccount(engine: Engine, name: string): ApiResponse {
@@ -237,16 +232,20 @@ async function removeAccount(engine: Engine, log: ApiLogger, name: string): Prom
 }
 
 async function importFile(engine: Engine, log: ApiLogger, body: Buffer): Promise<ApiResponse> {
-  let file: unknown;
-  try {
-    // A byte-order mark (Windows editors write one) is not part of the JSON.
-    file = JSON.parse(body.toString('utf8').replace(/^\uFEFF/, ''));
-  } catch (error) {
-    const message = describeJsonError(error);
-    return problem(400, 'validation', `import file is ${message}: nothing imported`, {
-      issues: [{ account: '(file)', field: '(json)', message }],
-    });
+  const parsed = parseImportText(body.toString('utf8'));
+  if (!parsed.ok) {
+    const notJson = parsed.issues.length === 1 && parsed.issues[0]?.field === '(json)';
+    log.warn('import refused', { outcome: 'validation', issues: parsed.issues.length });
+    return problem(
+      400,
+      'validation',
+      notJson
+        ? `import file is ${parsed.issues[0]?.message}: nothing imported`
+        : 'import file is invalid: nothing imported',
+      { issues: parsed.issues },
+    );
   }
+  const file = parsed.file;
   const before = new Set(engine.list().map((view) => view.name.toLowerCase()));
   try {
     const imported = await engine.importAccounts(file);

@@ -13,6 +13,7 @@ import type {
   SignInActionResult,
   SignInProgress,
 } from '../../preload/contract.js';
+import { parseImportText } from '../engine/accounts/import-text.js';
 import { toErrorInfo, ValidationError } from '../engine/errors.js';
 import { apiBaseFor, formatToken } from '../engine/formats.js';
 import type { Engine } from '../engine/types.js';
@@ -163,18 +164,10 @@ export function createRequestHandlers(ports: AppPorts): AppHandlers {
       }
     },
     importAccounts: async (json) => {
-      let parsed: unknown;
+      const parsed = parseImportText(json);
+      if (!parsed.ok) return { ok: false, issues: parsed.issues };
       try {
-        parsed = JSON.parse(json);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        return {
-          ok: false,
-          issues: [{ account: '(file)', field: '(json)', message: `not valid JSON: ${message}` }],
-        };
-      }
-      try {
-        const imported = await engine.importAccounts(parsed);
+        const imported = await engine.importAccounts(parsed.file);
         return { ok: true, imported: imported.map((a) => a.name) };
       } catch (error) {
         if (error instanceof ValidationError) return { ok: false, issues: error.issues };

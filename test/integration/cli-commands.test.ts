@@ -247,6 +247,20 @@ describe('with a running agent', () => {
     expect((await listJson()).map((a) => a.name)).not.toContain('good-one');
   });
 
+  it('an import file giving a key twice exits 1, names the account and the key, and imports nothing', async () => {
+    // JSON.parse would keep the last value silently: a clientSecret or tokenUrl the user did not mean.
+    const token = makeJwt({ exp: nowSeconds() + 600 });
+    const text = `{"accounts": [{"name": "twice", "preset": "static", "token": "${token}", "label": "a", "label": "b"}]}`;
+    const result = await runCli(['import', '-', ...dd()], { input: text });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('nothing imported');
+    expect(result.stderr).toContain(
+      '  twice: label: is given more than once (only one value may be given)\n',
+    );
+    expect((await listJson()).map((a) => a.name)).not.toContain('twice');
+  });
+
   it('an import file that is not an object names the file once, and the shape it must have', async () => {
     const result = await runCli(['import', '-', ...dd()], { input: '[]' });
     expect(result.code).toBe(1);
@@ -259,7 +273,7 @@ describe('with a running agent', () => {
     await writeFile(file, '{"accounts": [ {"name": "x", "password": "hunter2-secret"');
     const notJson = await runCli(['import', file, ...dd()]);
     expect(notJson.code).toBe(1);
-    expect(notJson.stderr).toContain('not valid JSON');
+    expect(notJson.stderr).toMatch(/not valid JSON \(line 1, column \d+: [a-z ]+\)/);
     expect(notJson.stderr).not.toContain('hunter2-secret');
     const missing = await runCli(['import', join(dirs.root, 'no-such-file.json'), ...dd()]);
     expect(missing.code).toBe(1);

@@ -51,10 +51,25 @@ describe('import', () => {
     expect(await ui.count.textContent()).toBe('0 accounts');
   });
 
-  it('says what is wrong with a file that is not JSON', async () => {
+  it('says where a file that is not JSON breaks, quoting none of it (it may hold secrets)', async () => {
     const win = await openWindow(suite);
-    const dialog = await win.ui.importText('{ "accounts": [ oops ] }');
-    expect(await dialog.locator('.issue-lines').textContent()).toContain('not valid JSON');
+    const dialog = await win.ui.importText('{ "accounts": [ {"password": "fake-secret-in-file"} oops ] }');
+    const text = await dialog.locator('.issue-lines').textContent();
+    expect(text).toContain('not valid JSON (line 1, column 53: unexpected character)');
+    expect(text).not.toContain('fake-secret-in-file');
+  });
+
+  it('refuses a file that gives a key twice, naming the account and the key', async () => {
+    const win = await openWindow(suite);
+    const { engine } = win;
+    const account = JSON.stringify({ name: 'twice', preset: 'static', token: pastedJwt(600) });
+    const dialog = await win.ui.importText(
+      `{"accounts": [${account.replace('{', '{"label": "a", "label": "b", ')}]}`,
+    );
+    expect(await dialog.locator('.issue-lines li').allTextContents()).toEqual([
+      'twice label is given more than once (only one value may be given)',
+    ]);
+    expect(engine.list()).toEqual([]);
   });
 
   it('imports a valid file: the accounts appear in the list and get their tokens', async () => {

@@ -185,7 +185,7 @@ function toIssues(error: z.ZodError): Issue[] {
  * none; a name with control characters (a newline) or of unusual length is quoted, so that every
  * issue stays one line.
  */
-function accountLabelOf(name: string, position: string | undefined): string {
+export function accountLabelOf(name: string, position: string | undefined): string {
   if (name === '') return position ?? '(new account)';
   // eslint-disable-next-line no-control-regex
   if (name.length <= 64 && !/[\u0000-\u001f\u007f]/.test(name)) return name;
