@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openPassphraseCipher, StoreError } from '../../main/engine/index.js';
 import { AccountStore } from '../../main/engine/store.js';
+import { prepareDataDir } from '../../main/agent/data-dir.js';
 import {
   BIN,
   cleanEnv,
@@ -286,6 +287,73 @@ describe.skipIf(!posix)('the data dir is checked and tightened before anything t
     mkdirSync(join(dirs.dataDir, 'agent.lock'));
     const log = await refusedStart(dirs);
     expect(log).toContain(`refusing to start: ${join(dirs.dataDir, 'agent.lock')} is not a regular file`);
+  });
+});
+
+describe.skipIf(!posix)('the folders above the data dir', () => {
+  /** `dirs` with its data dir at ROOT/above/d, `above` given `mode`. */
+  async function under(mode: number): Promise<{ dirs: TempDirs; above: string }> {
+    const base = await freshDirs();
+    const above = join(base.root, 'above');
+    mkdirSync(join(above, 'd'), { recursive: true, mode: 0o700 });
+    chmodSync(above, mode);
+    return { dirs: { ...base, dataDir: join(above, 'd') }, above };
+  }
+
+  it('one every user may write (not sticky) is refused before anything touches the data dir, naming it', async () => {
+    // Whoever can write `above` can rename `d` away and put their own `d` in its place.
+    const { dirs, above } = await under(0o777);
+    const log = await refusedStart(dirs);
+    expect(log).toContain(
+      `refusing to start: ${above}, above the data dir ${dirs.dataDir}, is not safe: it is mode 777, writable by every user`,
+    );
+    expect(log).toContain('use a data dir under folders only you (or root) can write');
+    expect(Object.keys(snapshotDir(dirs.dataDir))).toEqual([]);
+  });
+
+  it('one writable by a group that is not ours is refused; by one of ours, or sticky (/tmp), it is not', async () => {
+    const { dirs, above } = await under(0o770);
+    const uid = process.getuid?.() ?? 0;
+    chownSync(above, uid, 4242);
+    expect(() => prepareDataDir(dirs.dataDir, { groups: [uid + 100_000] })).toThrow(
+      `${above}, above the data dir ${dirs.dataDir}, is not safe: it is mode 770, writable by group 4242, which is not one of ours`,
+    );
+    expect(() => prepareDataDir(dirs.dataDir, { groups: [4242] })).not.toThrow();
+    chmodSync(above, 0o1777);
+    expect(() => prepareDataDir(dirs.dataDir, { groups: [] })).not.toThrow();
+  });
+
+  it.skipIf(!isRoot)(
+    'one another user owns is refused, even 0755, and so is a link of theirs on the way',
+    async () => {
+      const { dirs, above } = await under(0o755);
+      chownSync(above, NOBODY, NOBODY);
+      expect(() => prepareDataDir(dirs.dataDir)).toThrow(
+        `${above}, above the data dir ${dirs.dataDir}, is not safe: it is owned by uid ${NOBODY}`,
+      );
+      chownSync(above, 0, 0);
+      // ROOT/via -> ROOT/above: a link in a folder only we may write, but the link is theirs.
+      const via = join(dirs.root, 'via');
+      symlinkSync(above, via);
+      const throughLink = join(via, 'd');
+      expect(() => prepareDataDir(throughLink)).not.toThrow();
+      spawnSync('chown', ['-h', `${NOBODY}:${NOBODY}`, via]);
+      expect(lstatSync(via).uid).toBe(NOBODY);
+      expect(() => prepareDataDir(throughLink)).toThrow(
+        `${via}, above the data dir ${throughLink}, is not safe: it is a link owned by uid ${NOBODY}`,
+      );
+    },
+  );
+
+  it('a link on the way is followed: a folder where it leads that others may write is refused, naming both', async () => {
+    const { dirs, above } = await under(0o700);
+    const via = join(dirs.root, 'via');
+    symlinkSync(above, via);
+    expect(() => prepareDataDir(join(via, 'd'))).not.toThrow();
+    chmodSync(above, 0o777);
+    expect(() => prepareDataDir(join(via, 'd'))).toThrow(
+      `${above} (where ${via} leads), above the data dir ${join(via, 'd')}, is not safe: it is mode 777, writable by every user`,
+    );
   });
 });
 
