@@ -227,6 +227,16 @@ export async function readPassphrase(
           '(give a file, or a shell pipe: <(pass show tokentray))',
       );
     }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new PassphraseFileError(
+        `the passphrase file ${file} does not exist; create it, yours alone, with: ` +
+          `install -m 600 /dev/null ${shellQuote(file)}, then put the passphrase on its first line`,
+      );
+    }
+    if (code === 'EACCES') {
+      throw new PassphraseFileError(`cannot read the passphrase file ${file}: permission denied`);
+    }
     throw error;
   }
   try {
@@ -343,7 +353,15 @@ async function runAgentLogging(argv: string[], log: Log, io: AgentOutput): Promi
     return 0;
   }
   if (values['data-dir'] === undefined || values['passphrase-file'] === undefined) {
-    io.err(`tokentray agent: --data-dir and --passphrase-file are required\n\n${AGENT_USAGE}`);
+    const missing = [
+      values['data-dir'] === undefined ? '--data-dir DIR' : '',
+      values['passphrase-file'] === undefined ? '--passphrase-file FILE' : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
+    io.err(
+      `tokentray agent: ${missing} ${missing.includes(' and ') ? 'are' : 'is'} required\n\n${AGENT_USAGE}`,
+    );
     return 2;
   }
 

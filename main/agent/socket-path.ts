@@ -8,7 +8,8 @@
  */
 import { chmodSync, lstatSync, mkdirSync, unlinkSync, type Stats } from 'node:fs';
 import { connect } from 'node:net';
-import { dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { shellQuote } from './shell-quote.js';
 
 /** macOS limits `sun_path` to 104 bytes including the NUL; Linux to 108. Keep under the smaller. */
@@ -94,6 +95,12 @@ export function sharedFolderReason(
   return null;
 }
 
+/** `/tmp` and its kin: folders every user shares by design, never to be closed to them. */
+function isSystemTempFolder(dir: string): boolean {
+  const path = resolve(dir);
+  return ['/tmp', '/var/tmp', '/dev/shm', resolve(tmpdir())].includes(path);
+}
+
 /**
  * Makes `dir` a directory only we can enter: created 0700 if missing; refused if it is a symlink,
  * not a directory, owned by another user or a folder shared with others (sharedFolderReason);
@@ -112,19 +119,16 @@ export function ensurePrivateDir(dir: string, tighten = true): string | null {
     stats = lstatSync(dir);
   }
   if (stats.isSymbolicLink()) {
-    throw new SocketPathError('symlink', `refusing to use ${dir} for the socket: it is a symbolic link`);
+    throw new SocketPathError('symlink', `refusing to use ${dir}: it is a symbolic link`);
   }
   if (!stats.isDirectory()) {
-    throw new SocketPathError(
-      'not_directory',
-      `refusing to use ${dir} for the socket: it is not a directory`,
-    );
+    throw new SocketPathError('not_directory', `refusing to use ${dir}: it is not a directory`);
   }
   const uid = currentUid();
   if (uid !== null && stats.uid !== uid) {
     throw new SocketPathError(
       'not_owned',
-      `refusing to use ${dir} for the socket: it is owned by uid ${stats.uid}, not by us (uid ${uid})`,
+      `refusing to use ${dir}: it is owned by uid ${stats.uid}, not by us (uid ${uid})`,
     );
   }
   const shared = process.platform === 'win32' ? null : sharedFolderReason(stats);
@@ -132,7 +136,11 @@ export function ensurePrivateDir(dir: string, tighten = true): string | null {
     throw new SocketPathError(
       'shared',
       `refusing to use ${dir}: it is a shared folder (${shared}); Tokentray's files need a folder ` +
-        `of its own: give a new path (it is created 0700), or if this folder is yours alone: chmod 700 ${shellQuote(dir)}`,
+        'of its own: give a new path (it is created 0700)' +
+        // The system's temp folders are everyone's, whoever runs this (root owns them): no chmod.
+        (isSystemTempFolder(dir)
+          ? `, such as ${shellQuote(join(dir, 'tokentray'))}`
+          : `, or if this folder is yours alone: chmod 700 ${shellQuote(dir)}`),
     );
   }
   if (tighten && process.platform !== 'win32' && (stats.mode & 0o077) !== 0) {

@@ -290,6 +290,25 @@ async function readCapped(response: Response): Promise<string> {
 }
 
 /**
+ * Tokentray hands out bearer tokens: a token of another type (RFC 9449's DPoP, a MAC token) is
+ * useless as `Authorization: Bearer …` and needs a proof with every API call that no script of
+ * ours makes, so it is refused at once, naming the type (checked to be visible ASCII already).
+ */
+function checkBearer(record: Record<string, unknown>, host: string): void {
+  const type = record.token_type;
+  if (typeof record.access_token !== 'string' || typeof type !== 'string' || type.toLowerCase() === 'bearer')
+    return;
+  const shown = type.length > 40 ? `${type.slice(0, 40)}…` : type;
+  throw new TokenError(
+    'unsupported_token_type',
+    `${host} issued a token of type "${shown}" (token_type), not a bearer token; Tokentray hands ` +
+      'out bearer tokens only (a DPoP or MAC token needs a signed proof with every API call): ' +
+      'ask for bearer tokens for this client',
+    'config',
+  );
+}
+
+/**
  * A token answer whose tokens could not be handed on safely (a CR/LF would inject headers into a
  * script's request) is refused whole, naming the field and never the value.
  */
@@ -384,6 +403,7 @@ export function createGuardedFetch(options: HttpOptions) {
       }
       if (typeof record.access_token === 'string' && record.token_type === undefined)
         record.token_type = 'bearer';
+      checkBearer(record, host);
     }
     const headers = new Headers(response.headers);
     headers.set('content-type', 'application/json');

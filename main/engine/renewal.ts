@@ -478,7 +478,7 @@ export function createRenewer(
   const unattainable = (rt: Runtime, lifetimeMs: number, minValid: MinValid) =>
     new TokenError(
       'min_valid_unattainable',
-      `the token server gives "${rt.name}" tokens valid for ${seconds(lifetimeMs)} s; a minimum validity of ${seconds(minValid.ms)} s (--min-valid, minValid=) cannot be met`,
+      `the token server gives "${rt.name}" tokens valid for ${seconds(lifetimeMs)} s; a minimum validity of ${seconds(minValid.ms)} s (--min-valid, or minValid in the local API) cannot be met`,
       'config',
     );
 
@@ -539,7 +539,7 @@ export function createRenewer(
       if (current && left > 0 && minValid.explicit && left < minValid.ms)
         throw new TokenError(
           'min_valid_unattainable',
-          `the pasted token of "${rt.name}" is valid for ${seconds(left)} s more (until ${rt.record.token?.expiresAt ?? 'an unknown time'}), less than the ${seconds(minValid.ms)} s asked for (--min-valid, minValid=); paste a new one`,
+          `the pasted token of "${rt.name}" is valid for ${seconds(left)} s more (until ${rt.record.token?.expiresAt ?? 'an unknown time'}), less than the ${seconds(minValid.ms)} s asked for (--min-valid, or minValid in the local API); paste a new one`,
           'config',
         );
       if (current && left > 0) return current;

@@ -80,6 +80,28 @@ describe.skipIf(!posix)('the passphrase file', () => {
       expect(snapshotDir(dirs.dataDir)).toEqual({});
     },
   );
+
+  it('a missing one is named, with the command that makes it yours alone; nothing is touched', async () => {
+    const dirs = await freshDirs();
+    const missing = join(dirs.root, 'no such pass');
+    const log = await refusedStart({ ...dirs, passFile: missing });
+    expect(log).toContain(
+      `the passphrase file ${missing} does not exist; create it, yours alone, with: install -m 600 /dev/null '${missing}'`,
+    );
+    expect(log).not.toContain('ENOENT');
+    expect(snapshotDir(dirs.dataDir)).toEqual({});
+  });
+
+  it('an agent started without one says which option is missing', async () => {
+    const dirs = await freshDirs();
+    const agent = spawnAgent(dirs, cleanEnv(), {
+      file: process.execPath,
+      args: [BIN, 'agent', '--data-dir', dirs.dataDir],
+    });
+    const { code } = await agent.exited;
+    expect(code).toBe(2);
+    expect(agent.stderr()).toMatch(/^tokentray agent: --passphrase-file FILE is required\n/);
+  });
 });
 
 describe.skipIf(!posix)('a FIFO as the passphrase file', () => {

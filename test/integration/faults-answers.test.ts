@@ -83,6 +83,33 @@ describe('tokens are visible ASCII (item 3)', () => {
     expect(view?.expiresAt).toBeNull();
   });
 
+  it.each(['DPoP', 'mac'])(
+    'refuses a %s token (not a bearer token), naming its type; nothing is kept',
+    async (type) => {
+      const { peer, h } = await setup();
+      peer.faults.push(answer({ access_token: 'zqxBound-token', token_type: type, expires_in: 1800 }));
+      const error = await h.engine.token('mps').catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'unsupported_token_type' });
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `^127\\.0\\.0\\.1:\\d+ issued a token of type "${type}" \\(token_type\\), not a bearer token; `,
+        ),
+      );
+      expect(h.engine.view('mps')).toMatchObject({
+        state: 'error',
+        errorCode: 'unsupported_token_type',
+        expiresAt: null,
+      });
+      expect(await storeText(h)).not.toContain('zqxBound-token');
+    },
+  );
+
+  it('takes "Bearer" in any case (RFC 6749 §5.1: token_type is case-insensitive)', async () => {
+    const { peer, h } = await setup();
+    peer.faults.push(answer({ access_token: 'zqxCased-token', token_type: 'BeArEr', expires_in: 1800 }));
+    expect((await h.engine.token('mps')).accessToken).toBe('zqxCased-token');
+  });
+
   it('accepts every visible ASCII character (RFC 6750 b64token and more)', async () => {
     const { peer, h } = await setup();
     const visible = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).join('');

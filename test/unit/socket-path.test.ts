@@ -142,6 +142,17 @@ describe('preparing the socket directory', () => {
     },
   );
 
+  it.skipIf(process.getuid?.() !== 0)(
+    "as root, offers no chmod of /tmp (everyone's folder), only a folder inside it",
+    () => {
+      const before = lstatSync('/tmp').mode;
+      expect(() => ensurePrivateDir('/tmp')).toThrow(
+        "refusing to use /tmp: it is a shared folder (mode 1777, writable by every user); Tokentray's files need a folder of its own: give a new path (it is created 0700), such as /tmp/tokentray",
+      );
+      expect(lstatSync('/tmp').mode).toBe(before);
+    },
+  );
+
   it('quotes the folder in its chmod hint, so the command can be pasted', () => {
     const dir = join(root, "Ann's shared");
     mkdirSync(dir);
