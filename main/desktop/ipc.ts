@@ -20,10 +20,20 @@ export interface SenderFrame {
 
 /** Why a request from `frame` must be refused, or null when it comes from the app's top frame. */
 export function senderRejection(frame: SenderFrame | null): string | null {
-  // The frame is null when it navigated away or was destroyed before the message was handled.
+  // The frame is null when it navigated away or was destroyed before the message was handled; a
+  // frame disposed while still referenced throws from its getters instead ("Render frame was
+  // disposed before WebFrameMain could be accessed", Electron's web_frame_main CheckRenderFrame).
   if (frame === null) return 'the sending frame is gone';
-  if (frame.parent !== null) return 'requests from subframes are refused';
-  if (!isAppUrl(frame.url)) return 'requests from outside the app origin are refused';
+  let parent: SenderFrame['parent'];
+  let url: string;
+  try {
+    parent = frame.parent;
+    url = frame.url;
+  } catch {
+    return 'the sending frame is gone';
+  }
+  if (parent !== null) return 'requests from subframes are refused';
+  if (!isAppUrl(url)) return 'requests from outside the app origin are refused';
   return null;
 }
 

@@ -122,6 +122,12 @@ type AsyncSafeStorage = Pick<
 
 export interface SecretStorage extends ProtectionClass {
   cipher: Cipher;
+  /**
+   * Only when the keyring did not answer in time: its real answer, whenever it comes (a keyring
+   * unlocked a minute after login), as storage to switch to; null if it never makes one usable.
+   * Never rejects.
+   */
+  later?: Promise<SecretStorage | null>;
 }
 
 export interface SafeStorageDeps {
@@ -181,22 +187,52 @@ export async function openSafeStorage(deps: SafeStorageDeps): Promise<SecretStor
   let available = false;
   let probe: Uint8Array | null = null;
   let failure: string | null = null;
+  // Kept past the timeout: Electron answers them once the keyring does (it never gives up).
+  const availability = deps.safeStorage.isAsyncEncryptionAvailable();
+  let probing: Promise<Buffer> | null = null;
+  let timedOut = false;
   try {
-    available = await withKeyringTimeout(
-      deps.safeStorage.isAsyncEncryptionAvailable(),
-      deps.timeoutMs,
-      'availability',
-    );
-    if (available)
-      probe = await withKeyringTimeout(deps.safeStorage.encryptStringAsync(PROBE), deps.timeoutMs, 'probe');
+    available = await withKeyringTimeout(availability, deps.timeoutMs, 'availability');
+    if (available) {
+      probing = deps.safeStorage.encryptStringAsync(PROBE);
+      probe = await withKeyringTimeout(probing, deps.timeoutMs, 'probe');
+    }
   } catch (error) {
     available = false;
     failure = toErrorInfo(error).message;
+    timedOut = error instanceof KeyringTimeoutError;
   }
   const cls = classifyProtection({ platform: deps.platform, backend, available, probe });
   const final = failure === null ? cls : { ...cls, reason: failure };
+  logProtection(deps, final);
+  const storage: SecretStorage = { ...final, cipher: cipherOver(deps, final) };
+  if (timedOut) storage.later = lateAnswer(deps, availability, probing);
+  return storage;
+}
+
+function logProtection(deps: SafeStorageDeps, cls: ProtectionClass): void {
   deps.log?.(
-    `safeStorage: protection=${final.protection} backend=${final.backend}${final.reason ? ` (${final.reason})` : ''}`,
+    `safeStorage: protection=${cls.protection} backend=${cls.backend}${cls.reason ? ` (${cls.reason})` : ''}`,
   );
-  return { ...final, cipher: cipherOver(deps, final) };
+}
+
+/** The keyring's answer after the start-up timeout, classified as at start-up (no timeout now). */
+async function lateAnswer(
+  deps: SafeStorageDeps,
+  availability: Promise<boolean>,
+  probing: Promise<Buffer> | null,
+): Promise<SecretStorage | null> {
+  try {
+    if (!(await availability)) return null;
+    const probe = await (probing ?? deps.safeStorage.encryptStringAsync(PROBE));
+    const backend = deps.platform === 'linux' ? deps.safeStorage.getSelectedStorageBackend() : null;
+    const cls = classifyProtection({ platform: deps.platform, backend, available: true, probe });
+    if (cls.protection === 'unavailable') return null;
+    deps.log?.('safeStorage: the keyring answered after the start-up timeout');
+    logProtection(deps, cls);
+    return { ...cls, cipher: cipherOver(deps, cls) };
+  } catch (error) {
+    deps.log?.(`safeStorage: the keyring's late answer is unusable (${toErrorInfo(error).message})`);
+    return null;
+  }
 }

@@ -53,7 +53,12 @@ export function setupTray(deps: {
       buttons: command === null ? ['OK'] : ['OK', 'Copy command'],
       defaultId: 0,
     });
-    if (command !== null && response === 1) clipboard.writeText(command);
+    if (command !== null && response === 1) {
+      // Electron 45's clipboard is asynchronous: a refusal must not become an unhandled rejection.
+      await clipboard.writeText(command).catch((error: unknown) => {
+        report('Could not copy the command', error instanceof Error ? error.message : String(error));
+      });
+    }
   };
   // Sign in…: the window opens on the account and shows the browser wait or the device code.
   const signIn = desktopSignIn(deps.window, deps.handlers);

@@ -219,6 +219,16 @@ export async function setupEngine(deps: {
     });
   const engine = createSwitchableEngine(make(deps.storage.persisting), (message) => deps.log.warn(message));
   await engine.start();
+  // A keyring that answered after the start-up timeout (unlocked late at login): secrets become
+  // readable without a restart. The locked engine wrote no secret, so nothing is lost by switching.
+  void deps.storage.secrets.later?.then(async (late) => {
+    if (late === null || deps.storage.secrets.protection !== 'unavailable') return;
+    deps.storage.secrets = late;
+    deps.storage.persisting = persistSecretsFor(late.protection, deps.settings.get().persistWeakSecrets);
+    await engine.switchTo(make(deps.storage.persisting)).catch((error: unknown) => {
+      deps.log.error('switching to the keyring that answered late failed', { error: String(error) });
+    });
+  });
   deps.settings.onChange((next) => {
     engine.configure({ defaultNotifyBeforeSeconds: next.defaultNotifyBeforeSeconds });
     if (!next.persistWeakSecrets || deps.storage.persisting || deps.storage.secrets.protection !== 'weak')

@@ -113,11 +113,15 @@ export interface AccountWindowController {
   onClosed(listener: () => void): void;
 }
 
+/** How soon after a reload a second renderer crash closes the window instead. */
+const RELOAD_AFTER_CRASH_MIN_MS = 60_000;
+
 /** One account window at a time, created on demand and destroyed on close. */
 export function createAccountWindowController(deps: AccountWindowDeps): AccountWindowController {
   let window: BrowserWindow | null = null;
   let loaded = false;
   let pendingFocus: string | null = null;
+  let lastReloadAt = Number.NEGATIVE_INFINITY;
   const closedListeners = new Set<() => void>();
 
   const alive = (): BrowserWindow | null => (window !== null && !window.isDestroyed() ? window : null);
@@ -142,6 +146,21 @@ export function createAccountWindowController(deps: AccountWindowDeps): AccountW
       loaded = true;
       if (pendingFocus !== null) sendFocus(win, pendingFocus);
       pendingFocus = null;
+    });
+    // A renderer that crashed or was killed leaves a blank window: load the page again, once a
+    // minute at most (a page that keeps crashing would loop), else close the window; the next
+    // open makes a new one.
+    win.webContents.on('render-process-gone', (_event, details) => {
+      loaded = false;
+      const now = Date.now();
+      if (now - lastReloadAt < RELOAD_AFTER_CRASH_MIN_MS) {
+        deps.log?.(`account window's page ended again (${details.reason}); closing the window`);
+        win.destroy();
+        return;
+      }
+      lastReloadAt = now;
+      deps.log?.(`account window's page ended (${details.reason}); loading it again`);
+      win.webContents.reload();
     });
     win.on('close', () => deps.saveBounds(win.getNormalBounds()));
     win.on('closed', () => {

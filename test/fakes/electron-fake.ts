@@ -50,6 +50,10 @@ export class FakeWebContents extends EventEmitter {
   send(channel: string, ...args: unknown[]): void {
     this.sent.push({ channel, args });
   }
+  reloads = 0;
+  reload(): void {
+    this.reloads++;
+  }
 }
 
 export class FakeBrowserWindow extends EventEmitter {
@@ -85,6 +89,11 @@ export class FakeBrowserWindow extends EventEmitter {
   }
   getNormalBounds(): Rectangle {
     return this.normalBounds;
+  }
+  /** Electron's destroy(): no 'close', only 'closed'. */
+  destroy(): void {
+    this.destroyed = true;
+    this.emit('closed');
   }
   /** What Electron does when the user closes the window. */
   userCloses(): void {
@@ -324,9 +333,16 @@ export class FakeSafeStorage {
     this.calls.push('getSelectedStorageBackend');
     return this.backend;
   }
+  private waiting: (() => void)[] = [];
+  /** A hung keyring answers at last (Electron answers every pending availability check then). */
+  answer(): void {
+    this.hang = false;
+    for (const resolve of this.waiting.splice(0)) resolve();
+  }
   isAsyncEncryptionAvailable(): Promise<boolean> {
     this.calls.push('isAsyncEncryptionAvailable');
-    return this.hang ? this.never() : Promise.resolve(this.available);
+    if (!this.hang) return Promise.resolve(this.available);
+    return new Promise<boolean>((resolve) => this.waiting.push(() => resolve(this.available)));
   }
   encryptStringAsync(plain: string): Promise<Buffer> {
     this.calls.push('encryptStringAsync');

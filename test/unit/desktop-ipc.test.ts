@@ -42,6 +42,18 @@ describe('sender checks', () => {
   it.each(table)('%s', (_name, frame, rejection) => {
     expect(senderRejection(frame)).toBe(rejection);
   });
+
+  it('a frame disposed while still referenced (its getters throw, as in Electron): refused as gone', () => {
+    const disposed = {
+      get url(): string {
+        throw new Error('Render frame was disposed before WebFrameMain could be accessed');
+      },
+      get parent(): null {
+        throw new Error('Render frame was disposed before WebFrameMain could be accessed');
+      },
+    };
+    expect(senderRejection(disposed)).toBe('the sending frame is gone');
+  });
 });
 
 describe('IPC handlers over the real engine', () => {

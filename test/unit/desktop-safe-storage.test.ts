@@ -185,6 +185,34 @@ describe('safeStorage cipher', () => {
     expect(describeStorage(storage, true).tray).toEqual({ protection: 'unavailable', persisting: false });
   });
 
+  it('offers the late answer of a keyring that answered after the timeout (unlocked late at login)', async () => {
+    vi.useFakeTimers();
+    const fake = new FakeSafeStorage();
+    fake.hang = true;
+    const opening = open(fake);
+    await vi.advanceTimersByTimeAsync(30_000);
+    const storage = await opening;
+    expect(storage.protection).toBe('unavailable');
+    expect(storage.later).toBeInstanceOf(Promise);
+    fake.answer();
+    const late = await storage.later;
+    expect(late).toMatchObject({ protection: 'os', backend: 'gnome_libsecret', reason: null });
+    expect(await late?.cipher.decrypt(await late.cipher.encrypt('s3cret'))).toBe('s3cret');
+  });
+
+  it('has no late answer when the keyring answered in time, and a null one when it answers "not available"', async () => {
+    expect((await open(new FakeSafeStorage())).later).toBeUndefined();
+    vi.useFakeTimers();
+    const fake = new FakeSafeStorage();
+    fake.hang = true;
+    const opening = open(fake);
+    await vi.advanceTimersByTimeAsync(30_000);
+    const storage = await opening;
+    fake.available = false;
+    fake.answer();
+    expect(await storage.later).toBeNull();
+  });
+
   it('times out a decrypt that hangs mid-session', async () => {
     const fake = new FakeSafeStorage();
     const storage = await open(fake);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { APP_INDEX_URL } from '../../main/desktop/app-origin.js';
 import {
   accountWindowOptions,
@@ -177,6 +177,35 @@ describe('account window controller', () => {
     expect(first.webContents.sent).toEqual([]);
     ctl.open(null);
     expect(FakeBrowserWindow.instances).toHaveLength(2);
+  });
+
+  it('loads the page again after its renderer is gone, and closes the window when it goes again within a minute', () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    try {
+      const { ctl } = controller();
+      ctl.open(null);
+      const win = FakeBrowserWindow.instances[0] as FakeBrowserWindow;
+      win.finishLoading();
+      win.webContents.emit('render-process-gone', fakeEvent({}), { reason: 'crashed', exitCode: 139 });
+      expect(win.webContents.reloads).toBe(1);
+      ctl.push('accountsChanged', []); // not loaded again yet: nothing is sent to a dead page
+      expect(win.webContents.sent).toEqual([]);
+      win.finishLoading();
+      ctl.push('accountsChanged', []);
+      expect(win.webContents.sent).toHaveLength(1);
+      vi.advanceTimersByTime(61_000);
+      win.webContents.emit('render-process-gone', fakeEvent({}), { reason: 'oom', exitCode: 0 });
+      expect(win.webContents.reloads).toBe(2);
+      vi.advanceTimersByTime(5_000);
+      win.webContents.emit('render-process-gone', fakeEvent({}), { reason: 'crashed', exitCode: 139 });
+      expect(win.webContents.reloads).toBe(2);
+      expect(win.isDestroyed()).toBe(true);
+      expect(ctl.isOpen()).toBe(false);
+      ctl.open(null);
+      expect(FakeBrowserWindow.instances).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('pushes to the window only once it has loaded', () => {
