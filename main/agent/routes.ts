@@ -35,7 +35,7 @@ import { ACCOUNT_NAME_PATTERN } from '../engine/accounts/fields.js';
 import { parseImportText } from '../engine/accounts/import-text.js';
 import { formatToken } from '../engine/formats.js';
 import type { Logger } from '../engine/log.js';
-import { grantPhrase, toListJson } from '../engine/views.js';
+import { noSignInMessage, toListJson } from '../engine/views.js';
 import { IMPORT_BODY_LIMIT, SMALL_BODY_LIMIT } from './limits.js';
 import type { AccountListEntry, AccountView, Engine, IssuedToken } from '../engine/types.js';
 
@@ -275,7 +275,11 @@ function signIn(engine: Engine, log: ApiLogger, name: string, openBrowser: boole
     return problem(
       409,
       'not_interactive',
-      `"${view.name}" ${grantPhrase({ preset: view.preset, ...view.settings })}, which needs no sign-in: use tokentray refresh ${view.name}`,
+      noSignInMessage(
+        view.name,
+        { preset: view.preset, ...view.settings },
+        `use tokentray refresh ${view.name}`,
+      ),
     );
   }
   return {

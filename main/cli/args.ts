@@ -32,8 +32,9 @@ Commands:
   import FILE                 add or replace the accounts in FILE ("-" for stdin)
   list [--json]               every account and its state
   token NAME [--min-valid S]  print a valid access token (--rejected: the API refused the last one)
-  header NAME                 print "Authorization: Bearer <token>"
-  exec NAME -- CMD [ARGS...]  run CMD with TOKENTRAY_TOKEN set to a valid token
+  header NAME [--min-valid S] print "Authorization: Bearer <token>" (--rejected, as for token)
+  exec NAME [--min-valid S] -- CMD [ARGS...]
+                              run CMD with TOKENTRAY_TOKEN set to a valid token
   refresh NAME                renew now, whatever the expiry
   remove NAME                 delete the account and its secrets
   login NAME [--browser]      sign an account with an interactive grant in (device code, browser)
@@ -162,12 +163,40 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function parseOwnArgs(args: string[], usage: string) {
-  try {
-    return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message, usage);
+/** node:util's parse errors in our own words: its texts suggest `--` and end in a stray quote. */
+function describeParseError(error: unknown, args: string[]): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown }).code;
+  const option = /'(--?[^' <]+)/.exec(message)?.[1];
+  if (option === undefined) return message;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option "${option}"`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    if (message.includes('does not take an argument')) return `${option} takes no value`;
+    if (message.includes('ambiguous')) {
+      const next = args[args.indexOf(option) + 1] ?? '';
+      return `${option} needs a value, and "${next}" starts with "-" (if it is the value, write ${option}=${next})`;
+    }
+    return `${option} needs a value`;
   }
+  return message;
+}
+
+function parseOwnArgs(args: string[], usage: string) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
+  } catch (error) {
+    throw new UsageError(describeParseError(error, args), usage);
+  }
+  // An option with a value given twice (`--min-valid 30 --min-valid 40`): which one was meant
+  // cannot be told, so neither is picked in silence (the local API refuses a repeated minValid too).
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option' || OPTIONS[token.name as keyof typeof OPTIONS]?.type !== 'string') continue;
+    if (seen.has(token.name)) throw new UsageError(`--${token.name} is given more than once`, usage);
+    seen.add(token.name);
+  }
+  return parsed;
 }
 
 function isCommand(word: string | undefined): word is CommandName {
@@ -228,6 +257,19 @@ export function parseCommandLineFully(argv: string[]): ParsedCommand {
         : { kind: 'help', text: COMMAND_USAGE[topic] };
     }
     throw new UsageError(`unknown command "${topic}"`, MAIN_USAGE);
+  }
+  if (first === '--data-dir' || first.startsWith('--data-dir=')) {
+    const noValue = first === '--data-dir' && rest.length === 0;
+    throw new UsageError(
+      noValue ? '--data-dir needs a directory, then a command' : 'no command given',
+      MAIN_USAGE,
+    );
+  }
+  if (first.startsWith('-')) {
+    throw new UsageError(
+      `"${first}" is not a command: options go after the command (tokentray COMMAND [OPTIONS])`,
+      MAIN_USAGE,
+    );
   }
   if (!isCommand(first)) throw new UsageError(`unknown command "${first}"`, MAIN_USAGE);
   if (first === 'agent') return { kind: 'agent', argv: rest };

@@ -3,6 +3,7 @@
  * on stderr and one of the CONTRACT §2 exit codes.
  */
 import { readFileSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { IMPORT_BODY_LIMIT } from '../agent/limits.js';
 import { clientSocketPath } from '../agent/socket-location.js';
 import type { AccountListEntry } from '../engine/types.js';
@@ -152,8 +153,14 @@ export function formatTable(accounts: AccountListEntry[]): string {
   return `${pad([['NAME', 'PRESET', 'STATE', 'EXPIRES', 'NEXT RENEWAL', 'ERROR'], ...rows])}\n`;
 }
 
-function readImportFile(file: string): Buffer {
-  return file === '-' ? readFileSync(0) : readFileSync(file);
+function readImportFile(file: string, io: Output): Buffer {
+  if (file !== '-') return readFileSync(file);
+  // At a prompt `import -` would wait without a word: say what it waits for, on stderr.
+  if (isatty(0)) {
+    const end = process.platform === 'win32' ? 'Ctrl-Z, then Enter' : 'Ctrl-D';
+    io.err(`tokentray: reading the import file from the terminal: paste it, then press ${end}\n`);
+  }
+  return readFileSync(0);
 }
 
 /** `login NAME [--browser]`: follows the agent's sign-in, telling the person what to do. */
@@ -191,8 +198,8 @@ async function login(
       case 'waiting-for-browser':
         io.err(
           browser
-            ? `Opening the browser to sign "${command.name}" in. If it does not open, use this link on this computer:\n  ${plain(event.authorizationUrl)}\n`
-            : `To sign "${command.name}" in, open this link in a browser on this computer (the answer comes back to ${plain(event.redirectUri)}):\n  ${plain(event.authorizationUrl)}\n`,
+            ? `Opening the browser to sign in "${command.name}". If it does not open, use this link on this computer:\n  ${plain(event.authorizationUrl)}\n`
+            : `To sign in "${command.name}", open this link in a browser on this computer (the answer comes back to ${plain(event.redirectUri)}):\n  ${plain(event.authorizationUrl)}\n`,
         );
         io.err(`Waiting until ${plain(event.deadline)}…\n`);
         void open(text(event.authorizationUrl));
@@ -276,7 +283,7 @@ async function execute(
     case 'import': {
       let file: Buffer;
       try {
-        file = readImportFile(command.file);
+        file = readImportFile(command.file, io);
       } catch (error) {
         io.err(
           `tokentray: cannot read ${command.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`,

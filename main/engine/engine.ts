@@ -38,7 +38,7 @@ import { createCircuitBreakers } from './circuit.js';
 import { createGuardedFetch, DEFAULT_TIMEOUT_MS } from './http.js';
 import { createLimiter, DEFAULT_ENDPOINT_SHARE, DEFAULT_TOTAL_SLOTS } from './limiter.js';
 import { redactErrorInfo, redactionList, silentLogger, type Logger } from './log.js';
-import { grantPhrase } from './views.js';
+import { noSignInMessage } from './views.js';
 import { isPreset, signInKindOf } from './presets/index.js';
 import { flowFor, type FlowContext } from './providers/index.js';
 import { appendActivity, exportEntry, open, recordFor, storedTokenFor } from './records.js';
@@ -513,7 +513,7 @@ export function createEngine(options: EngineOptions): Engine {
       if (signInKindOf(preset, rt.record.settings) === null) {
         throw new TokenError(
           'not_interactive',
-          `"${rt.name}" ${grantPhrase(rt.record.settings)}, which needs no sign-in: use Renew now (tokentray refresh ${rt.name})`,
+          noSignInMessage(rt.name, rt.record.settings, `use Renew now (tokentray refresh ${rt.name})`),
           'config',
         );
       }

@@ -17,6 +17,16 @@ export function toListJson(views: AccountView[]): { accounts: AccountListEntry[]
 }
 
 /** "uses the client_credentials grant", or the preset's own words when no grant is set. */
+/**
+ * Why an account needs no sign-in and what to do instead: renew it (`renew`: how the caller says
+ * so), or, for a pasted token, which nothing renews, paste a new one.
+ */
+export function noSignInMessage(name: string, settings: Record<string, unknown>, renew: string): string {
+  return settings.preset === 'static'
+    ? `"${name}" holds a pasted token, which needs no sign-in: paste a new one in the account window, or import the account again with it`
+    : `"${name}" ${grantPhrase(settings)}, which needs no sign-in: ${renew}`;
+}
+
 export function grantPhrase(settings: Record<string, unknown>): string {
   const grant = settings.grantType;
   return typeof grant === 'string' && grant !== ''

@@ -444,6 +444,36 @@ describe('with a running agent', () => {
     },
   );
 
+  it.skipIf(process.platform !== 'linux' || spawnSync('script', ['--version']).status !== 0)(
+    'import - at a terminal says what it waits for, then imports what was typed before Ctrl-D',
+    async () => {
+      const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+      const line = `exec ${[process.execPath, BIN, 'import', '-', ...dd()].map(quote).join(' ')}`;
+      const child = spawn('script', ['-qec', line, '/dev/null'], {
+        cwd: ROOT,
+        env: cleanEnv({ SHELL: '/bin/sh' }),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      try {
+        await waitUntil(() => out.includes('press Ctrl-D'), 15_000, 'the prompt');
+        expect(out).toContain(
+          'tokentray: reading the import file from the terminal: paste it, then press Ctrl-D',
+        );
+        const token = makeJwt({ exp: nowSeconds() + 600 });
+        child.stdin.write(`{"accounts": [{"name": "typed", "preset": "static", "token": "${token}"}]}\n\x04`);
+        expect(await exited).toBe(0);
+      } finally {
+        child.kill('SIGKILL');
+      }
+      expect(out).toContain('added typed (static)');
+      const removed = await runCli(['remove', 'typed', ...dd()]);
+      expect(removed.code).toBe(0);
+    },
+  );
+
   it('exec returns 128+N when CMD is killed by signal N, and 127 when CMD does not exist', async () => {
     const killed = await runCli([
       'exec',

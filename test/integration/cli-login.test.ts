@@ -162,7 +162,10 @@ describe('tokentray login', () => {
   it('an account whose grant needs no person: exit 1 and why; an unknown account: exit 4; a usage error: exit 2', async () => {
     const machine = await runCli(['login', 'machine', '--data-dir', dirs.dataDir]);
     expect(machine.code).toBe(1);
-    expect(machine.stderr).toMatch(/needs no sign-in/);
+    // A pasted token: nothing renews it either, so the advice is a new token, not `refresh`.
+    expect(machine.stderr).toContain(
+      '"machine" holds a pasted token, which needs no sign-in: paste a new one in the account window, or import the account again with it',
+    );
     const unknown = await runCli(['login', 'nobody', '--data-dir', dirs.dataDir]);
     expect(unknown.code).toBe(4);
     const usage = await runCli(['login', '--data-dir', dirs.dataDir]);

@@ -351,7 +351,9 @@ describe('interactive sign-in over IPC (issue #11)', () => {
   it('answers a grant that needs no person with what to do instead, and nothing runs', async () => {
     const result = (await ipc.invoke(requestChannels.signIn, top, 'acme')) as ActionResult;
     expect(result).toMatchObject({ ok: false, error: { code: 'not_interactive' } });
-    expect(!result.ok && result.error.message).toMatch(/needs no sign-in: use Renew now/);
+    expect(!result.ok && result.error.message).toMatch(
+      /"acme" holds a pasted token, which needs no sign-in: paste a new one/,
+    );
     expect(await ipc.invoke(requestChannels.signInsInProgress, top)).toEqual([]);
     expect(await ipc.invoke(requestChannels.cancelSignIn, top, { account: 'acme' })).toBe(false);
     expect(await ipc.invoke(requestChannels.copySignInCode, top, { account: 'acme' })).toMatchObject({
