@@ -22,7 +22,7 @@ if (desktop.setupProcess()) {
     setupTray({ engine, settings, storage, window, handlers, notifier });
     // Quit is in the tray and the window from here on: the orderly shutdown must be in place.
     let server: ApiServer | null = null;
-    lifecycle.setupQuit({ engine, clipboard, server: () => server });
+    lifecycle.setupQuit({ engine, clipboard, server: () => server, window });
     lifecycle.setupPowerEvents(engine);
     lifecycle.setupAutostart({ settings, notifier, log });
     server = await lifecycle.setupCliSocket({ engine, log, notifier });

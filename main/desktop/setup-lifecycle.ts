@@ -95,12 +95,15 @@ export function setupQuit(deps: {
   clipboard: SecretClipboard;
   /** The CLI socket once it listens (Quit can come while it is still starting). */
   server: () => ApiServer | null;
+  window: AccountWindowController;
 }): void {
   let quitting = false;
   app.on('before-quit', (event) => {
     if (quitting) return;
     quitting = true;
     event.preventDefault();
+    // Past this point nothing may keep the window open: the engine is stopping.
+    deps.window.dropUnsavedChanges();
     const grace = new Promise<void>((resolve) => setTimeout(resolve, QUIT_GRACE_MS));
     const shutdown = Promise.allSettled([
       deps.clipboard.clearIfOurs(),

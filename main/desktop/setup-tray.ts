@@ -19,7 +19,14 @@ import type { Engine } from '../engine/types.js';
 import { commandInMessage, electronCliInstallContext, trayCliTool } from './cli-install.js';
 import type { Notifier } from './notifications.js';
 import type { SettingsStore } from './settings.js';
-import { announcePaused, desktopSignIn, onPausedChanged, resourceDir, type StorageState } from './setup.js';
+import {
+  announcePaused,
+  desktopSignIn,
+  onPausedChanged,
+  quitAsking,
+  resourceDir,
+  type StorageState,
+} from './setup.js';
 import { throttle } from './throttle.js';
 import { createTrayController, trayIconFile } from './tray.js';
 import type { AccountWindowController } from './window.js';
@@ -103,7 +110,7 @@ export function setupTray(deps: {
         );
         return;
       case 'quit':
-        app.quit();
+        void quitAsking(deps.window);
         return;
     }
   };

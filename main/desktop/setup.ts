@@ -241,6 +241,15 @@ export async function setupEngine(deps: {
   return engine;
 }
 
+/**
+ * Quit as the person asked for it (the tray's Quit, the window's): the window is closed first,
+ * asking about unsaved changes, and "Keep editing" leaves the app running. A quit from elsewhere
+ * (macOS's Cmd+Q, log-out, SIGTERM) drops them without asking (setupQuit).
+ */
+export async function quitAsking(window: AccountWindowController): Promise<void> {
+  if (await window.closeAsking()) app.quit();
+}
+
 /** The account window, created on demand; a pending second-launch request opens it now. */
 export function setupAccountWindow(deps: { settings: SettingsStore; log: Logger }): AccountWindowController {
   const controller = createAccountWindowController({
@@ -251,6 +260,17 @@ export function setupAccountWindow(deps: { settings: SettingsStore; log: Logger 
     loadBounds: () => deps.settings.loadBounds(),
     saveBounds: (bounds) => deps.settings.saveBounds(bounds),
     workAreas: () => screen.getAllDisplays().map((display) => display.workArea),
+    askDiscard: async (win) => {
+      const { response } = await dialog.showMessageBox(win, {
+        type: 'question',
+        message: 'Discard unsaved changes?',
+        detail: 'The account form has changes that were not saved. Closing the window drops them.',
+        buttons: ['Discard changes', 'Keep editing'],
+        defaultId: 1,
+        cancelId: 1,
+      });
+      return response === 0;
+    },
     log: (message) => deps.log.warn(message),
   });
   openWindowNow = (account) => controller.open(account);
@@ -351,7 +371,7 @@ export function setupIpc(deps: {
     signInProgress: (progress) => deps.window.push('signInProgress', progress),
     openExternal: openInBrowser,
     installCli: () => installCliTool(electronCliInstallContext(app)),
-    quit: () => app.quit(),
+    quit: () => void quitAsking(deps.window),
     appInfo: () => {
       const status = deps.storage.status();
       return {

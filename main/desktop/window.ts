@@ -98,6 +98,12 @@ export interface AccountWindowDeps {
   loadBounds(): WindowBounds | null;
   saveBounds(bounds: WindowBounds): void;
   workAreas(): Rectangle[];
+  /**
+   * Asks whether to drop the form's unsaved changes (the page's `beforeunload` said it has some);
+   * true: discard and close. Asynchronous, so the main process keeps serving tokens meanwhile.
+   * Without it a close never asks.
+   */
+  askDiscard?: (win: BrowserWindow) => Promise<boolean>;
   log?: (message: string) => void;
 }
 
@@ -111,7 +117,18 @@ export interface AccountWindowController {
   current(): BrowserWindow | null;
   /** Calls `listener` each time the window is closed. */
   onClosed(listener: () => void): void;
+  /**
+   * Closes the window as its close button does, asking about unsaved changes: true once it is
+   * closed (or there was none), false when the person keeps editing. A page that answers
+   * nothing within CLOSE_ANSWER_MS (a hung renderer) is closed anyway.
+   */
+  closeAsking(): Promise<boolean>;
+  /** From now on a close drops unsaved changes without asking (the app is quitting). */
+  dropUnsavedChanges(): void;
 }
+
+/** How long a closing page has to run its `beforeunload` before the window is destroyed. */
+const CLOSE_ANSWER_MS = 10_000;
 
 /** How soon after a reload a second renderer crash closes the window instead. */
 const RELOAD_AFTER_CRASH_MIN_MS = 60_000;
@@ -122,6 +139,13 @@ export function createAccountWindowController(deps: AccountWindowDeps): AccountW
   let loaded = false;
   let pendingFocus: string | null = null;
   let lastReloadAt = Number.NEGATIVE_INFINITY;
+  /** A close that proceeds without asking: the person chose Discard (this window's), or the app is quitting. */
+  let discarding = false;
+  let quitting = false;
+  let asking = false;
+  /** The pending closeAsking's: the page answered (stop the hung-page timer), and the outcome. */
+  let closeWaiter: { answered(): void; kept(): void } | null = null;
+  let pendingClose: Promise<boolean> | null = null;
   const closedListeners = new Set<() => void>();
 
   const alive = (): BrowserWindow | null => (window !== null && !window.isDestroyed() ? window : null);
@@ -162,10 +186,37 @@ export function createAccountWindowController(deps: AccountWindowDeps): AccountW
       deps.log?.(`account window's page ended (${details.reason}); loading it again`);
       win.webContents.reload();
     });
+    // The form's beforeunload said it has unsaved changes (renderer/src/components/App.tsx).
+    // preventDefault here lets the page go; not calling it keeps the page, so the question is
+    // asked without blocking, and a Discard closes again, this time letting it go.
+    win.webContents.on('will-prevent-unload', (event) => {
+      closeWaiter?.answered();
+      if (discarding || quitting || deps.askDiscard === undefined) {
+        event.preventDefault();
+        return;
+      }
+      if (asking) return;
+      asking = true;
+      void deps
+        .askDiscard(win)
+        .catch(() => false)
+        .then((discard) => {
+          asking = false;
+          if (win.isDestroyed()) return;
+          if (!discard) {
+            closeWaiter?.kept();
+            return;
+          }
+          discarding = true;
+          win.close();
+        });
+    });
     win.on('close', () => deps.saveBounds(win.getNormalBounds()));
     win.on('closed', () => {
       if (window === win) window = null;
       loaded = false;
+      discarding = false;
+      asking = false;
       for (const listener of closedListeners) listener();
     });
     win.loadURL(APP_INDEX_URL).catch((error: unknown) => {
@@ -198,6 +249,35 @@ export function createAccountWindowController(deps: AccountWindowDeps): AccountW
     current: () => alive(),
     onClosed: (listener) => {
       closedListeners.add(listener);
+    },
+    closeAsking() {
+      const win = alive();
+      if (win === null) return Promise.resolve(true);
+      // Quit chosen twice while the question is up: one question, one answer for both.
+      if (pendingClose !== null) return pendingClose;
+      pendingClose = new Promise<boolean>((resolve) => {
+        const finish = (closed: boolean): void => {
+          clearTimeout(hung);
+          win.removeListener('closed', onClosed);
+          closeWaiter = null;
+          pendingClose = null;
+          resolve(closed);
+        };
+        const onClosed = (): void => finish(true);
+        // Until the page answers (it closes, or will-prevent-unload comes): a hung page is destroyed.
+        const hung = setTimeout(() => {
+          deps.log?.('account window did not answer its close; closing it anyway');
+          if (!win.isDestroyed()) win.destroy();
+          finish(true);
+        }, CLOSE_ANSWER_MS);
+        win.once('closed', onClosed);
+        closeWaiter = { answered: () => clearTimeout(hung), kept: () => finish(false) };
+        win.close();
+      });
+      return pendingClose;
+    },
+    dropUnsavedChanges() {
+      quitting = true;
     },
   };
 }

@@ -104,6 +104,8 @@ export interface LaunchOptions {
   keyring?: StandinConfig['keyring'];
   notifications?: StandinConfig['notifications'];
   saveDialogPath?: string | null;
+  /** The buttons message boxes answer, in turn (the first button once they run out). */
+  messageBoxResponses?: number[];
   args?: string[];
 }
 
@@ -142,6 +144,7 @@ export async function launchApp(opts: LaunchOptions): Promise<RunningApp> {
     keyring: opts.keyring ?? 'gnome_libsecret',
     saveDialogPath: opts.saveDialogPath ?? null,
     notifications: opts.notifications ?? 'shown',
+    messageBoxResponses: opts.messageBoxResponses ?? [],
   };
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,

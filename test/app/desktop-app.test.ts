@@ -65,7 +65,8 @@ describe.skipIf(!node.ok)('the desktop app, run whole under Electron 45’s Node
   });
 
   it('first start with no data: the window opens on its own and the tray says there are no accounts', async () => {
-    app = await launchApp({ profile, saveDialogPath: exportPath });
+    // The one message box this launch meets: "Discard unsaved changes?" at Quit, kept the first time.
+    app = await launchApp({ profile, saveDialogPath: exportPath, messageBoxResponses: [1] });
     const ui = new AccountWindow(await app.window());
     await expect.poll(() => ui.count.textContent()).toMatch(/^(0 accounts|no accounts)/i);
     const tray = await app.tray();
@@ -161,12 +162,40 @@ describe.skipIf(!node.ok)('the desktop app, run whole under Electron 45’s Node
     expect(exported.accounts.map((a) => a.name).sort()).toEqual(['acme', 'pasted']);
   }, 30_000);
 
+  it('Quit with unsaved changes in the form asks first: Keep editing keeps the app and what was typed', async () => {
+    const ui = new AccountWindow(await app!.window());
+    // The Export dialog of the test before says where it saved: closed first.
+    await ui.page.keyboard.press('Escape');
+    await expect.poll(() => ui.page.getByRole('dialog').count()).toBe(0);
+    await ui.startAdd();
+    await ui.choosePreset('MSP360');
+    await ui.fill({ name: 'half-typed', username: 'api-user' });
+    await app!.clickTray('Quit Tokentray');
+    const asked = await app!.waitForEvent(
+      (e): e is Extract<StandinEvent, { event: 'messageBox' }> => e.event === 'messageBox',
+      10_000,
+    );
+    expect(asked).toMatchObject({
+      message: 'Discard unsaved changes?',
+      buttons: ['Discard changes', 'Keep editing'],
+      response: 1,
+    });
+    expect(asked.parentWindowId).not.toBeNull();
+    // Still running, still serving: the engine was not stopped behind the kept window.
+    expect((await cli(['token', 'acme'])).code).toBe(0);
+    expect(await ui.input('username').inputValue()).toBe('api-user');
+    expect(app!.child.exitCode).toBeNull();
+  }, 30_000);
+
   it('Quit in the tray ends the process with 0 within 10 s; the store is flushed, with no secret in clear', async () => {
     const started = Date.now();
+    // The form still holds what was typed: this time the question is answered Discard changes.
     await app!.clickTray('Quit Tokentray');
     const status = await app!.exited;
     expect(status).toEqual({ code: 0, signal: null });
     expect(Date.now() - started).toBeLessThan(10_000);
+    const asked = app!.events.flatMap((e) => (e.event === 'messageBox' ? [e.response] : []));
+    expect(asked).toEqual([1, 0]);
     const store = readFileSync(path.join(profile.userData, 'accounts.json'), 'utf8');
     expect(Object.keys((JSON.parse(store) as { accounts: object }).accounts).sort()).toEqual([
       'acme',

@@ -95,6 +95,22 @@ export class FakeBrowserWindow extends EventEmitter {
     this.destroyed = true;
     this.emit('closed');
   }
+  /** The page's beforeunload objects to leaving (a form with unsaved changes); null: it hangs. */
+  pageObjects: boolean | null = false;
+  /**
+   * Electron's close(): the page's beforeunload runs first; one that objects emits
+   * 'will-prevent-unload', and the window closes only if a listener calls preventDefault. A hung
+   * page answers nothing.
+   */
+  close(): void {
+    if (this.destroyed || this.pageObjects === null) return;
+    if (this.pageObjects) {
+      const event = fakeEvent({});
+      this.webContents.emit('will-prevent-unload', event);
+      if (!event.defaultPrevented) return;
+    }
+    this.userCloses();
+  }
   /** What Electron does when the user closes the window. */
   userCloses(): void {
     this.emit('close', fakeEvent({}));

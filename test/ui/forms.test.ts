@@ -351,6 +351,41 @@ describe('validation messages', () => {
 });
 
 describe('leaving a half-filled form', () => {
+  it('holds the page on close only while the form has unsaved changes (main then asks, window.ts)', async () => {
+    const win = await openWindow(suite);
+    const { ui, page } = win;
+    // What Chromium reports to the embedder when a close meets a beforeunload that objects:
+    // Electron turns it into 'will-prevent-unload'. Read here by running the page's own handlers.
+    const objects = () =>
+      page.evaluate(() => {
+        const event = new Event('beforeunload', { cancelable: true });
+        window.dispatchEvent(event);
+        return event.defaultPrevented;
+      });
+    expect(await objects()).toBe(false);
+    await ui.startAdd();
+    await ui.choosePreset('MSP360');
+    expect(await objects()).toBe(false); // defaults only: nothing to lose
+    await ui.fill({ name: 'half', username: 'api-user' });
+    await expect.poll(objects).toBe(true);
+    // A real close of the page, as Chromium runs it: it stops at the beforeunload question.
+    const asked = new Promise<string>((resolve) =>
+      page.once('dialog', (dialog) => {
+        resolve(dialog.type());
+        void dialog.dismiss();
+      }),
+    );
+    await page.close({ runBeforeUnload: true });
+    expect(await asked).toBe('beforeunload');
+    expect(page.isClosed()).toBe(false);
+    await ui.cancel();
+    await page
+      .getByRole('dialog', { name: 'Discard this new account?' })
+      .getByRole('button', { name: 'Discard changes' })
+      .click();
+    await expect.poll(objects).toBe(false);
+  });
+
   it('leaves an untouched form at once, but asks before dropping what was typed', async () => {
     const win = await openWindow(suite, {
       seed: async (engine) => {

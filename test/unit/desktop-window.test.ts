@@ -116,7 +116,7 @@ describe('navigation guard', () => {
 });
 
 describe('account window controller', () => {
-  function controller(saved: WindowBounds | null = null) {
+  function controller(saved: WindowBounds | null = null, askDiscard?: () => Promise<boolean>) {
     const BrowserWindow = fakeBrowserWindowClass();
     const savedBounds: WindowBounds[] = [];
     const ctl = createAccountWindowController({
@@ -126,9 +126,110 @@ describe('account window controller', () => {
       loadBounds: () => saved,
       saveBounds: (b) => savedBounds.push(b),
       workAreas: () => [{ x: 0, y: 0, width: 1920, height: 1080 }],
+      ...(askDiscard === undefined ? {} : { askDiscard }),
     });
     return { ctl, savedBounds };
   }
+
+  /** An askDiscard whose answer the test gives; counts the questions. */
+  function answerLater() {
+    const pending: ((discard: boolean) => void)[] = [];
+    return {
+      ask: () => new Promise<boolean>((resolve) => pending.push(resolve)),
+      answer: (discard: boolean) => pending.shift()?.(discard),
+      get asked() {
+        return pending.length;
+      },
+    };
+  }
+
+  it('asks before a close drops unsaved changes, without blocking: Keep editing keeps the window', async () => {
+    const question = answerLater();
+    const { ctl } = controller(null, question.ask);
+    ctl.open(null);
+    const win = FakeBrowserWindow.instances[0] as FakeBrowserWindow;
+    win.finishLoading();
+    win.pageObjects = true;
+    const closing = ctl.closeAsking();
+    expect(question.asked).toBe(1);
+    win.close(); // a second click on the close button while the question is up: asked once
+    const again = ctl.closeAsking(); // and Quit chosen again: the same question answers both
+    expect(question.asked).toBe(1);
+    question.answer(false);
+    expect(await closing).toBe(false);
+    expect(await again).toBe(false);
+    expect(ctl.isOpen()).toBe(true);
+  });
+
+  it('closes once the person chose Discard changes (the page is let go on the second close)', async () => {
+    const question = answerLater();
+    const { ctl, savedBounds } = controller(null, question.ask);
+    ctl.open(null);
+    const win = FakeBrowserWindow.instances[0] as FakeBrowserWindow;
+    win.finishLoading();
+    win.pageObjects = true;
+    const closing = ctl.closeAsking();
+    question.answer(true);
+    expect(await closing).toBe(true);
+    expect(ctl.isOpen()).toBe(false);
+    expect(savedBounds).toHaveLength(1);
+    // A new window asks again: Discard was for that window's changes only.
+    ctl.open(null);
+    const next = FakeBrowserWindow.instances[1] as FakeBrowserWindow;
+    next.pageObjects = true;
+    next.close();
+    expect(question.asked).toBe(1);
+  });
+
+  it('closes at once when nothing is unsaved, and without asking once the app is quitting', async () => {
+    const question = answerLater();
+    const { ctl } = controller(null, question.ask);
+    ctl.open(null);
+    expect(await ctl.closeAsking()).toBe(true);
+    ctl.open(null);
+    const win = FakeBrowserWindow.instances[1] as FakeBrowserWindow;
+    win.pageObjects = true;
+    ctl.dropUnsavedChanges();
+    expect(await ctl.closeAsking()).toBe(true);
+    expect(question.asked).toBe(0);
+    expect(await ctl.closeAsking()).toBe(true); // no window: nothing to close
+  });
+
+  it('destroys a window whose page does not answer its close within 10 s (a hung renderer)', async () => {
+    vi.useFakeTimers();
+    try {
+      const { ctl } = controller(null, answerLater().ask);
+      ctl.open(null);
+      const win = FakeBrowserWindow.instances[0] as FakeBrowserWindow;
+      win.pageObjects = null;
+      const closing = ctl.closeAsking();
+      await vi.advanceTimersByTimeAsync(9_999);
+      expect(win.isDestroyed()).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await closing).toBe(true);
+      expect(win.isDestroyed()).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('keeps a question the person is reading past 10 s: the page answered, only the person is slow', async () => {
+    vi.useFakeTimers();
+    try {
+      const question = answerLater();
+      const { ctl } = controller(null, question.ask);
+      ctl.open(null);
+      const win = FakeBrowserWindow.instances[0] as FakeBrowserWindow;
+      win.pageObjects = true;
+      const closing = ctl.closeAsking();
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(win.isDestroyed()).toBe(false);
+      question.answer(false);
+      expect(await closing).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 
   it('creates the window on demand, guarded, loading the app origin, shown when ready', () => {
     const { ctl } = controller({ x: 50, y: 60, width: 1000, height: 700 });

@@ -75,6 +75,17 @@ export function App(): JSX.Element {
   const onDirtyChange = useCallback((dirty: boolean) => {
     formDirty.current = dirty;
   }, []);
+  // Closing the window (or quitting from the tray) with unsaved changes: the page says so, and
+  // main asks the person (window.ts, 'will-prevent-unload'); inside the window, leaveForm asks.
+  useEffect(() => {
+    const onBeforeUnload = (event: BeforeUnloadEvent): void => {
+      if (!formDirty.current) return;
+      event.preventDefault();
+      event.returnValue = '';
+    };
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => window.removeEventListener('beforeunload', onBeforeUnload);
+  }, []);
   /** Runs `leave` at once, or after the user agreed to drop the form's unsaved changes. */
   const leaveForm = useCallback((leave: () => void) => {
     if (formDirty.current) setPendingLeave(() => leave);

@@ -741,12 +741,34 @@ class StandinBrowserWindow extends EventEmitter {
   setMenuBarVisibility(): void {}
   setAutoHideMenuBar(): void {}
   removeMenu(): void {}
+  /**
+   * As Electron closes a window: 'close' first ("emitted before the beforeunload and unload event
+   * of the DOM"), then the page's beforeunload; one that objects emits 'will-prevent-unload', and
+   * the page goes only if a listener calls preventDefault, else the window stays as it is.
+   */
   close(): void {
     if (this.destroyed) return;
     const event = preventable();
     this.emit('close', event);
     if (event.defaultPrevented) return;
-    this.destroy();
+    void this.unloadAsked().then((leave) => {
+      if (leave) this.destroy();
+    });
+  }
+  private async unloadAsked(): Promise<boolean> {
+    const page = this.webContents.page;
+    if (page === null || page.isClosed()) return true;
+    const objects = await page
+      .evaluate(() => {
+        const unload = new Event('beforeunload', { cancelable: true });
+        window.dispatchEvent(unload);
+        return unload.defaultPrevented;
+      })
+      .catch(() => false);
+    if (!objects || this.destroyed) return true;
+    const prevent = preventable();
+    this.webContents.emit('will-prevent-unload', prevent);
+    return prevent.defaultPrevented;
   }
   destroy(): void {
     if (this.destroyed) return;
@@ -1226,9 +1248,26 @@ const dialog = {
       ? { canceled: true }
       : { canceled: false, filePath: cfg.saveDialogPath };
   },
-  async showMessageBox(): Promise<{ response: number; checkboxChecked: boolean }> {
+  async showMessageBox(...args: unknown[]): Promise<{ response: number; checkboxChecked: boolean }> {
     requireReady('dialog.showMessageBox');
-    return { response: 0, checkboxChecked: false };
+    const parent = args.length > 1 ? args[0] : null;
+    if (parent !== null && !(parent instanceof StandinBrowserWindow))
+      strict('showMessageBox: the parent is not a BrowserWindow');
+    const options = (args.length > 1 ? args[1] : args[0]) as
+      { message?: unknown; buttons?: unknown } | undefined;
+    if (typeof options?.message !== 'string') strict('showMessageBox: options.message must be a string');
+    const buttons = Array.isArray(options.buttons) ? options.buttons.map(String) : ['OK'];
+    const response = cfg.messageBoxResponses.shift() ?? 0;
+    if (response >= buttons.length)
+      strict(`showMessageBox: no button ${response} in ${JSON.stringify(buttons)}`);
+    send({
+      event: 'messageBox',
+      parentWindowId: parent instanceof StandinBrowserWindow ? parent.id : null,
+      message: options.message,
+      buttons,
+      response,
+    });
+    return { response, checkboxChecked: false };
   },
 };
 const powerMonitor = new EventEmitter();

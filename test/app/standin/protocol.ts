@@ -22,6 +22,8 @@ export interface StandinConfig {
   saveDialogPath: string | null;
   /** What `Notification.show()` does: shows it, or emits `failed` as an unsigned macOS app gets. */
   notifications: 'shown' | 'failed';
+  /** The buttons `dialog.showMessageBox` answers, in turn (its first button once they run out). */
+  messageBoxResponses: number[];
 }
 
 /** A menu item as the test sees it (what Electron would draw). */
@@ -75,6 +77,13 @@ export type StandinEvent =
   | { event: 'notification'; index: number; title: string; body: string }
   | { event: 'clipboardCleared' }
   | { event: 'saveDialog'; parentWindowId: number | null }
+  | {
+      event: 'messageBox';
+      parentWindowId: number | null;
+      message: string;
+      buttons: string[];
+      response: number;
+    }
   /** `shell.openExternal(url)`: the system browser would open `url` (the test drives it in Chromium). */
   | { event: 'openExternal'; url: string }
   | { event: 'strictness'; message: string }
