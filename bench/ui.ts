@@ -76,6 +76,7 @@ export async function benchUi(): Promise<void> {
         storageWarning: null,
         cliCommand: 'tokentray',
         notices: [],
+        setAsideAccounts: [],
       }),
     });
     const context = await browser.newContext({ viewport: { width: 1180, height: 780 } });

@@ -58,6 +58,8 @@ export interface AppInfo {
   cliCommand: string;
   /** What start-up found that the user must know (a store moved aside and where to, unreadable secrets). */
   notices: string[];
+  /** Accounts kept in the store but not loaded (a preset this version does not know): removable by name. */
+  setAsideAccounts: string[];
 }
 
 export type SaveResult = { ok: true; account: AccountView } | { ok: false; issues: ValidationIssue[] };

@@ -401,7 +401,13 @@ export function routeRequest(
     if (method !== 'GET') return methodNotAllowed('GET');
     const unknown = unknownParameter(params);
     if (unknown !== null) return unknown;
-    return small(async () => ({ status: 200, body: toListJson(engine.list()) }));
+    return small(async () => ({
+      status: 200,
+      body:
+        engine.setAside.length === 0
+          ? toListJson(engine.list())
+          : { ...toListJson(engine.list()), setAside: [...engine.setAside] },
+    }));
   }
 
   let name: string;

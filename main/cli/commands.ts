@@ -255,6 +255,17 @@ async function execute(
       if (answer.status !== 200) return explainFailure(answer, null, io);
       const accounts = (answer.body.accounts ?? []) as AccountListEntry[];
       io.out(command.json ? `${JSON.stringify({ accounts }, null, 2)}\n` : formatTable(accounts));
+      // Records the agent keeps but cannot serve (a preset it does not know): on stderr, so the
+      // table and the JSON stay what the contract says.
+      const setAside = Array.isArray(answer.body.setAside)
+        ? answer.body.setAside.filter((n): n is string => typeof n === 'string').map(plain)
+        : [];
+      if (setAside.length > 0) {
+        io.err(
+          `tokentray: also kept but not loaded (a preset this version does not know): ${setAside.join(', ')}; ` +
+            'update Tokentray, import them again, or remove them (tokentray remove NAME)\n',
+        );
+      }
       return EXIT.ok;
     }
     case 'exec': {

@@ -45,6 +45,9 @@ export function createSwitchableEngine(initial: Engine, log: (message: string) =
     get paused() {
       return current.paused;
     },
+    get setAside() {
+      return current.setAside;
+    },
     get notices() {
       return current.notices;
     },

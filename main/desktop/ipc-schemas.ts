@@ -9,6 +9,11 @@ import { settingsPatchSchema } from './settings.js';
 
 /** CONTRACT §1: 1–64 of `A-Z a-z 0-9 . _ -`, starting with a letter or a digit. */
 const accountName = z.string().regex(ACCOUNT_NAME_PATTERN, 'not an account name');
+
+/** The names of `names` the window may send back (removeAccount's schema): for AppInfo.setAsideAccounts. */
+export function namesTheWindowMaySend(names: readonly string[]): string[] {
+  return names.filter((name) => accountName.safeParse(name).success);
+}
 const originalName = accountName.nullable();
 const accountInput = z.record(z.string(), z.unknown());
 const copyFormat = z.enum(['token', 'header', 'curl', 'powershell']);

@@ -26,6 +26,7 @@ import { acquireDataDirLockAsync, type DataDirLock } from '../agent/lock.js';
 import { defaultSocketPath } from '../agent/socket-path.js';
 import { createRequestHandlers, type AppHandlers, type AppPorts } from '../app/handlers.js';
 import { toErrorInfo } from '../engine/errors.js';
+import { namesTheWindowMaySend } from './ipc-schemas.js';
 import { createEngine, createLogger, type Logger } from '../engine/index.js';
 import { redactForNotification } from '../engine/notification-policy.js';
 import type { Engine } from '../engine/types.js';
@@ -381,6 +382,8 @@ export function setupIpc(deps: {
         storageWarning: status.warning,
         cliCommand: cliCommand(),
         notices: [...deps.engine.notices],
+        // Others are left to `tokentray remove` (its warning says so when it can).
+        setAsideAccounts: namesTheWindowMaySend(deps.engine.setAside),
       };
     },
   };

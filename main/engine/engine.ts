@@ -300,6 +300,8 @@ export function createEngine(options: EngineOptions): Engine {
   // What the user must hear about the store as it was found at start (a file moved aside, secrets
   // another program encrypted).
   let notices: string[] = [];
+  /** Records start() left in the store unloaded: their notices start `account "NAME" is kept`. */
+  let setAside: string[] = [];
 
   const engine: Engine = {
     async start() {
@@ -310,6 +312,7 @@ export function createEngine(options: EngineOptions): Engine {
       const store = (ctx.store = opened.store);
       for (const warning of opened.warnings) log.warn(warning);
       notices = [...opened.warnings];
+      setAside = [];
       for (const name of store.names()) {
         const record = store.get(name);
         if (!record) continue;
@@ -318,6 +321,7 @@ export function createEngine(options: EngineOptions): Engine {
           // stop every other account: it is left in the store as it is, and said so.
           const unknown = `account "${name}" is kept in the store but not loaded: its preset ${JSON.stringify(record.settings.preset).slice(0, 66)} is unknown to this version of Tokentray (written by a newer one?); update Tokentray, or import the account again to replace it${ACCOUNT_NAME_PATTERN.test(name) ? `, or remove it (tokentray remove ${name})` : ''}`;
           notices.push(unknown);
+          setAside.push(name);
           log.warn(unknown);
           continue;
         }
@@ -439,6 +443,7 @@ export function createEngine(options: EngineOptions): Engine {
         if (stored === undefined || runtimes.has(stored)) return null;
         store.write({ remove: [stored] });
         notices = notices.filter((notice) => !notice.startsWith(`account "${stored}" is kept`));
+        setAside = setAside.filter((kept) => kept !== stored);
         log.info('removed', { account: stored, loaded: false });
         return stored;
       }
@@ -605,6 +610,9 @@ export function createEngine(options: EngineOptions): Engine {
       return ctx.paused;
     },
 
+    get setAside() {
+      return setAside;
+    },
     get notices() {
       return notices;
     },

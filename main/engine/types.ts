@@ -261,5 +261,7 @@ export interface Engine {
   readonly paused: boolean;
   /** Problems with the store found by start() that the user must be told about (empty: none). */
   readonly notices: readonly string[];
+  /** Names of records kept in the store but not loaded (a preset this version does not know). */
+  readonly setAside: readonly string[];
   on(listener: (event: EngineEvent) => void): () => void;
 }

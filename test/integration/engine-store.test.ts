@@ -130,6 +130,7 @@ describe('the store file', () => {
       cipher: first.fixture.cipher,
     });
     expect(second.engine.list().map((view) => view.name)).toEqual(['mps']);
+    expect(second.engine.setAside).toEqual(['later']);
     expect((await second.engine.token('mps', { purpose: 'manual' })).accessToken).toBeTruthy();
     expect(second.lines.join('\n')).toContain(
       'account "later" is kept in the store but not loaded: its preset "future-preset" is unknown to this version',
@@ -144,6 +145,8 @@ describe('the store file', () => {
       cipher: first.fixture.cipher,
     });
     expect(await third.engine.removeAccount('LATER')).toBe('later');
+    expect(third.engine.setAside).toEqual([]);
+    expect(third.engine.notices).toEqual([]);
     expect(await third.engine.removeAccount('later')).toBeNull();
     expect(third.engine.list().map((view) => view.name)).toEqual(['mps']);
     await third.engine.stop();

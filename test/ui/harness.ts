@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { createRequestHandlers, type ProxyLoginPort, type SettingsPort } from '../../main/app/handlers.js';
+import { namesTheWindowMaySend } from '../../main/desktop/ipc-schemas.js';
 import { createEngine, type EngineOptions } from '../../main/engine/index.js';
 import type { Engine } from '../../main/engine/types.js';
 import type { AppInfo, RequestHandlers, Settings, StorageProtection } from '../../preload/contract.js';
@@ -127,12 +128,18 @@ export async function openWindow(suite: UiSuite, opts: WindowOptions = {}): Prom
         : null,
     cliCommand: 'tokentray',
     notices: [],
+    setAsideAccounts: [],
   };
   const handlers = createRequestHandlers({
     engine,
     clipboard,
     settings,
-    appInfo: () => appInfo,
+    // As setup.ts builds it: what the engine found at start, as it is now.
+    appInfo: () => ({
+      ...appInfo,
+      notices: [...engine.notices],
+      setAsideAccounts: namesTheWindowMaySend(engine.setAside),
+    }),
     async saveExport(contents, suggestedName) {
       const file = path.join(exportDir, `${exports.length + 1}-${suggestedName}`);
       await writeFile(file, contents, { mode: 0o600 });

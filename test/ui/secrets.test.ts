@@ -161,6 +161,41 @@ describe('secrets', () => {
     expect(await ui.field('token').locator('textarea').count()).toBe(1);
   });
 
+  it('offers to remove an account kept but not loaded (a preset this version does not know)', async () => {
+    const win = await openWindow(suite, {
+      async prepare(dataDir) {
+        await saveWithEngine(dataDir, suite.cipher(), {
+          name: 'future',
+          preset: 'static',
+          token: 'opaque-1',
+        });
+        const file = path.join(dataDir, 'accounts.json');
+        const stored = JSON.parse(await readFile(file, 'utf8')) as {
+          accounts: Record<string, { settings: Record<string, unknown> }>;
+        };
+        const future = stored.accounts.future;
+        if (future === undefined) throw new Error('no record "future"');
+        future.settings.preset = 'a-newer-preset';
+        await writeFile(file, JSON.stringify(stored), { mode: 0o600 });
+      },
+    });
+    const { page, engine } = win;
+    const notices = page.getByTestId('startup-notices');
+    await expect
+      .poll(() => notices.textContent())
+      .toContain('account "future" is kept in the store but not loaded');
+    expect(engine.setAside).toEqual(['future']);
+    await notices.getByRole('button', { name: 'Remove future' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Remove future?' });
+    await confirm.getByRole('button', { name: 'Remove account' }).click();
+    await expect.poll(() => notices.count()).toBe(0);
+    expect(engine.setAside).toEqual([]);
+    const after = JSON.parse(await readFile(path.join(win.dataDir, 'accounts.json'), 'utf8')) as {
+      accounts: object;
+    };
+    expect(Object.keys(after.accounts)).toEqual([]);
+  });
+
   it('says when an account’s settings were changed behind Tokentray’s back, and what to check', async () => {
     const win = await openWindow(suite, {
       // The same key, but the token URL edited in accounts.json after the secret was sealed.

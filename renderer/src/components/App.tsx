@@ -69,6 +69,8 @@ export function App(): JSX.Element {
   const [selected, setSelected] = useState<string | null>(null);
   const [pane, setPane] = useState<Pane>({ kind: 'details' });
   const [dialog, setDialog] = useState<DialogKind>(null);
+  /** An account kept in the store but not loaded (StartupNotices), being removed. */
+  const [removingSetAside, setRemovingSetAside] = useState<string | null>(null);
   /** The form differs from what it opened with; leaving it asks first. */
   const formDirty = useRef(false);
   const [pendingLeave, setPendingLeave] = useState<(() => void) | null>(null);
@@ -276,7 +278,13 @@ export function App(): JSX.Element {
         </nav>
       </header>
 
-      {info && <StartupNotices notices={info.notices ?? []} />}
+      {info && (
+        <StartupNotices
+          notices={info.notices ?? []}
+          setAside={info.setAsideAccounts ?? []}
+          onRemove={(name) => setRemovingSetAside(name)}
+        />
+      )}
       {info?.storageProtection === 'weak' && settings && (
         <WeakStorageBanner info={info} settings={settings} onChange={setSettings} />
       )}
@@ -374,6 +382,19 @@ export function App(): JSX.Element {
             setDialog(null);
             notify(`Removed ${name}`);
             focusSoon('.list');
+          }}
+        />
+      )}
+      {removingSetAside !== null && (
+        <RemoveDialog
+          name={removingSetAside}
+          onClose={() => setRemovingSetAside(null)}
+          onRemoved={() => {
+            const name = removingSetAside;
+            setRemovingSetAside(null);
+            notify(`Removed ${name}`);
+            // The notice about it goes: main's notices no longer hold it.
+            void api.appInfo().then(setInfo);
           }}
         />
       )}
