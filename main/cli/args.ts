@@ -265,6 +265,8 @@ export function parseCommandLineFully(argv: string[]): ParsedCommand {
       MAIN_USAGE,
     );
   }
+  if (first === '--version' || first === '-V')
+    throw new UsageError(`${first} takes no arguments`, MAIN_USAGE);
   if (first.startsWith('-')) {
     throw new UsageError(
       `"${first}" is not a command: options go after the command (tokentray COMMAND [OPTIONS])`,
