@@ -391,20 +391,19 @@ export function createGuardedFetch(options: HttpOptions) {
         { status: response.status },
       );
     }
-    const isDiscovery = url.includes('/.well-known/');
-    if (!isDiscovery) {
-      delete record.id_token;
-      checkTokenCharacters(record, host);
-      if (record.expires_in !== undefined) {
-        // Zero or negative: already expired (the renewal refuses such a token, see expiry.ts).
-        const seconds = parseSignedSeconds(record.expires_in);
-        if (seconds === null) delete record.expires_in;
-        else record.expires_in = Math.max(0, Math.floor(seconds));
-      }
-      if (typeof record.access_token === 'string' && record.token_type === undefined)
-        record.token_type = 'bearer';
-      checkBearer(record, host);
+    // Every JSON answer, whatever its URL: a discovery document holds none of these fields (a URL
+    // test, '/.well-known/' in it, let a token endpoint named so skip every check).
+    delete record.id_token;
+    checkTokenCharacters(record, host);
+    if (record.expires_in !== undefined) {
+      // Zero or negative: already expired (the renewal refuses such a token, see expiry.ts).
+      const seconds = parseSignedSeconds(record.expires_in);
+      if (seconds === null) delete record.expires_in;
+      else record.expires_in = Math.max(0, Math.floor(seconds));
     }
+    if (typeof record.access_token === 'string' && record.token_type === undefined)
+      record.token_type = 'bearer';
+    checkBearer(record, host);
     const headers = new Headers(response.headers);
     headers.set('content-type', 'application/json');
     headers.delete('content-length');

@@ -110,6 +110,25 @@ describe('tokens are visible ASCII (item 3)', () => {
     expect((await h.engine.token('mps')).accessToken).toBe('zqxCased-token');
   });
 
+  it("checks a token endpoint's answer whatever its URL: one under /.well-known/ too", async () => {
+    // A discovery document may name any token_endpoint: the checks once skipped such URLs.
+    const peer = cleanups.add(await startMpsMonitorPeer({ basePath: '/.well-known' }));
+    const h = await startHarness(cleanups);
+    h.engine.setPaused(true);
+    await h.engine.saveAccount(mpsAccount(peer));
+    peer.faults.push(
+      answer({ access_token: 'zqxAbc\r\nX-Injected: 1', token_type: 'bearer', expires_in: 1800 }),
+    );
+    expect(await h.engine.token('mps').catch((e: unknown) => e)).toMatchObject({
+      code: 'invalid_token_value',
+    });
+    await h.engine.saveAccount(mpsAccount(peer, { name: 'mps-bound' }));
+    peer.faults.push(answer({ access_token: 'zqxBound', token_type: 'DPoP', expires_in: 1800 }));
+    expect(await h.engine.token('mps-bound').catch((e: unknown) => e)).toMatchObject({
+      code: 'unsupported_token_type',
+    });
+  });
+
   it('accepts every visible ASCII character (RFC 6750 b64token and more)', async () => {
     const { peer, h } = await setup();
     const visible = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).join('');
