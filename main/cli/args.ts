@@ -144,13 +144,17 @@ export type ParsedCommand =
   | { kind: 'version' };
 
 /** A command line that makes no sense; exit code 2. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
 export class UsageError extends Error {
   override readonly name = 'UsageError';
   constructor(
     message: string,
     readonly usage: string,
   ) {
-    super(message);
+    // Whatever part of argv a message quotes, no control character reaches the terminal as it is.
+    super(message.replace(CONTROL_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
   }
 }
 
@@ -163,18 +167,29 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/**
+ * A word of the command line as an error shows it: in double quotes, with control characters
+ * escaped (JSON's escapes), so a name taken from untrusted input cannot send escape sequences to
+ * the terminal that shows the error.
+ */
+function shown(word: string): string {
+  return JSON.stringify(word);
+}
+
 /** node:util's parse errors in our own words: its texts suggest `--` and end in a stray quote. */
 function describeParseError(error: unknown, args: string[]): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown }).code;
   const option = /'(--?[^' <]+)/.exec(message)?.[1];
   if (option === undefined) return message;
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option "${option}"`;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${shown(option)}`;
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     if (message.includes('does not take an argument')) return `${option} takes no value`;
     if (message.includes('ambiguous')) {
       const next = args[args.indexOf(option) + 1] ?? '';
-      return `${option} needs a value, and "${next}" starts with "-" (if it is the value, write ${option}=${next})`;
+      // The option is one of ours (node:util reports values of known options only).
+      const hint = /^[!-~]*$/.test(next) ? ` (if it is the value, write ${option}=${next})` : '';
+      return `${option} needs a value, and ${shown(next)} starts with "-"${hint}`;
     }
     return `${option} needs a value`;
   }
@@ -207,7 +222,7 @@ function parseMinValid(raw: string | undefined, usage: string): number | undefin
   if (raw === undefined) return undefined;
   if (!isMinValid(raw)) {
     throw new UsageError(
-      `--min-valid must be a whole number of seconds up to ${MAX_MIN_VALID_SECONDS}, not "${raw}"`,
+      `--min-valid must be a whole number of seconds up to ${MAX_MIN_VALID_SECONDS}, not ${shown(raw)}`,
       usage,
     );
   }
@@ -256,7 +271,7 @@ export function parseCommandLineFully(argv: string[]): ParsedCommand {
         ? { kind: 'agent', argv: ['--help'] }
         : { kind: 'help', text: COMMAND_USAGE[topic] };
     }
-    throw new UsageError(`unknown command "${topic}"`, MAIN_USAGE);
+    throw new UsageError(`unknown command ${shown(topic)}`, MAIN_USAGE);
   }
   if (first === '--data-dir' || first.startsWith('--data-dir=')) {
     const noValue = first === '--data-dir' && rest.length === 0;
@@ -269,11 +284,11 @@ export function parseCommandLineFully(argv: string[]): ParsedCommand {
     throw new UsageError(`${first} takes no arguments`, MAIN_USAGE);
   if (first.startsWith('-')) {
     throw new UsageError(
-      `"${first}" is not a command: options go after the command (tokentray COMMAND [OPTIONS])`,
+      `${shown(first)} is not a command: options go after the command (tokentray COMMAND [OPTIONS])`,
       MAIN_USAGE,
     );
   }
-  if (!isCommand(first)) throw new UsageError(`unknown command "${first}"`, MAIN_USAGE);
+  if (!isCommand(first)) throw new UsageError(`unknown command ${shown(first)}`, MAIN_USAGE);
   if (first === 'agent') return { kind: 'agent', argv: rest };
   const usage = COMMAND_USAGE[first];
 
@@ -310,7 +325,7 @@ export function parseCommandLineFully(argv: string[]): ParsedCommand {
   const expectPositionals = (count: number, what: string): void => {
     if (positionals.length < count) throw new UsageError(`missing ${what}`, usage);
     if (positionals.length > count)
-      throw new UsageError(`unexpected argument "${positionals[count]}"`, usage);
+      throw new UsageError(`unexpected argument ${shown(positionals[count] ?? '')}`, usage);
   };
 
   switch (first) {

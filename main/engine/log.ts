@@ -185,6 +185,22 @@ export function isoTime(time: number): string {
   return `${isoPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
 
+// eslint-disable-next-line no-control-regex -- the control characters are what it looks for
+const CONTROL_IN_MESSAGE = /[\u0000-\u001f\u007f-\u009f]/;
+// eslint-disable-next-line no-control-regex -- the same, for replace
+const CONTROLS_IN_MESSAGE = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * A message as one line: a control character in it (a path or a name given by someone else: a
+ * newline that forges a line, an escape sequence for the terminal that shows the log) is written
+ * as its JSON escape.
+ */
+export function withControlsEscaped(message: string): string {
+  return CONTROL_IN_MESSAGE.test(message)
+    ? message.replace(CONTROLS_IN_MESSAGE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    : message;
+}
+
 /** A line after its time: the level, the message and each field as key=value. */
 function formatTail(level: string, message: string, fields: Record<string, unknown> | undefined): string {
   let line = `${level} ${message}`;
@@ -276,9 +292,11 @@ function quotedAsIs(fields: Record<string, unknown> | undefined): boolean {
  * redaction is the identity, and the line is written as formatted. Otherwise it goes the long way.
  */
 export function createLogger(
-  write: (line: string) => void,
+  writeLine: (line: string) => void,
   now: () => number = Date.now,
 ): Logger & { forget(secret: string): void } {
+  // Escaped last, once the line is redacted: a secret holding a tab is still recognised as itself.
+  const write = (line: string) => writeLine(withControlsEscaped(line));
   const known = new Set<string>();
   // Every form of every secret it was told to forget, longest first (rebuilt on `forget`).
   let forms: string[] = [];

@@ -90,6 +90,11 @@ describe.skipIf(!posix)('the passphrase file', () => {
     );
     expect(log).not.toContain('ENOENT');
     expect(snapshotDir(dirs.dataDir)).toEqual({});
+    // A name with a terminal escape in it is logged escaped, not obeyed by the terminal.
+    const odd = join(dirs.root, 'pass\u001b]0;TITLE\u0007');
+    const oddLog = await refusedStart({ ...dirs, passFile: odd });
+    expect(oddLog).toContain('pass\\u001b]0;TITLE\\u0007');
+    expect(oddLog).not.toContain('\u001b');
   });
 
   it('an agent started without one says which option is missing', async () => {

@@ -106,6 +106,9 @@ describe('parseCommandLine', () => {
     [['list', '--min-valid', '5'], 'option --min-valid is not valid for "list"'],
     [['list', '--nope'], 'unknown option "--nope"'],
     [['list', '--jsn'], 'unknown option "--jsn"'],
+    [['list', '--\u001b]0;PWN\u0007'], 'unknown option "--\\u001b]0;PWN\\u0007"'],
+    [['\u001b[2J'], 'unknown command "\\u001b[2J"'],
+    [['token', 'a', 'b\u001b[31m'], 'unexpected argument "b\\u001b[31m"'],
     [['list', '--json=1'], '--json takes no value'],
     [['token', 'a', '--min-valid'], '--min-valid needs a value'],
     [

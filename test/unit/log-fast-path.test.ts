@@ -25,7 +25,15 @@ function referenceLine(
   for (const [key, value] of Object.entries(cleaned ?? {})) {
     parts.push(`${key}=${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
   }
-  return scrub(parts.join(' '));
+  // Then every control character as its JSON escape: one line, nothing for a terminal to obey.
+  return [...scrub(parts.join(' '))]
+    .map((c) => {
+      const code = c.charCodeAt(0);
+      return c.length === 1 && (code < 0x20 || (code >= 0x7f && code <= 0x9f))
+        ? `\\u${code.toString(16).padStart(4, '0')}`
+        : c;
+    })
+    .join('');
 }
 
 // Pieces that make the patterns match, almost match, or escape under JSON.stringify.

@@ -160,6 +160,9 @@ describe('the passphrase file (issue #12: refused, not just warned about, when o
     const path = await passFile(0o644, "my agent's pass");
     await expect(readPassphrase(path)).rejects.toThrow(`chmod 600 '${path.replace(/'/g, `'\\''`)}'`);
     expect(shellQuote("a b'c")).toBe(`'a b'\\''c'`);
+    // A relative path that starts with "-" is not an option of the command it goes into.
+    expect(shellQuote('--target-directory=/tmp/x')).toBe('./--target-directory=/tmp/x');
+    expect(shellQuote('-x y')).toBe(`'./-x y'`);
   });
 
   it('ignores POSIX modes on Windows, where they mean nothing', async () => {
