@@ -76,4 +76,31 @@ describe('parseImportText', () => {
       parseImportText('{"accounts": [{"name": "a", "label": "1"}, {"name": "b", "label": "1"}]}').ok,
     ).toBe(true);
   });
+
+  it('refuses a file nested deeper than any import file, before walking it (no stack overflow)', () => {
+    const deep = `{"accounts": [${'['.repeat(200_000)}${']'.repeat(200_000)}]}`;
+    expect(JSON.parse(deep)).toBeTruthy(); // valid JSON all the same
+    expect(issuesOf(deep)).toEqual([
+      {
+        account: '(file)',
+        field: '(json)',
+        message:
+          'nests objects and arrays deeper than 32 levels; an import file is { "accounts": [ { ... } ] }',
+      },
+    ]);
+    // Brackets inside strings are text, not nesting.
+    const account = { name: 'a', preset: 'static', token: 't', label: '[[[[{{{{'.repeat(10) };
+    expect(parseImportText(JSON.stringify({ accounts: [account] })).ok).toBe(true);
+  });
+
+  it('reports 20 repeated keys one by one, and counts the rest', () => {
+    const keys = Array.from({ length: 500 }, (_, i) => `"k${i}": 1, "k${i}": 2`).join(', ');
+    const issues = issuesOf(`{"accounts": [], ${keys}}`);
+    expect(issues).toHaveLength(21);
+    expect(issues[20]).toEqual({
+      account: '(file)',
+      field: '(json)',
+      message: '480 more keys are given more than once',
+    });
+  });
 });

@@ -87,6 +87,29 @@ function repeatedKeys(text: string, value: unknown): ValidationIssue[] {
   return issues;
 }
 
+/** Deeper than any import file (an account's `extraParams` is at depth 4): refused before any walk. */
+export const MAX_IMPORT_DEPTH = 32;
+/** Keys given twice reported one by one, then counted (a file of them must not make a huge answer). */
+const MAX_REPEATED_KEY_ISSUES = 20;
+
+/** How deep `text` (valid JSON) nests objects and arrays, counted without recursion. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
+}
+
 /**
  * An import file's text as a value for `Engine.importAccounts`, or the issues that stop it: not
  * JSON (where it breaks), or a key given twice in one object. A byte-order mark (Windows editors
@@ -102,6 +125,18 @@ export function parseImportText(
   } catch {
     return { ok: false, issues: [{ account: FILE, field: '(json)', message: describeNotJson(text) }] };
   }
+  if (nestingDepth(text) > MAX_IMPORT_DEPTH) {
+    const message = `nests objects and arrays deeper than ${MAX_IMPORT_DEPTH} levels; an import file is { "accounts": [ { ... } ] }`;
+    return { ok: false, issues: [{ account: FILE, field: '(json)', message }] };
+  }
   const issues = repeatedKeys(text, file);
+  if (issues.length > MAX_REPEATED_KEY_ISSUES) {
+    const more = issues.length - MAX_REPEATED_KEY_ISSUES;
+    issues.splice(MAX_REPEATED_KEY_ISSUES, more, {
+      account: FILE,
+      field: '(json)',
+      message: `${more} more keys are given more than once`,
+    });
+  }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, file };
 }
