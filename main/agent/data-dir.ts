@@ -11,7 +11,7 @@
  * checked too: one that someone else owns or may write (not sticky) lets them swap the data dir
  * itself for one of theirs while the agent runs (checkFoldersAbove).
  */
-import { chmodSync, lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { chmodSync, lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { KEY_FILE } from '../engine/passphrase-cipher.js';
 import { STORE_FILE } from '../engine/store.js';
@@ -39,14 +39,38 @@ export interface DataDirOptions {
   uid?: number | null;
   /** Our primary and supplementary groups (a folder they may write is ours too). */
   groups?: readonly number[];
+  /** Owners.unmappedRoot (default: read from /proc). */
+  unmappedRoot?: number | null;
 }
 
-/** The folders from `/` down to `dir`'s parent, `dir` made absolute (lexically: links kept). */
-function foldersAbove(dir: string): string[] {
-  const folders: string[] = [];
-  for (let at = dirname(resolve(dir)); ; at = dirname(at)) {
-    folders.unshift(at);
-    if (dirname(at) === at) return folders;
+/** Who may own a folder above the data dir: root, us, and root as a user namespace shows it. */
+export interface Owners {
+  uid: number;
+  groups: readonly number[];
+  /**
+   * In a user namespace that does not map uid 0 (toolbox, distrobox, rootless containers with
+   * keep-id, flatpak), files of the host's root show as the overflow uid (65534): that uid then
+   * counts as root. Null elsewhere.
+   */
+  unmappedRoot: number | null;
+}
+
+/** The overflow uid when this process's user namespace does not map uid 0 (Linux), else null. */
+export function unmappedRootUid(platform: NodeJS.Platform = process.platform): number | null {
+  if (platform !== 'linux') return null;
+  try {
+    const map = readFileSync('/proc/self/uid_map', 'utf8');
+    const mapsRoot = map
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/).map(Number))
+      .some(
+        ([inside, , count]) =>
+          inside !== undefined && count !== undefined && inside <= 0 && 0 < inside + count,
+      );
+    if (mapsRoot) return null;
+    return Number.parseInt(readFileSync('/proc/sys/kernel/overflowuid', 'utf8'), 10) || 65534;
+  } catch {
+    return null;
   }
 }
 
@@ -56,23 +80,32 @@ function foldersAbove(dir: string): string[] {
  * root or us, and writable by no one else, or sticky (`/tmp`'s 1777: there only an entry's owner
  * may rename it). A group of ours writing it counts as us, as for the data dir itself.
  */
-function unsafeFolderReason(stats: Stats, uid: number, groups: readonly number[]): string | null {
-  if (stats.uid !== 0 && stats.uid !== uid) return `it is owned by uid ${stats.uid}`;
+function unsafeFolderReason(stats: Stats, owners: Owners): string | null {
+  if (!trustedOwner(stats.uid, owners)) return `it is owned by uid ${stats.uid}`;
   if ((stats.mode & 0o1000) !== 0) return null;
   const mode = `mode ${(stats.mode & 0o7777).toString(8)}`;
   if ((stats.mode & 0o002) !== 0) return `it is ${mode}, writable by every user`;
-  if ((stats.mode & 0o020) !== 0 && !groups.includes(stats.gid)) {
+  if ((stats.mode & 0o020) !== 0 && !owners.groups.includes(stats.gid)) {
     return `it is ${mode}, writable by group ${stats.gid}, which is not one of ours`;
   }
   return null;
 }
 
+function trustedOwner(uid: number, owners: Owners): boolean {
+  return uid === 0 || uid === owners.uid || (owners.unmappedRoot !== null && uid === owners.unmappedRoot);
+}
+
+/** Links followed on one path at most, as the kernel's own limit (ELOOP). */
+const MAX_LINKS = 40;
+
 /**
- * Refuses a data dir under a folder someone else can write (or owns): every folder from `/` down,
- * and for a folder that is a symbolic link (macOS's `/var`, a home moved elsewhere) the link
- * itself (owned by root or us) and every folder of where it leads. POSIX only.
+ * Refuses a data dir under a folder someone else can write (or owns). The path to it is walked as
+ * the kernel resolves it, one name at a time from `/`: each folder is checked, and each symbolic
+ * link on the way (macOS's `/var`, a home moved elsewhere) must be root's or ours, lie in a folder
+ * already checked, and is followed one step (a chain of links: every link of it). The walk stops
+ * at the first name that does not exist yet: the agent creates the rest, 0700. POSIX only.
  */
-function checkFoldersAbove(dataDir: string, uid: number, groups: readonly number[]): void {
+function checkFoldersAbove(dataDir: string, owners: Owners): void {
   const refuse = (folder: string, reason: string) => {
     throw new DataDirError(
       'unsafe_parent',
@@ -82,20 +115,42 @@ function checkFoldersAbove(dataDir: string, uid: number, groups: readonly number
         'use a data dir under folders only you (or root) can write, such as your home',
     );
   };
-  for (const folder of foldersAbove(dataDir)) {
-    const entry = lstatSync(folder);
-    if (!entry.isSymbolicLink()) {
-      const reason = unsafeFolderReason(entry, uid, groups);
-      if (reason !== null) refuse(folder, reason);
+  const names = (path: string) => path.split('/').filter((name) => name !== '' && name !== '.');
+  const root = lstatSync('/');
+  const rootReason = unsafeFolderReason(root, owners);
+  if (rootReason !== null) refuse('/', rootReason);
+  let pending = names(dirname(resolve(dataDir)));
+  let current = '/';
+  let via: string | null = null;
+  let links = 0;
+  while (pending.length > 0) {
+    const name = pending.shift() as string;
+    if (name === '..') {
+      current = dirname(current);
       continue;
     }
-    if (entry.uid !== 0 && entry.uid !== uid) refuse(folder, `it is a link owned by uid ${entry.uid}`);
-    // Where it leads holds no links (realpath): each folder of it, the target itself included.
-    const target = realpathSync(folder);
-    for (const real of [...foldersAbove(target), target]) {
-      const reason = unsafeFolderReason(statSync(real), uid, groups);
-      if (reason !== null) refuse(`${real} (where ${folder} leads)`, reason);
+    const next = join(current, name);
+    let entry: Stats;
+    try {
+      entry = lstatSync(next);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
     }
+    const shown = via === null ? next : `${next} (where ${via} leads)`;
+    if (entry.isSymbolicLink()) {
+      if (!trustedOwner(entry.uid, owners)) refuse(shown, `it is a link owned by uid ${entry.uid}`);
+      if (++links > MAX_LINKS) refuse(shown, `it leads through more than ${MAX_LINKS} links`);
+      const target = readlinkSync(next);
+      via = via ?? next;
+      if (target.startsWith('/')) current = '/';
+      pending = [...names(target), ...pending];
+      continue;
+    }
+    if (!entry.isDirectory()) return; // not a folder: the data dir's own check says so
+    const reason = unsafeFolderReason(entry, owners);
+    if (reason !== null) refuse(shown, reason);
+    current = next;
   }
 }
 
@@ -118,15 +173,18 @@ export function prepareDataDir(dataDir: string, options: DataDirOptions = {}): s
     options.uid !== undefined ? options.uid : typeof process.getuid === 'function' ? process.getuid() : null;
   const posix = platform !== 'win32';
   const warnings: string[] = [];
-  const tightened = ensurePrivateDir(dataDir, true);
-  if (tightened !== null) warnings.push(tightened);
+  // The folders above first: nothing is created under one that is not safe.
   if (posix && uid !== null) {
     const groups = options.groups ?? [
       ...(typeof process.getgid === 'function' ? [process.getgid()] : []),
       ...(typeof process.getgroups === 'function' ? process.getgroups() : []),
     ];
-    checkFoldersAbove(dataDir, uid, groups);
+    const unmappedRoot =
+      options.unmappedRoot !== undefined ? options.unmappedRoot : unmappedRootUid(platform);
+    checkFoldersAbove(dataDir, { uid, groups, unmappedRoot });
   }
+  const tightened = ensurePrivateDir(dataDir, true);
+  if (tightened !== null) warnings.push(tightened);
   const mode = lstatSync(dataDir).mode & 0o777;
   if (posix && (mode & 0o077) !== 0) {
     throw new DataDirError(

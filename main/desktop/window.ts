@@ -208,6 +208,12 @@ export function createAccountWindowController(deps: AccountWindowDeps): AccountW
             return;
           }
           discarding = true;
+          // The page answered once; if it hangs in this second beforeunload, it goes all the same.
+          const hung = setTimeout(() => {
+            deps.log?.('account window did not close after Discard changes; closing it anyway');
+            if (!win.isDestroyed()) win.destroy();
+          }, CLOSE_ANSWER_MS);
+          win.once('closed', () => clearTimeout(hung));
           win.close();
         });
     });

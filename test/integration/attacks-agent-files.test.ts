@@ -372,6 +372,86 @@ describe.skipIf(!posix)('the folders above the data dir', () => {
     },
   );
 
+  it('a chain of links is followed one link at a time: a link inside a folder others may write is refused', async () => {
+    // ROOT/p -> ROOT/shared/l -> ROOT/real: realpath ends in a safe folder, but whoever writes
+    // ROOT/shared can point l elsewhere.
+    const base = await freshDirs();
+    const shared = join(base.root, 'shared');
+    const real = join(base.root, 'real');
+    mkdirSync(shared);
+    mkdirSync(real, { mode: 0o700 });
+    chmodSync(shared, 0o777);
+    symlinkSync(real, join(shared, 'l'));
+    symlinkSync(join(shared, 'l'), join(base.root, 'p'));
+    const dataDir = join(base.root, 'p', 'data');
+    expect(() => prepareDataDir(dataDir)).toThrow(
+      `${shared} (where ${join(base.root, 'p')} leads), above the data dir ${dataDir}, is not safe: it is mode 777, writable by every user`,
+    );
+    expect(existsSync(join(real, 'data'))).toBe(false);
+  });
+
+  it('creates nothing under a folder it refuses (the data dir not there yet)', async () => {
+    const { dirs, above } = await under(0o777);
+    rmSync(dirs.dataDir, { recursive: true });
+    const dataDir = join(above, 'new', 'data');
+    expect(() => prepareDataDir(dataDir)).toThrow(`${above}, above the data dir ${dataDir}, is not safe`);
+    expect(existsSync(join(above, 'new'))).toBe(false);
+  });
+
+  it.skipIf(!isRoot)(
+    "in a user namespace that maps no root, the host's root (shown as the overflow uid) counts as root",
+    async () => {
+      const { dirs, above } = await under(0o755);
+      // As toolbox shows the host's folders: owned by 65534 (chowned here; the namespace is the option).
+      chownSync(above, NOBODY, NOBODY);
+      expect(() => prepareDataDir(dirs.dataDir, { unmappedRoot: NOBODY })).not.toThrow();
+      expect(() => prepareDataDir(dirs.dataDir, { unmappedRoot: null })).toThrow(`is owned by uid ${NOBODY}`);
+    },
+  );
+
+  const namespaces =
+    isRoot &&
+    process.platform === 'linux' &&
+    spawnSync('setpriv', [
+      '--reuid=1001',
+      '--regid=1001',
+      '--clear-groups',
+      'unshare',
+      '--user',
+      '--map-current-user',
+      'true',
+    ]).status === 0;
+  it.skipIf(!namespaces)(
+    'starts inside a real user namespace that maps no root (as toolbox runs it): the host root shows as 65534',
+    async () => {
+      const base = await freshDirs();
+      const dataDir = join(base.root, 'd');
+      for (const path of [base.root, dataDir, base.passFile]) chownSync(path, 1001, 1001);
+      const agent = spawnAgent({ ...base, dataDir }, cleanEnv(), {
+        file: 'setpriv',
+        args: [
+          '--reuid=1001',
+          '--regid=1001',
+          '--clear-groups',
+          'unshare',
+          '--user',
+          '--map-current-user',
+          process.execPath,
+          BIN,
+          'agent',
+          '--data-dir',
+          dataDir,
+          '--passphrase-file',
+          base.passFile,
+        ],
+      });
+      cleanups.push(() => agent.stop('SIGKILL').catch(() => undefined));
+      await waitForSocket(agent.socketPath, 20_000, agent.exited);
+      expect(agent.stderr()).not.toContain('refusing');
+      expect(await agent.stop('SIGTERM')).toBe(0);
+    },
+  );
+
   it('a link on the way is followed: a folder where it leads that others may write is refused, naming both', async () => {
     const { dirs, above } = await under(0o700);
     const via = join(dirs.root, 'via');

@@ -213,6 +213,29 @@ describe('account window controller', () => {
     }
   });
 
+  it('destroys a window whose page hangs after Discard changes, and the close it was for ends', async () => {
+    vi.useFakeTimers();
+    try {
+      const question = answerLater();
+      const { ctl } = controller(null, question.ask);
+      ctl.open(null);
+      const win = FakeBrowserWindow.instances[0] as FakeBrowserWindow;
+      win.pageObjects = true;
+      const closing = ctl.closeAsking();
+      await vi.advanceTimersByTimeAsync(30_000); // the person reads the question
+      win.pageObjects = null; // and the page hangs before the second close
+      question.answer(true);
+      await vi.advanceTimersByTimeAsync(9_999);
+      expect(win.isDestroyed()).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(win.isDestroyed()).toBe(true);
+      expect(await closing).toBe(true);
+      expect(ctl.isOpen()).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('keeps a question the person is reading past 10 s: the page answered, only the person is slow', async () => {
     vi.useFakeTimers();
     try {
