@@ -18,10 +18,20 @@ export function createSwitchableEngine(initial: Engine, log: (message: string) =
   const forward = (event: EngineEvent): void => listeners.forEach((listener) => listener(event));
   let unsubscribe = current.on(forward);
   let configured: Parameters<Engine['configure']>[0] = {};
+  let switching: Promise<void> = Promise.resolve();
+  let stopped = false;
 
   return {
-    start: () => current.start(),
-    stop: () => current.stop(),
+    start: () => {
+      stopped = false;
+      return current.start();
+    },
+    // A switch under way finishes (or, stopped in between, gives up) before the engine stops.
+    stop: async () => {
+      stopped = true;
+      await switching;
+      await current.stop();
+    },
     list: () => current.list(),
     view: (name) => current.view(name),
     validate: (input, opts) => current.validate(input, opts),
@@ -55,26 +65,37 @@ export function createSwitchableEngine(initial: Engine, log: (message: string) =
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    async switchTo(next) {
-      const carried = await current.exportAccounts({ includeSecrets: true });
-      const paused = current.paused;
-      unsubscribe();
-      await current.stop();
-      current = next;
-      unsubscribe = current.on(forward);
-      await current.start();
-      current.setPaused(paused);
-      current.configure(configured);
-      // One account at a time, as edits: the new engine loaded the same accounts, so a secret
-      // that cannot be carried (locked) stays stored and only that account asks for it again.
-      for (const account of carried.accounts) {
-        const name = String(account.name);
-        try {
-          await current.saveAccount(account, { originalName: current.view(name) ? name : undefined });
-        } catch (error) {
-          log(`carrying "${name}" over failed: ${toErrorInfo(error).message}`);
+    switchTo(next) {
+      // One switch at a time (a keyring that answered late, the user accepting weak storage), and
+      // none once the app is stopping: a second engine left running would spend refresh tokens.
+      const run = async (): Promise<void> => {
+        if (stopped) return;
+        const paused = current.paused;
+        // Stopped first, so that a renewal on the wire lands (a rotated refresh token) before the
+        // accounts are read out to be carried over.
+        await current.stop();
+        const carried = await current.exportAccounts({ includeSecrets: true });
+        if (stopped) return;
+        unsubscribe();
+        current = next;
+        unsubscribe = current.on(forward);
+        await current.start();
+        current.setPaused(paused);
+        current.configure(configured);
+        // One account at a time, as edits: the new engine loaded the same accounts, so a secret
+        // that cannot be carried (locked) stays stored and only that account asks for it again.
+        for (const account of carried.accounts) {
+          const name = String(account.name);
+          try {
+            await current.saveAccount(account, { originalName: current.view(name) ? name : undefined });
+          } catch (error) {
+            log(`carrying "${name}" over failed: ${toErrorInfo(error).message}`);
+          }
         }
-      }
+      };
+      const switched = switching.then(run, run);
+      switching = switched.catch(() => undefined);
+      return switched;
     },
   };
 }

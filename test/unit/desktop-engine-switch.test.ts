@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSwitchableEngine } from '../../main/desktop/engine-switch.js';
 import { openSafeStorage } from '../../main/desktop/safe-storage-cipher.js';
 import { createEngine } from '../../main/engine/index.js';
-import type { EngineEvent } from '../../main/engine/types.js';
+import type { Engine, EngineEvent } from '../../main/engine/types.js';
+import { testCipher } from '../helpers/engine.js';
 import { FakeSafeStorage } from '../fakes/electron-fake.js';
 
 describe('accepting weak storage while running', () => {
@@ -52,5 +53,45 @@ describe('accepting weak storage while running', () => {
     await next.start();
     expect((await next.token('pasted')).accessToken).toBe('memory-only-token-value');
     await next.stop();
+  });
+
+  /** Engines over `dir` whose running ones (started, not yet stopped) are counted. */
+  function trackedEngines() {
+    const running = new Set<string>();
+    const make = (id: string): Engine => {
+      const engine = createEngine({ dataDir: dir, cipher: testCipher('os:switch') });
+      return new Proxy(engine, {
+        get(target, key, receiver) {
+          if (key === 'start') return async () => (await target.start(), running.add(id));
+          if (key === 'stop') return async () => (await target.stop(), running.delete(id));
+          return Reflect.get(target, key, receiver) as unknown;
+        },
+      });
+    };
+    return { running, make };
+  }
+
+  it('runs two switches asked for at once one after the other: one engine runs at the end', async () => {
+    const { running, make } = trackedEngines();
+    const engine = createSwitchableEngine(make('a'), () => undefined);
+    await engine.start();
+    await engine.saveAccount({ name: 'pasted', preset: 'static', token: 'kept-across-switches' });
+    await Promise.all([engine.switchTo(make('b')), engine.switchTo(make('c'))]);
+    expect([...running]).toEqual(['c']);
+    expect((await engine.token('pasted')).accessToken).toBe('kept-across-switches');
+    await engine.stop();
+    expect([...running]).toEqual([]);
+  });
+
+  it('a stop during a switch: the engine switched to is never started, and nothing runs after', async () => {
+    const { running, make } = trackedEngines();
+    const engine = createSwitchableEngine(make('a'), () => undefined);
+    await engine.start();
+    const switching = engine.switchTo(make('b'));
+    const stopping = engine.stop();
+    await Promise.all([switching, stopping]);
+    expect([...running]).toEqual([]);
+    await engine.switchTo(make('c')); // asked for after the stop: not done
+    expect([...running]).toEqual([]);
   });
 });
