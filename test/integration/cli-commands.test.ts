@@ -99,6 +99,25 @@ afterAll(async () => {
   await dirs?.cleanup();
 });
 
+/**
+ * Runs `words` at a new pseudo-terminal (script(1)) as a user's prompt runs it: with `exec`, so no
+ * shell stays between the terminal and it. What is written to `child.stdin` is typed at the
+ * terminal (^C is the terminal's own SIGINT to its foreground process group, as a key press is).
+ * `$SHELL` is set so that the test does not depend on the caller's shell.
+ */
+function atTerminal(words: string[]) {
+  const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+  const child = spawn('script', ['-qec', `exec ${words.map(quote).join(' ')}`, '/dev/null'], {
+    cwd: ROOT,
+    env: cleanEnv({ SHELL: '/bin/sh' }),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
 describe('without an agent', () => {
   it('every command exits 3 and says how to start an agent', async () => {
     const file = join(dirs.root, 'empty.json');
@@ -416,50 +435,37 @@ describe('with a running agent', () => {
         counter,
         'let n=0;process.on("SIGINT",()=>{n++;console.log("got INT "+n);setTimeout(()=>process.exit(0),700)});console.log("ready");setTimeout(()=>process.exit(3),15000)',
       );
-      const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
-      const words = [process.execPath, BIN, 'exec', 'msp', ...dd(), '--', process.execPath, counter];
-      // `exec`: no shell stays between the terminal and tokentray, as at a user's prompt (a
-      // non-interactive dash waiting on its child dies of the same ^C and reports 130).
-      const line = `exec ${words.map(quote).join(' ')}`;
-      // script(1) runs the command on a new pseudo-terminal; a ^C written to it is the terminal's
-      // own SIGINT to its foreground process group, as a key press is. It runs the line with
-      // $SHELL, set here so that the test does not depend on the caller's shell.
-      const child = spawn('script', ['-qec', line, '/dev/null'], {
-        cwd: ROOT,
-        env: cleanEnv({ SHELL: '/bin/sh' }),
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      // No shell in between (atTerminal's exec): a non-interactive dash waiting on its child would
+      // die of the same ^C and report 130.
+      const { child, output, exited } = atTerminal([
+        process.execPath,
+        BIN,
+        'exec',
+        'msp',
+        ...dd(),
+        '--',
+        process.execPath,
+        counter,
+      ]);
       try {
-        await waitUntil(() => out.includes('ready'), 15_000, 'the child to start');
+        await waitUntil(() => output().includes('ready'), 15_000, 'the child to start');
         child.stdin.write('\x03');
         expect(await exited).toBe(0);
       } finally {
         child.kill('SIGKILL');
       }
-      expect(out).toContain('got INT 1');
-      expect(out).not.toContain('got INT 2');
+      expect(output()).toContain('got INT 1');
+      expect(output()).not.toContain('got INT 2');
     },
   );
 
   it.skipIf(process.platform !== 'linux' || spawnSync('script', ['--version']).status !== 0)(
     'import - at a terminal says what it waits for, then imports what was typed before Ctrl-D',
     async () => {
-      const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
-      const line = `exec ${[process.execPath, BIN, 'import', '-', ...dd()].map(quote).join(' ')}`;
-      const child = spawn('script', ['-qec', line, '/dev/null'], {
-        cwd: ROOT,
-        env: cleanEnv({ SHELL: '/bin/sh' }),
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      const { child, output, exited } = atTerminal([process.execPath, BIN, 'import', '-', ...dd()]);
       try {
-        await waitUntil(() => out.includes('press Ctrl-D'), 15_000, 'the prompt');
-        expect(out).toContain(
+        await waitUntil(() => output().includes('press Ctrl-D'), 15_000, 'the prompt');
+        expect(output()).toContain(
           'tokentray: reading the import file from the terminal: paste it, then press Ctrl-D',
         );
         const token = makeJwt({ exp: nowSeconds() + 600 });
@@ -468,7 +474,7 @@ describe('with a running agent', () => {
       } finally {
         child.kill('SIGKILL');
       }
-      expect(out).toContain('added typed (static)');
+      expect(output()).toContain('added typed (static)');
       const removed = await runCli(['remove', 'typed', ...dd()]);
       expect(removed.code).toBe(0);
     },

@@ -40,6 +40,22 @@ async function addMpsAccount(w: WindowUnderTest, name: string): Promise<void> {
   await w.ui.waitForState('Valid');
 }
 
+/** Edits a stored account's settings in accounts.json by hand, as someone behind Tokentray's back. */
+async function editStoredSettings(
+  dataDir: string,
+  name: string,
+  patch: Record<string, unknown>,
+): Promise<void> {
+  const file = path.join(dataDir, 'accounts.json');
+  const stored = JSON.parse(await readFile(file, 'utf8')) as {
+    accounts: Record<string, { settings: Record<string, unknown> }>;
+  };
+  const record = stored.accounts[name];
+  if (record === undefined) throw new Error(`no record "${name}"`);
+  Object.assign(record.settings, patch);
+  await writeFile(file, JSON.stringify(stored), { mode: 0o600 });
+}
+
 /** Writes one account into `dataDir` with a real engine of its own, as an earlier run would have. */
 async function saveWithEngine(dataDir: string, cipher: Cipher, account: AccountInput): Promise<void> {
   const engine = createEngine({ dataDir, cipher });
@@ -169,14 +185,7 @@ describe('secrets', () => {
           preset: 'static',
           token: 'opaque-1',
         });
-        const file = path.join(dataDir, 'accounts.json');
-        const stored = JSON.parse(await readFile(file, 'utf8')) as {
-          accounts: Record<string, { settings: Record<string, unknown> }>;
-        };
-        const future = stored.accounts.future;
-        if (future === undefined) throw new Error('no record "future"');
-        future.settings.preset = 'a-newer-preset';
-        await writeFile(file, JSON.stringify(stored), { mode: 0o600 });
+        await editStoredSettings(dataDir, 'future', { preset: 'a-newer-preset' });
       },
     });
     const { page, engine } = win;
@@ -207,14 +216,7 @@ describe('secrets', () => {
           clientId: 'client',
           clientSecret: 'the-client-secret',
         });
-        const file = path.join(dataDir, 'accounts.json');
-        const stored = JSON.parse(await readFile(file, 'utf8')) as {
-          accounts: Record<string, { settings: Record<string, unknown> }>;
-        };
-        const edited = stored.accounts.edited;
-        if (edited === undefined) throw new Error('no record "edited"');
-        edited.settings.baseUrl = 'http://127.0.0.1:10';
-        await writeFile(file, JSON.stringify(stored), { mode: 0o600 });
+        await editStoredSettings(dataDir, 'edited', { baseUrl: 'http://127.0.0.1:10' });
       },
     });
     const { ui } = win;
