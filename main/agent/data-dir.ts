@@ -55,19 +55,23 @@ export interface Owners {
   unmappedRoot: number | null;
 }
 
-/** The overflow uid when this process's user namespace does not map uid 0 (Linux), else null. */
+/**
+ * The overflow uid when this process's user namespace does not map the host's root (Linux): no
+ * line of /proc/self/uid_map (inside, outside, count) covers outside uid 0, so files of the host's
+ * root show as the overflow uid (rootless podman maps its own root to a subuid). Else null.
+ */
 export function unmappedRootUid(platform: NodeJS.Platform = process.platform): number | null {
   if (platform !== 'linux') return null;
   try {
     const map = readFileSync('/proc/self/uid_map', 'utf8');
-    const mapsRoot = map
+    const mapsHostRoot = map
       .split('\n')
       .map((line) => line.trim().split(/\s+/).map(Number))
       .some(
-        ([inside, , count]) =>
-          inside !== undefined && count !== undefined && inside <= 0 && 0 < inside + count,
+        ([, outside, count]) =>
+          outside !== undefined && count !== undefined && outside <= 0 && 0 < outside + count,
       );
-    if (mapsRoot) return null;
+    if (mapsHostRoot) return null;
     return Number.parseInt(readFileSync('/proc/sys/kernel/overflowuid', 'utf8'), 10) || 65534;
   } catch {
     return null;
@@ -105,7 +109,7 @@ const MAX_LINKS = 40;
  * already checked, and is followed one step (a chain of links: every link of it). The walk stops
  * at the first name that does not exist yet: the agent creates the rest, 0700. POSIX only.
  */
-function checkFoldersAbove(dataDir: string, owners: Owners): void {
+function checkFoldersAbove(dataDir: string, owners: Owners, warnings: string[]): void {
   const refuse = (folder: string, reason: string) => {
     throw new DataDirError(
       'unsafe_parent',
@@ -150,7 +154,23 @@ function checkFoldersAbove(dataDir: string, owners: Owners): void {
     if (!entry.isDirectory()) return; // not a folder: the data dir's own check says so
     const reason = unsafeFolderReason(entry, owners);
     if (reason !== null) refuse(shown, reason);
+    if (owners.unmappedRoot !== null && entry.uid === owners.unmappedRoot && entry.uid !== owners.uid) {
+      const note = `${shown} shows as owned by uid ${entry.uid}, the host's root as this user namespace sees it; another host user's folder would show so too`;
+      if (!warnings.includes(note)) warnings.push(note);
+    }
     current = next;
+  }
+}
+
+function tightenedOf(warning: string | null): string[] {
+  return warning === null ? [] : [warning];
+}
+
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
   }
 }
 
@@ -181,10 +201,16 @@ export function prepareDataDir(dataDir: string, options: DataDirOptions = {}): s
     ];
     const unmappedRoot =
       options.unmappedRoot !== undefined ? options.unmappedRoot : unmappedRootUid(platform);
-    checkFoldersAbove(dataDir, { uid, groups, unmappedRoot });
+    const owners = { uid, groups, unmappedRoot };
+    checkFoldersAbove(dataDir, owners, warnings);
+    const existed = lstatOrNull(dataDir) !== null;
+    warnings.push(...tightenedOf(ensurePrivateDir(dataDir, true)));
+    // What mkdir made can have met a folder someone made meanwhile (a race in a sticky /tmp):
+    // the walk again, now that every name exists.
+    if (!existed) checkFoldersAbove(dataDir, owners, []);
+  } else {
+    warnings.push(...tightenedOf(ensurePrivateDir(dataDir, true)));
   }
-  const tightened = ensurePrivateDir(dataDir, true);
-  if (tightened !== null) warnings.push(tightened);
   const mode = lstatSync(dataDir).mode & 0o777;
   if (posix && (mode & 0o077) !== 0) {
     throw new DataDirError(

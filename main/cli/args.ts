@@ -145,7 +145,7 @@ export type ParsedCommand =
 
 /** A command line that makes no sense; exit code 2. */
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';

@@ -76,12 +76,25 @@ export function createSwitchableEngine(initial: Engine, log: (message: string) =
         await current.stop();
         const carried = await current.exportAccounts({ includeSecrets: true });
         if (stopped) return;
+        const previous = current;
         unsubscribe();
         current = next;
         unsubscribe = current.on(forward);
-        await current.start();
+        // Paused before it starts: its first tick must not renew what a paused app holds back.
         current.setPaused(paused);
         current.configure(configured);
+        try {
+          await current.start();
+        } catch (error) {
+          // The new engine cannot start: the old one goes on, as it was.
+          log(`switching engines failed, keeping the one before: ${toErrorInfo(error).message}`);
+          unsubscribe();
+          current = previous;
+          unsubscribe = current.on(forward);
+          await current.start();
+          current.setPaused(paused);
+          throw error;
+        }
         // One account at a time, as edits: the new engine loaded the same accounts, so a secret
         // that cannot be carried (locked) stays stored and only that account asks for it again.
         for (const account of carried.accounts) {

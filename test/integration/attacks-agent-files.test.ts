@@ -421,9 +421,12 @@ describe.skipIf(!posix)('the folders above the data dir', () => {
       '--map-current-user',
       'true',
     ]).status === 0;
-  it.skipIf(!namespaces)(
-    'starts inside a real user namespace that maps no root (as toolbox runs it): the host root shows as 65534',
-    async () => {
+  it.skipIf(!namespaces).each([
+    ['--map-current-user', 'as toolbox runs it'],
+    ['--map-root-user', 'as rootless podman runs it: its own root is us'],
+  ])(
+    'starts inside a real user namespace that does not map the host root (%s, %s): that root shows as 65534',
+    async (mapping) => {
       const base = await freshDirs();
       const dataDir = join(base.root, 'd');
       for (const path of [base.root, dataDir, base.passFile]) chownSync(path, 1001, 1001);
@@ -435,7 +438,7 @@ describe.skipIf(!posix)('the folders above the data dir', () => {
           '--clear-groups',
           'unshare',
           '--user',
-          '--map-current-user',
+          mapping,
           process.execPath,
           BIN,
           'agent',
@@ -448,6 +451,10 @@ describe.skipIf(!posix)('the folders above the data dir', () => {
       cleanups.push(() => agent.stop('SIGKILL').catch(() => undefined));
       await waitForSocket(agent.socketPath, 20_000, agent.exited);
       expect(agent.stderr()).not.toContain('refusing');
+      // Trusted as root, and said so: another host user's folder would look the same.
+      expect(agent.stderr()).toContain(
+        "shows as owned by uid 65534, the host's root as this user namespace sees it",
+      );
       expect(await agent.stop('SIGTERM')).toBe(0);
     },
   );

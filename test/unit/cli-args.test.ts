@@ -108,6 +108,7 @@ describe('parseCommandLine', () => {
     [['list', '--jsn'], 'unknown option "--jsn"'],
     [['list', '--\u001b]0;PWN\u0007'], 'unknown option "--\\u001b]0;PWN\\u0007"'],
     [['\u001b[2J'], 'unknown command "\\u001b[2J"'],
+    [['x\u009b31m'], 'unknown command "x\\u009b31m"'],
     [['token', 'a', 'b\u001b[31m'], 'unexpected argument "b\\u001b[31m"'],
     [['list', '--json=1'], '--json takes no value'],
     [['token', 'a', '--min-valid'], '--min-valid needs a value'],

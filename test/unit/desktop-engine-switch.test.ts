@@ -94,4 +94,21 @@ describe('accepting weak storage while running', () => {
     await engine.switchTo(make('c')); // asked for after the stop: not done
     expect([...running]).toEqual([]);
   });
+
+  it('keeps the engine before when the new one cannot start: its accounts are served again', async () => {
+    const { running, make } = trackedEngines();
+    const engine = createSwitchableEngine(make('a'), () => undefined);
+    await engine.start();
+    await engine.saveAccount({ name: 'pasted', preset: 'static', token: 'still-served' });
+    const broken = new Proxy(make('b'), {
+      get(target, key, receiver) {
+        if (key === 'start') return async () => Promise.reject(new Error('the store could not be opened'));
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    await expect(engine.switchTo(broken)).rejects.toThrow('the store could not be opened');
+    expect([...running]).toEqual(['a']);
+    expect((await engine.token('pasted')).accessToken).toBe('still-served');
+    await engine.stop();
+  });
 });

@@ -88,6 +88,9 @@ describe('parseImportText', () => {
           'nests objects and arrays deeper than 32 levels; an import file is { "accounts": [ { ... } ] }',
       },
     ]);
+    // Broken as well as deep: refused the same way, before the scanner that says where it breaks.
+    expect(issuesOf('['.repeat(200_000))[0]?.message).toMatch(/^nests objects and arrays deeper than 32/);
+    expect(issuesOf(`${'{"a":'.repeat(100_000)}1`)[0]?.message).toMatch(/^nests objects and arrays deeper/);
     // Brackets inside strings are text, not nesting.
     const account = { name: 'a', preset: 'static', token: 't', label: '[[[[{{{{'.repeat(10) };
     expect(parseImportText(JSON.stringify({ accounts: [account] })).ok).toBe(true);

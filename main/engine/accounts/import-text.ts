@@ -92,7 +92,7 @@ export const MAX_IMPORT_DEPTH = 32;
 /** Keys given twice reported one by one, then counted (a file of them must not make a huge answer). */
 const MAX_REPEATED_KEY_ISSUES = 20;
 
-/** How deep `text` (valid JSON) nests objects and arrays, counted without recursion. */
+/** How deep `text` nests objects and arrays (JSON or not: brackets in strings do not count), without recursion. */
 function nestingDepth(text: string): number {
   let depth = 0;
   let deepest = 0;
@@ -119,15 +119,16 @@ export function parseImportText(
   raw: string,
 ): { ok: true; file: unknown } | { ok: false; issues: ValidationIssue[] } {
   const text = raw.replace(/^\uFEFF/, '');
+  // First, valid or not: the scanner below walks recursively (a deep broken file overflowed it too).
+  if (nestingDepth(text) > MAX_IMPORT_DEPTH) {
+    const message = `nests objects and arrays deeper than ${MAX_IMPORT_DEPTH} levels; an import file is { "accounts": [ { ... } ] }`;
+    return { ok: false, issues: [{ account: FILE, field: '(json)', message }] };
+  }
   let file: unknown;
   try {
     file = JSON.parse(text);
   } catch {
     return { ok: false, issues: [{ account: FILE, field: '(json)', message: describeNotJson(text) }] };
-  }
-  if (nestingDepth(text) > MAX_IMPORT_DEPTH) {
-    const message = `nests objects and arrays deeper than ${MAX_IMPORT_DEPTH} levels; an import file is { "accounts": [ { ... } ] }`;
-    return { ok: false, issues: [{ account: FILE, field: '(json)', message }] };
   }
   const issues = repeatedKeys(text, file);
   if (issues.length > MAX_REPEATED_KEY_ISSUES) {
