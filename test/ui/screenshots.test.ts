@@ -1,5 +1,10 @@
-/** Screenshots of the main screens in light and dark, written to docs/screenshots/ (linked from the README). */
+/**
+ * Screenshots of the main screens in light and dark. `npm run screenshots` writes them to
+ * docs/screenshots/ (linked from the README); any other run takes them all the same (every screen
+ * must render), into a temp folder, so a test run leaves the checkout as it found it.
+ */
 import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './browser.js';
@@ -15,7 +20,10 @@ import {
 import { filePeers, uiSuite } from './suite.js';
 
 const suite = uiSuite();
-const OUT = path.join(REPO_ROOT, 'docs/screenshots');
+const OUT =
+  process.env.TOKENTRAY_UPDATE_SCREENSHOTS === '1'
+    ? path.join(REPO_ROOT, 'docs/screenshots')
+    : path.join(os.tmpdir(), 'tokentray-screenshots');
 const peers = filePeers();
 const signIn = signInPeers(() => suite.browser());
 
