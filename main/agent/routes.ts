@@ -21,7 +21,7 @@
  * (`minvalid`, `dryRun`) is never ignored in silence.
  *
  * Errors: 400 bad request / invalid import ({ error, message, issues? }), 403 CLI access off,
- * 404 no such account ({ error, message, accounts: [names] }), 405, 502 the provider failed
+ * 404 no such account ({ error, message, accounts: [up to 50 names, look-alikes first], accountsTotal }), 405, 502 the provider failed
  * ({ error, message } with the server's text), 500 anything else.
  */
 import {
@@ -35,7 +35,7 @@ import { ACCOUNT_NAME_PATTERN } from '../engine/accounts/fields.js';
 import { parseImportText } from '../engine/accounts/import-text.js';
 import { formatToken } from '../engine/formats.js';
 import type { Logger } from '../engine/log.js';
-import { noSignInMessage, toListJson } from '../engine/views.js';
+import { noSignInMessage, rankLookAlikes, toListJson } from '../engine/views.js';
 import { IMPORT_BODY_LIMIT, SMALL_BODY_LIMIT } from './limits.js';
 import type { AccountListEntry, AccountView, Engine, IssuedToken } from '../engine/types.js';
 
@@ -96,9 +96,16 @@ export function describeTokenError(error: TokenError): string {
     : error.message;
 }
 
+/** At most this many names in a 404: the closest to the one asked for (4,500 accounts made 48 KB). */
+export const NAMES_IN_A_404 = 50;
+
 function noSuchAccount(engine: Engine, name: string): ApiResponse {
-  const accounts = engine.list().map((view) => view.name);
-  return problem(404, 'no_such_account', `no account named ${JSON.stringify(name)}`, { accounts });
+  const all = engine.list().map((view) => view.name);
+  const accounts = rankLookAlikes(name, all).slice(0, NAMES_IN_A_404);
+  return problem(404, 'no_such_account', `no account named ${JSON.stringify(name)}`, {
+    accounts,
+    accountsTotal: all.length,
+  });
 }
 
 function failure(engine: Engine, log: ApiLogger, action: string, name: string, error: unknown): ApiResponse {

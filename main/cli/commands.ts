@@ -7,6 +7,7 @@ import { isatty } from 'node:tty';
 import { IMPORT_BODY_LIMIT } from '../agent/limits.js';
 import { clientSocketPath } from '../agent/socket-location.js';
 import type { AccountListEntry } from '../engine/types.js';
+import { rankLookAlikes } from '../engine/views.js';
 import type { ParsedCommand } from './args.js';
 import type { TokenCommand } from './args-quick.js';
 import {
@@ -54,16 +55,13 @@ function plain(value: unknown): string {
 /** At most this many account names follow "no account named …". */
 const NAMES_SHOWN = 10;
 
-/** The names to suggest for a mistyped one: those that look alike first, at most NAMES_SHOWN. */
-export function suggestNames(wanted: string, names: string[]): string {
-  const needle = wanted.toLowerCase();
-  const score = (name: string) => {
-    const hay = name.toLowerCase();
-    return hay.startsWith(needle) || needle.startsWith(hay) ? 0 : hay.includes(needle) ? 1 : 2;
-  };
-  const ranked = [...names].sort((a, b) => score(a) - score(b) || a.localeCompare(b));
-  const shown = ranked.slice(0, NAMES_SHOWN).join(', ');
-  const more = names.length - NAMES_SHOWN;
+/**
+ * The names to suggest for a mistyped one: those that look alike first, at most NAMES_SHOWN, and
+ * how many more there are of `total` (the agent sends its closest names, not always all of them).
+ */
+export function suggestNames(wanted: string, names: string[], total = names.length): string {
+  const shown = rankLookAlikes(wanted, names).slice(0, NAMES_SHOWN).join(', ');
+  const more = Math.max(total, names.length) - Math.min(NAMES_SHOWN, names.length);
   return more > 0 ? `${shown} and ${more} more (tokentray list)` : shown;
 }
 
@@ -75,9 +73,10 @@ export function explainFailure(answer: ApiAnswer, name: string | null, io: Outpu
     const names = Array.isArray(body.accounts)
       ? body.accounts.filter((n): n is string => typeof n === 'string').map(plain)
       : [];
+    const total = typeof body.accountsTotal === 'number' ? body.accountsTotal : names.length;
     const known =
       names.length > 0
-        ? `accounts: ${suggestNames(name ?? '', names)}`
+        ? `accounts: ${suggestNames(name ?? '', names, total)}`
         : 'there are no accounts yet (see `tokentray import`)';
     io.err(`tokentray: no account named ${JSON.stringify(name ?? '')}; ${known}\n`);
     return EXIT.noAccount;

@@ -89,13 +89,16 @@ describe('CONTRACT §3 endpoints', () => {
     expect(Date.parse(body.expiresAt as string)).toBeGreaterThan(Date.now() + 120_000);
   });
 
-  it('answers 404 for no such account, with the names that exist', async () => {
+  it('answers 404 for no such account, with the names that exist (look-alikes first) and their count', async () => {
     const answer = await httpOverSocket(agent.socketPath, 'GET', '/v1/accounts/nobody/token');
     expect(answer.status).toBe(404);
     expect(answer.json()).toMatchObject({
       error: 'no_such_account',
-      accounts: ['acme', 'private', 'failing'],
+      accounts: ['acme', 'failing', 'private'],
+      accountsTotal: 3,
     });
+    const close = await httpOverSocket(agent.socketPath, 'GET', '/v1/accounts/priv/token');
+    expect(close.json()).toMatchObject({ accounts: ['private', 'acme', 'failing'] });
   });
 
   it('answers 403 when CLI access is off, and hands out nothing', async () => {

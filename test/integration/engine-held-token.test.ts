@@ -131,3 +131,30 @@ describe('the local API: runNow and the router that remembers token targets', ()
     expect(answerOf((again as ApiRoute).runNow?.())).toEqual(answerOf((first as ApiRoute).runNow?.()));
   });
 });
+
+describe('a 404 for a name that does not exist', () => {
+  it('carries the 50 names closest to it, and how many there are in all', async () => {
+    const h = await startHarness(cleanups);
+    const accounts = Array.from({ length: 120 }, (_, i) => ({
+      name: `site-${String(i).padStart(3, '0')}`,
+      preset: 'static',
+      token: `opaque-token-${i}`,
+    }));
+    await h.engine.importAccounts({
+      accounts: [...accounts, { name: 'zz-acme', preset: 'static', token: 'o' }],
+    });
+    const route = routeRequest(
+      h.engine,
+      { info: () => {}, warn: () => {}, error: () => {} },
+      'GET',
+      '/v1/accounts/acme/token',
+    );
+    const answer = (await (route as ApiRoute).run(Buffer.alloc(0))) as ApiResponse;
+    expect(answer.status).toBe(404);
+    const body = answer.body as { accounts: string[]; accountsTotal: number };
+    expect(body.accountsTotal).toBe(121);
+    expect(body.accounts).toHaveLength(50);
+    expect(body.accounts[0]).toBe('zz-acme'); // the look-alike first
+    expect(body.accounts[1]).toBe('site-000');
+  });
+});

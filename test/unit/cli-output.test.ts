@@ -23,6 +23,13 @@ describe('explainFailure', () => {
     const empty = capture();
     explainFailure({ status: 404, body: { ...body, accounts: [] } }, 'x', empty);
     expect(empty.stderr).toContain('there are no accounts yet');
+    // The agent sends its 50 closest names of 4,500: the count of the rest comes from accountsTotal.
+    const many = capture();
+    const names = Array.from({ length: 50 }, (_, i) => `acct-${String(i).padStart(2, '0')}`);
+    explainFailure({ status: 404, body: { ...body, accounts: names, accountsTotal: 4500 } }, 'acct-4', many);
+    expect(many.stderr).toBe(
+      'tokentray: no account named "acct-4"; accounts: acct-40, acct-41, acct-42, acct-43, acct-44, acct-45, acct-46, acct-47, acct-48, acct-49 and 4490 more (tokentray list)\n',
+    );
   });
 
   it('CLI access off → 5, saying where to turn it on', () => {
