@@ -35,7 +35,8 @@ import { ACCOUNT_NAME_PATTERN } from '../engine/accounts/fields.js';
 import { parseImportText } from '../engine/accounts/import-text.js';
 import { formatToken } from '../engine/formats.js';
 import type { Logger } from '../engine/log.js';
-import { noSignInMessage, rankLookAlikes, toListJson } from '../engine/views.js';
+import { rankLookAlikes } from './look-alikes.js';
+import { noSignInMessage, toListJson } from '../engine/views.js';
 import { IMPORT_BODY_LIMIT, SMALL_BODY_LIMIT } from './limits.js';
 import type { AccountListEntry, AccountView, Engine, IssuedToken } from '../engine/types.js';
 

@@ -7,7 +7,7 @@ import { isatty } from 'node:tty';
 import { IMPORT_BODY_LIMIT } from '../agent/limits.js';
 import { clientSocketPath } from '../agent/socket-location.js';
 import type { AccountListEntry } from '../engine/types.js';
-import { rankLookAlikes } from '../engine/views.js';
+import { rankLookAlikes } from '../agent/look-alikes.js';
 import type { ParsedCommand } from './args.js';
 import type { TokenCommand } from './args-quick.js';
 import {

@@ -17,16 +17,6 @@ export function toListJson(views: AccountView[]): { accounts: AccountListEntry[]
 }
 
 /** "uses the client_credentials grant", or the preset's own words when no grant is set. */
-/** `names` with those that look like `wanted` first (its prefix, then containing it), then by name. */
-export function rankLookAlikes(wanted: string, names: readonly string[]): string[] {
-  const needle = wanted.toLowerCase();
-  const score = (name: string) => {
-    const hay = name.toLowerCase();
-    return hay.startsWith(needle) || needle.startsWith(hay) ? 0 : hay.includes(needle) ? 1 : 2;
-  };
-  return [...names].sort((a, b) => score(a) - score(b) || a.localeCompare(b));
-}
-
 /**
  * Why an account needs no sign-in and what to do instead: renew it (`renew`: how the caller says
  * so), or, for a pasted token, which nothing renews, paste a new one.

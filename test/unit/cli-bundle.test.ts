@@ -69,6 +69,7 @@ describe('the CLI bundles', () => {
     const { inputs, imports, bytes } = await bundle('main/cli/main.ts', './agent.mjs');
     expect(inputs.filter((file) => !file.startsWith('main/cli/'))).toEqual([
       'main/agent/limits.ts',
+      'main/agent/look-alikes.ts',
       'main/agent/pipe-auth.ts',
       'main/agent/socket-location.ts',
     ]);
