@@ -298,10 +298,10 @@ export function createEngine(options: EngineOptions): Engine {
   // ---------- the Engine ----------
 
   // What the user must hear about the store as it was found at start (a file moved aside, secrets
-  // another program encrypted).
-  let notices: string[] = [];
-  /** Records start() left in the store unloaded: their notices start `account "NAME" is kept`. */
-  let setAside: string[] = [];
+  // another program encrypted), and the records it left unloaded (a preset this version does not
+  // know), each with its notice: removing one takes its notice with it.
+  let storeNotices: string[] = [];
+  const setAside = new Map<string, string>();
 
   const engine: Engine = {
     async start() {
@@ -311,8 +311,8 @@ export function createEngine(options: EngineOptions): Engine {
       });
       const store = (ctx.store = opened.store);
       for (const warning of opened.warnings) log.warn(warning);
-      notices = [...opened.warnings];
-      setAside = [];
+      storeNotices = [...opened.warnings];
+      setAside.clear();
       for (const name of store.names()) {
         const record = store.get(name);
         if (!record) continue;
@@ -320,8 +320,7 @@ export function createEngine(options: EngineOptions): Engine {
           // One record this version cannot serve (a newer version's preset, a hand edit) must not
           // stop every other account: it is left in the store as it is, and said so.
           const unknown = `account "${name}" is kept in the store but not loaded: its preset ${JSON.stringify(record.settings.preset).slice(0, 66)} is unknown to this version of Tokentray (written by a newer one?); update Tokentray, or import the account again to replace it${ACCOUNT_NAME_PATTERN.test(name) ? `, or remove it (tokentray remove ${name})` : ''}`;
-          notices.push(unknown);
-          setAside.push(name);
+          setAside.set(name, unknown);
           log.warn(unknown);
           continue;
         }
@@ -329,7 +328,7 @@ export function createEngine(options: EngineOptions): Engine {
       }
       const foreign = foreignSecrets([...runtimes.values()]);
       if (foreign !== null) {
-        notices.push(foreign);
+        storeNotices.push(foreign);
         log.warn(foreign);
       }
       ctx.stopped = false;
@@ -442,8 +441,7 @@ export function createEngine(options: EngineOptions): Engine {
         const stored = store.findName(name);
         if (stored === undefined || runtimes.has(stored)) return null;
         store.write({ remove: [stored] });
-        notices = notices.filter((notice) => !notice.startsWith(`account "${stored}" is kept`));
-        setAside = setAside.filter((kept) => kept !== stored);
+        setAside.delete(stored);
         log.info('removed', { account: stored, loaded: false });
         return stored;
       }
@@ -611,10 +609,10 @@ export function createEngine(options: EngineOptions): Engine {
     },
 
     get setAside() {
-      return setAside;
+      return [...setAside.keys()];
     },
     get notices() {
-      return notices;
+      return [...storeNotices, ...setAside.values()];
     },
 
     configure(settings) {
