@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { KEY_FILE } from '../engine/passphrase-cipher.js';
 import { STORE_FILE } from '../engine/store.js';
 import { LOCK_FILE_NAME } from './lock.js';
-import { ensurePrivateDir, SOCKET_FILE_NAME } from './socket-path.js';
+import { ensurePrivateDir, lstatOrNull, ourGroups, SOCKET_FILE_NAME } from './socket-path.js';
 
 /** An entry of the data dir the agent will not use; the message names it and what is wrong. */
 export class DataDirError extends Error {
@@ -134,13 +134,8 @@ function checkFoldersAbove(dataDir: string, owners: Owners, warnings: string[]):
       continue;
     }
     const next = join(current, name);
-    let entry: Stats;
-    try {
-      entry = lstatSync(next);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
+    const entry = lstatOrNull(next);
+    if (entry === null) return;
     const shown = via === null ? next : `${next} (where ${via} leads)`;
     if (entry.isSymbolicLink()) {
       if (!trustedOwner(entry.uid, owners)) refuse(shown, `it is a link owned by uid ${entry.uid}`);
@@ -159,18 +154,6 @@ function checkFoldersAbove(dataDir: string, owners: Owners, warnings: string[]):
       if (!warnings.includes(note)) warnings.push(note);
     }
     current = next;
-  }
-}
-
-function tightenedOf(warning: string | null): string[] {
-  return warning === null ? [] : [warning];
-}
-
-function lstatOrNull(path: string): Stats | null {
-  try {
-    return lstatSync(path);
-  } catch {
-    return null;
   }
 }
 
@@ -194,23 +177,21 @@ export function prepareDataDir(dataDir: string, options: DataDirOptions = {}): s
   const posix = platform !== 'win32';
   const warnings: string[] = [];
   // The folders above first: nothing is created under one that is not safe.
-  if (posix && uid !== null) {
-    const groups = options.groups ?? [
-      ...(typeof process.getgid === 'function' ? [process.getgid()] : []),
-      ...(typeof process.getgroups === 'function' ? process.getgroups() : []),
-    ];
-    const unmappedRoot =
-      options.unmappedRoot !== undefined ? options.unmappedRoot : unmappedRootUid(platform);
-    const owners = { uid, groups, unmappedRoot };
-    checkFoldersAbove(dataDir, owners, warnings);
-    const existed = lstatOrNull(dataDir) !== null;
-    warnings.push(...tightenedOf(ensurePrivateDir(dataDir, true)));
-    // What mkdir made can have met a folder someone made meanwhile (a race in a sticky /tmp):
-    // the walk again, now that every name exists.
-    if (!existed) checkFoldersAbove(dataDir, owners, []);
-  } else {
-    warnings.push(...tightenedOf(ensurePrivateDir(dataDir, true)));
-  }
+  const owners: Owners | null =
+    posix && uid !== null
+      ? {
+          uid,
+          groups: options.groups ?? ourGroups(),
+          unmappedRoot: options.unmappedRoot !== undefined ? options.unmappedRoot : unmappedRootUid(platform),
+        }
+      : null;
+  if (owners !== null) checkFoldersAbove(dataDir, owners, warnings);
+  const existed = lstatOrNull(dataDir) !== null;
+  const tightened = ensurePrivateDir(dataDir, true);
+  if (tightened !== null) warnings.push(tightened);
+  // What mkdir made can have met a folder someone made meanwhile (a race in a sticky /tmp): the
+  // walk again, now that every name exists.
+  if (owners !== null && !existed) checkFoldersAbove(dataDir, owners, []);
   const mode = lstatSync(dataDir).mode & 0o777;
   if (posix && (mode & 0o077) !== 0) {
     throw new DataDirError(

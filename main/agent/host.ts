@@ -220,14 +220,14 @@ export async function readPassphrase(
   try {
     fd = openSync(file, constants.O_RDONLY | (platform === 'win32' ? 0 : constants.O_NONBLOCK));
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
     // `/dev/stdin` opened where stdin is a socket (a program's child_process pipe): not a pipe.
-    if ((error as NodeJS.ErrnoException).code === 'ENXIO') {
+    if (code === 'ENXIO') {
       throw new PassphraseFileError(
         `refusing the passphrase file ${file}: it is a socket, not a regular file or a pipe ` +
           '(give a file, or a shell pipe: <(pass show tokentray))',
       );
     }
-    const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
       throw new PassphraseFileError(
         `the passphrase file ${file} does not exist; create it, yours alone, with: ` +

@@ -49,7 +49,8 @@ export function checkSocketPathLength(path: string): void {
   }
 }
 
-function lstatOrNull(path: string): Stats | null {
+/** `lstat`, or null when nothing is there. */
+export function lstatOrNull(path: string): Stats | null {
   try {
     return lstatSync(path);
   } catch (error) {
@@ -68,6 +69,12 @@ function supplementaryGroups(): number[] {
 
 function currentGid(): number | null {
   return typeof process.getgid === 'function' ? process.getgid() : null;
+}
+
+/** Our primary group and our supplementary groups (none where there are no groups: Windows). */
+export function ourGroups(): number[] {
+  const gid = currentGid();
+  return [...(gid === null ? [] : [gid]), ...supplementaryGroups()];
 }
 
 /**
