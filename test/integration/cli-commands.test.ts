@@ -292,7 +292,10 @@ describe('with a running agent', () => {
     await writeFile(file, '{"accounts": [ {"name": "x", "password": "hunter2-secret"');
     const notJson = await runCli(['import', file, ...dd()]);
     expect(notJson.code).toBe(1);
-    expect(notJson.stderr).toMatch(/not valid JSON \(line 1, column \d+: [a-z ]+\)/);
+    // One headline for every refused file; the line under it says what is wrong.
+    expect(notJson.stderr).toMatch(
+      /^tokentray: import file is invalid: nothing imported\n {2}\(file\): \(json\): not valid JSON \(line 1, column \d+: [a-z ]+\)\n$/,
+    );
     expect(notJson.stderr).not.toContain('hunter2-secret');
     const missing = await runCli(['import', join(dirs.root, 'no-such-file.json'), ...dd()]);
     expect(missing.code).toBe(1);
