@@ -143,10 +143,10 @@ export type ParsedCommand =
   | { kind: 'login'; dataDir?: string; name: string; browser: boolean }
   | { kind: 'version' };
 
-/** A command line that makes no sense; exit code 2. */
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
 
+/** A command line that makes no sense; exit code 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
   constructor(

@@ -26,7 +26,6 @@ import { acquireDataDirLockAsync, type DataDirLock } from '../agent/lock.js';
 import { defaultSocketPath } from '../agent/socket-path.js';
 import { createRequestHandlers, type AppHandlers, type AppPorts } from '../app/handlers.js';
 import { toErrorInfo } from '../engine/errors.js';
-import { namesTheWindowMaySend } from './ipc-schemas.js';
 import { createEngine, createLogger, type Logger } from '../engine/index.js';
 import { redactForNotification } from '../engine/notification-policy.js';
 import type { Engine } from '../engine/types.js';
@@ -39,6 +38,7 @@ import { createSwitchableEngine, type SwitchableEngine } from './engine-switch.j
 import { saveExportWithDialog } from './export-file.js';
 import { APP_ID } from './identity.js';
 import { registerIpcHandlers } from './ipc.js';
+import { namesTheWindowMaySend } from './ipc-schemas.js';
 import { createNetFetch, tokenFetch } from './net-fetch.js';
 import { createOpenExternal } from './open-external.js';
 import { createProxyCredentialsProvider, createProxyLoginPrompts } from './proxy-login.js';

@@ -150,6 +150,16 @@ export function createAccountWindowController(deps: AccountWindowDeps): AccountW
 
   const alive = (): BrowserWindow | null => (window !== null && !window.isDestroyed() ? window : null);
 
+  /** Destroys `win` unless it closes within CLOSE_ANSWER_MS (a page hung in its beforeunload). */
+  const destroyUnlessClosed = (win: BrowserWindow, what: string): ReturnType<typeof setTimeout> => {
+    const hung = setTimeout(() => {
+      deps.log?.(`account window did not close ${what}; closing it anyway`);
+      if (!win.isDestroyed()) win.destroy();
+    }, CLOSE_ANSWER_MS);
+    win.once('closed', () => clearTimeout(hung));
+    return hung;
+  };
+
   const sendFocus = (win: BrowserWindow, account: string): void => {
     win.webContents.send(pushChannels.focusAccount, account);
   };
@@ -209,11 +219,7 @@ export function createAccountWindowController(deps: AccountWindowDeps): AccountW
           }
           discarding = true;
           // The page answered once; if it hangs in this second beforeunload, it goes all the same.
-          const hung = setTimeout(() => {
-            deps.log?.('account window did not close after Discard changes; closing it anyway');
-            if (!win.isDestroyed()) win.destroy();
-          }, CLOSE_ANSWER_MS);
-          win.once('closed', () => clearTimeout(hung));
+          destroyUnlessClosed(win, 'after Discard changes');
           win.close();
         });
     });
@@ -270,13 +276,10 @@ export function createAccountWindowController(deps: AccountWindowDeps): AccountW
           resolve(closed);
         };
         const onClosed = (): void => finish(true);
-        // Until the page answers (it closes, or will-prevent-unload comes): a hung page is destroyed.
-        const hung = setTimeout(() => {
-          deps.log?.('account window did not answer its close; closing it anyway');
-          if (!win.isDestroyed()) win.destroy();
-          finish(true);
-        }, CLOSE_ANSWER_MS);
         win.once('closed', onClosed);
+        // Until the page answers (it closes, or will-prevent-unload comes): a hung page is
+        // destroyed, and its 'closed' ends this close.
+        const hung = destroyUnlessClosed(win, 'when asked to');
         closeWaiter = { answered: () => clearTimeout(hung), kept: () => finish(false) };
         win.close();
       });
