@@ -185,13 +185,18 @@ describe('safeStorage cipher', () => {
     expect(describeStorage(storage, true).tray).toEqual({ protection: 'unavailable', persisting: false });
   });
 
-  it('offers the late answer of a keyring that answered after the timeout (unlocked late at login)', async () => {
+  /** Storage opened on a keyring that does not answer within the 30 s timeout (fake timers). */
+  async function timedOut(fake: FakeSafeStorage) {
     vi.useFakeTimers();
-    const fake = new FakeSafeStorage();
     fake.hang = true;
     const opening = open(fake);
     await vi.advanceTimersByTimeAsync(30_000);
-    const storage = await opening;
+    return opening;
+  }
+
+  it('offers the late answer of a keyring that answered after the timeout (unlocked late at login)', async () => {
+    const fake = new FakeSafeStorage();
+    const storage = await timedOut(fake);
     expect(storage.protection).toBe('unavailable');
     expect(storage.later).toBeInstanceOf(Promise);
     fake.answer();
@@ -202,12 +207,8 @@ describe('safeStorage cipher', () => {
 
   it('has no late answer when the keyring answered in time, and a null one when it answers "not available"', async () => {
     expect((await open(new FakeSafeStorage())).later).toBeUndefined();
-    vi.useFakeTimers();
     const fake = new FakeSafeStorage();
-    fake.hang = true;
-    const opening = open(fake);
-    await vi.advanceTimersByTimeAsync(30_000);
-    const storage = await opening;
+    const storage = await timedOut(fake);
     fake.available = false;
     fake.answer();
     expect(await storage.later).toBeNull();

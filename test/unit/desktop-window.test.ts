@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { APP_INDEX_URL } from '../../main/desktop/app-origin.js';
 import {
   accountWindowOptions,
@@ -131,6 +131,10 @@ describe('account window controller', () => {
     return { ctl, savedBounds };
   }
 
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   /** An askDiscard whose answer the test gives; counts the questions. */
   function answerLater() {
     const pending: ((discard: boolean) => void)[] = [];
@@ -143,13 +147,19 @@ describe('account window controller', () => {
     };
   }
 
-  it('asks before a close drops unsaved changes, without blocking: Keep editing keeps the window', async () => {
+  /** A loaded account window whose page objects to being left (or hangs: `pageObjects` null). */
+  function openWithForm(pageObjects: boolean | null = true) {
     const question = answerLater();
-    const { ctl } = controller(null, question.ask);
+    const { ctl, savedBounds } = controller(null, question.ask);
     ctl.open(null);
     const win = FakeBrowserWindow.instances[0] as FakeBrowserWindow;
     win.finishLoading();
-    win.pageObjects = true;
+    win.pageObjects = pageObjects;
+    return { question, ctl, savedBounds, win };
+  }
+
+  it('asks before a close drops unsaved changes, without blocking: Keep editing keeps the window', async () => {
+    const { question, ctl, win } = openWithForm();
     const closing = ctl.closeAsking();
     expect(question.asked).toBe(1);
     win.close(); // a second click on the close button while the question is up: asked once
@@ -162,12 +172,7 @@ describe('account window controller', () => {
   });
 
   it('closes once the person chose Discard changes (the page is let go on the second close)', async () => {
-    const question = answerLater();
-    const { ctl, savedBounds } = controller(null, question.ask);
-    ctl.open(null);
-    const win = FakeBrowserWindow.instances[0] as FakeBrowserWindow;
-    win.finishLoading();
-    win.pageObjects = true;
+    const { question, ctl, savedBounds } = openWithForm();
     const closing = ctl.closeAsking();
     question.answer(true);
     expect(await closing).toBe(true);
@@ -197,61 +202,38 @@ describe('account window controller', () => {
 
   it('destroys a window whose page does not answer its close within 10 s (a hung renderer)', async () => {
     vi.useFakeTimers();
-    try {
-      const { ctl } = controller(null, answerLater().ask);
-      ctl.open(null);
-      const win = FakeBrowserWindow.instances[0] as FakeBrowserWindow;
-      win.pageObjects = null;
-      const closing = ctl.closeAsking();
-      await vi.advanceTimersByTimeAsync(9_999);
-      expect(win.isDestroyed()).toBe(false);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(await closing).toBe(true);
-      expect(win.isDestroyed()).toBe(true);
-    } finally {
-      vi.useRealTimers();
-    }
+    const { ctl, win } = openWithForm(null);
+    const closing = ctl.closeAsking();
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(win.isDestroyed()).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await closing).toBe(true);
+    expect(win.isDestroyed()).toBe(true);
   });
 
   it('destroys a window whose page hangs after Discard changes, and the close it was for ends', async () => {
     vi.useFakeTimers();
-    try {
-      const question = answerLater();
-      const { ctl } = controller(null, question.ask);
-      ctl.open(null);
-      const win = FakeBrowserWindow.instances[0] as FakeBrowserWindow;
-      win.pageObjects = true;
-      const closing = ctl.closeAsking();
-      await vi.advanceTimersByTimeAsync(30_000); // the person reads the question
-      win.pageObjects = null; // and the page hangs before the second close
-      question.answer(true);
-      await vi.advanceTimersByTimeAsync(9_999);
-      expect(win.isDestroyed()).toBe(false);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(win.isDestroyed()).toBe(true);
-      expect(await closing).toBe(true);
-      expect(ctl.isOpen()).toBe(false);
-    } finally {
-      vi.useRealTimers();
-    }
+    const { question, ctl, win } = openWithForm();
+    const closing = ctl.closeAsking();
+    await vi.advanceTimersByTimeAsync(30_000); // the person reads the question
+    win.pageObjects = null; // and the page hangs before the second close
+    question.answer(true);
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(win.isDestroyed()).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(win.isDestroyed()).toBe(true);
+    expect(await closing).toBe(true);
+    expect(ctl.isOpen()).toBe(false);
   });
 
   it('keeps a question the person is reading past 10 s: the page answered, only the person is slow', async () => {
     vi.useFakeTimers();
-    try {
-      const question = answerLater();
-      const { ctl } = controller(null, question.ask);
-      ctl.open(null);
-      const win = FakeBrowserWindow.instances[0] as FakeBrowserWindow;
-      win.pageObjects = true;
-      const closing = ctl.closeAsking();
-      await vi.advanceTimersByTimeAsync(60_000);
-      expect(win.isDestroyed()).toBe(false);
-      question.answer(false);
-      expect(await closing).toBe(false);
-    } finally {
-      vi.useRealTimers();
-    }
+    const { question, ctl, win } = openWithForm();
+    const closing = ctl.closeAsking();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(win.isDestroyed()).toBe(false);
+    question.answer(false);
+    expect(await closing).toBe(false);
   });
 
   it('creates the window on demand, guarded, loading the app origin, shown when ready', () => {
@@ -305,31 +287,27 @@ describe('account window controller', () => {
 
   it('loads the page again after its renderer is gone, and closes the window when it goes again within a minute', () => {
     vi.useFakeTimers({ now: 1_000_000 });
-    try {
-      const { ctl } = controller();
-      ctl.open(null);
-      const win = FakeBrowserWindow.instances[0] as FakeBrowserWindow;
-      win.finishLoading();
-      win.webContents.emit('render-process-gone', fakeEvent({}), { reason: 'crashed', exitCode: 139 });
-      expect(win.webContents.reloads).toBe(1);
-      ctl.push('accountsChanged', []); // not loaded again yet: nothing is sent to a dead page
-      expect(win.webContents.sent).toEqual([]);
-      win.finishLoading();
-      ctl.push('accountsChanged', []);
-      expect(win.webContents.sent).toHaveLength(1);
-      vi.advanceTimersByTime(61_000);
-      win.webContents.emit('render-process-gone', fakeEvent({}), { reason: 'oom', exitCode: 0 });
-      expect(win.webContents.reloads).toBe(2);
-      vi.advanceTimersByTime(5_000);
-      win.webContents.emit('render-process-gone', fakeEvent({}), { reason: 'crashed', exitCode: 139 });
-      expect(win.webContents.reloads).toBe(2);
-      expect(win.isDestroyed()).toBe(true);
-      expect(ctl.isOpen()).toBe(false);
-      ctl.open(null);
-      expect(FakeBrowserWindow.instances).toHaveLength(2);
-    } finally {
-      vi.useRealTimers();
-    }
+    const { ctl } = controller();
+    ctl.open(null);
+    const win = FakeBrowserWindow.instances[0] as FakeBrowserWindow;
+    win.finishLoading();
+    win.webContents.emit('render-process-gone', fakeEvent({}), { reason: 'crashed', exitCode: 139 });
+    expect(win.webContents.reloads).toBe(1);
+    ctl.push('accountsChanged', []); // not loaded again yet: nothing is sent to a dead page
+    expect(win.webContents.sent).toEqual([]);
+    win.finishLoading();
+    ctl.push('accountsChanged', []);
+    expect(win.webContents.sent).toHaveLength(1);
+    vi.advanceTimersByTime(61_000);
+    win.webContents.emit('render-process-gone', fakeEvent({}), { reason: 'oom', exitCode: 0 });
+    expect(win.webContents.reloads).toBe(2);
+    vi.advanceTimersByTime(5_000);
+    win.webContents.emit('render-process-gone', fakeEvent({}), { reason: 'crashed', exitCode: 139 });
+    expect(win.webContents.reloads).toBe(2);
+    expect(win.isDestroyed()).toBe(true);
+    expect(ctl.isOpen()).toBe(false);
+    ctl.open(null);
+    expect(FakeBrowserWindow.instances).toHaveLength(2);
   });
 
   it('pushes to the window only once it has loaded', () => {
